@@ -1,0 +1,5 @@
+import sys
+
+from mapforge.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,34 @@
+"""Debugger: repair a failing candidate from the feedback the harness chose to show."""
+
+from __future__ import annotations
+
+from mapforge.agents import prompts
+from mapforge.agents.coder import function_name
+from mapforge.agents.context import AgentContext
+from mapforge.agents.llm import LLM
+from mapforge.agents.parsing import ask_parsed, extract_code
+from mapforge.evaluators.verdict import Verdict
+
+#: Verdicts a repair can plausibly fix. Timeouts and cheating suspicions are left to new plans.
+REPAIRABLE = frozenset({"compile_error", "wrong_answer", "runtime_error", "rejected", "memory", "output_limit",
+                        "timeout"})
+
+
+class Debugger:
+    role = "debugger"
+
+    def __init__(self, llm: LLM, repairs: int) -> None:
+        self.llm, self.repairs = llm, repairs
+
+    def run(self, ctx: AgentContext, source: str, verdict: Verdict) -> str | None:
+        lang = prompts.language_tag(ctx.task)
+        feedback = f"\nDetails:\n```\n{verdict.feedback.strip()[:4000]}\n```\n" if verdict.feedback.strip() else ""
+        content = prompts.render(
+            "debugger", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds), language=lang,
+            source=source.strip(), status=verdict.status, stage=verdict.stage, reason=verdict.reason,
+            feedback_block=feedback, output_rules=prompts.output_rules(ctx.task),
+        )
+        messages = [prompts.system_message(), {"role": "user", "content": content}]
+        fn = function_name(ctx)
+        reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs)
+        return reply.code if reply else None

@@ -1,0 +1,134 @@
+"""The agents' way to a model: per-role models, usage accounting, budgets, recording and replay.
+
+Every request is recorded through a :class:`CallStore` (the run directory). When a job resumes, requests
+already answered are served from the record, so a resumed job neither pays twice nor diverges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+from mapforge.config import Config
+from mapforge.errors import BudgetExhausted
+from mapforge.models.base import Completion, Model, Request
+
+
+class CallStore(Protocol):
+    def lookup_call(self, key: str) -> Completion | None: ...
+
+    def record_call(self, key: str, request: Request, completion: Completion) -> None: ...
+
+
+@dataclass
+class RoleUsage:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    cost_known: bool = True
+    format_failures: int = 0
+    """Replies that could not be parsed even after the repair requests."""
+    format_repairs: int = 0
+    """Repair requests sent after an unparseable reply."""
+
+
+@dataclass
+class Usage:
+    roles: dict[str, RoleUsage] = field(default_factory=lambda: defaultdict(RoleUsage))
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(r.prompt_tokens for r in self.roles.values())
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(r.completion_tokens for r in self.roles.values())
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def cost(self) -> float | None:
+        if not all(r.cost_known for r in self.roles.values()):
+            return None
+        return sum(r.cost for r in self.roles.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "prompt": self.prompt_tokens,
+            "completion": self.completion_tokens,
+            "cost_usd": self.cost,
+            "per_role": {k: asdict(v) for k, v in sorted(self.roles.items())},
+        }
+
+
+def request_key(model: str, request: Request) -> str:
+    blob = json.dumps(
+        [model, request.role, request.index, request.messages, request.temperature, request.max_tokens],
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+class LLM:
+    """Sends agents' requests to their role's model. Raises BudgetExhausted before a request over budget."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: CallStore,
+        get_model: Callable[[str], Model],
+        on_call: Callable[[Request, Completion, bool], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self._get_model = get_model
+        self._models: dict[str, Model] = {}
+        self._counts: dict[str, int] = defaultdict(int)
+        self.usage = Usage()
+        self.on_call = on_call
+
+    def model_name(self, role: str) -> str:
+        return self.config.model.for_role(role)
+
+    def _model(self, role: str) -> Model:
+        name = self.model_name(role)
+        if name not in self._models:
+            self._models[name] = self._get_model(name)
+        return self._models[name]
+
+    def check_budget(self) -> None:
+        limit = self.config.budget.max_tokens
+        if limit is not None and self.usage.total_tokens >= limit:
+            raise BudgetExhausted(f"token budget of {limit} reached ({self.usage.total_tokens} used)")
+
+    def ask(self, role: str, messages: list[dict[str, str]]) -> Completion:
+        self.check_budget()
+        mc = self.config.model
+        request = Request(role=role, index=self._counts[role], messages=messages, temperature=mc.temperature,
+                          max_tokens=mc.max_reply_tokens)
+        self._counts[role] += 1
+        name = self.model_name(role)
+        key = request_key(name, request)
+        completion = self.store.lookup_call(key)
+        replayed = completion is not None
+        if completion is None:
+            completion = self._model(role).complete(request)
+            self.store.record_call(key, request, completion)
+        u = self.usage.roles[role]
+        u.requests += 1
+        u.prompt_tokens += completion.prompt_tokens
+        u.completion_tokens += completion.completion_tokens
+        if completion.cost is None:
+            u.cost_known = False
+        else:
+            u.cost += completion.cost
+        if self.on_call:
+            self.on_call(request, completion, replayed)
+        return completion

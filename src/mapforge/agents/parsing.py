@@ -1,0 +1,117 @@
+"""Turning model replies into typed outputs, and asking again (bounded) when a reply is unusable."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from mapforge.agents.llm import LLM
+
+T = TypeVar("T")
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
+_LANG_ALIASES = {
+    "c": {"c", "h"},
+    "cpp": {"cpp", "c++", "cxx", "cc", "hpp"},
+    "python": {"python", "py", "python3"},
+}
+
+
+class ParseError(ValueError):
+    """A reply that holds no usable output; the message is quoted back to the model."""
+
+
+class Plan(BaseModel):
+    title: str = Field(min_length=1)
+    bottleneck: str = Field(min_length=1)
+    """What limits the current code, per the profile and the code."""
+    approach: str = Field(min_length=1)
+    confidence: float = Field(ge=0, le=1)
+
+
+class CodeReply(BaseModel):
+    language: str
+    code: str
+
+
+def extract_code(text: str, language: str, must_contain: str | None = None) -> CodeReply:
+    """The code in a reply: the longest fenced block in ``language`` (or untagged), else bare code."""
+    ok_tags = _LANG_ALIASES.get(language, {language}) | {""}
+    blocks = [(tag.lower(), body) for tag, body in _FENCE.findall(text)]
+    usable = [body for tag, body in blocks if tag in ok_tags]
+    if must_contain:
+        with_fn = [b for b in usable if re.search(rf"\b{re.escape(must_contain)}\s*\(", b)]
+        usable = with_fn or usable
+    if usable:
+        code = max(usable, key=len).strip()
+        if code:
+            return CodeReply(language=language, code=code + "\n")
+    if blocks:
+        raise ParseError(
+            f"the reply's code blocks are tagged {sorted({t or 'untagged' for t, _ in blocks})}, "
+            f"expected one ```{language} block"
+        )
+    stripped = text.strip()
+    looks_like_code = bool(re.search(r"[;{}]\s*$", stripped, re.M)) if language != "python" else "def " in stripped
+    if looks_like_code and (must_contain is None or must_contain in stripped):
+        return CodeReply(language=language, code=stripped + "\n")
+    raise ParseError(f"the reply holds no code: put the whole program in one ```{language} fenced block")
+
+
+def _json_candidates(text: str) -> list[str]:
+    out = [body for tag, body in _FENCE.findall(text) if tag.lower() in ("json", "")]
+    m = re.search(r"(\[.*\]|\{.*\})", text, re.S)
+    if m:
+        out.append(m.group(1))
+    return out
+
+
+def parse_plans(text: str, limit: int) -> list[Plan]:
+    """Plans from a JSON list (fenced or bare) of objects with title, bottleneck, approach, confidence."""
+    errors = []
+    for blob in _json_candidates(text):
+        try:
+            data = json.loads(blob)
+        except json.JSONDecodeError as e:
+            errors.append(f"invalid JSON: {e}")
+            continue
+        if isinstance(data, dict):
+            data = data.get("plans", [data])
+        if not isinstance(data, list) or not data:
+            errors.append("expected a JSON list of plans")
+            continue
+        try:
+            plans = [Plan.model_validate(p) for p in data]
+        except ValidationError as e:
+            first = e.errors()[0]
+            errors.append(f"plan field {'.'.join(map(str, first['loc']))}: {first['msg']}")
+            continue
+        return plans[:limit]
+    raise ParseError(errors[0] if errors else "no JSON list of plans found in the reply")
+
+
+def ask_parsed(
+    llm: LLM, role: str, messages: list[dict[str, str]], parse: Callable[[str], T], repairs: int
+) -> tuple[T | None, str]:
+    """Ask, parse; on ParseError ask again (at most ``repairs`` times) quoting the error.
+
+    Returns (parsed or None, last reply text). A final failure is counted as a format failure.
+    """
+    convo = list(messages)
+    text = ""
+    for attempt in range(repairs + 1):
+        text = llm.ask(role, convo).text
+        try:
+            return parse(text), text
+        except ParseError as e:
+            if attempt == repairs:
+                llm.usage.roles[role].format_failures += 1
+                return None, text
+            llm.usage.roles[role].format_repairs += 1
+            convo = [*convo, {"role": "assistant", "content": text},
+                     {"role": "user", "content": f"Your reply could not be used: {e}. Reply again, in the required format."}]
+    return None, text

@@ -1,0 +1,154 @@
+"""Retriever: recall the k most relevant exemplars by BM25 over a real library.
+
+Two sources: the optimisation patterns shipped as package data (``mapforge/patterns/*.md``), and the memory
+of earlier successful candidates (a JSONL file the supervisor appends to when a run improves a task).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from mapforge.tasks.spec import OptimizeSpec, Task
+
+_TOKEN = re.compile(r"[a-z][a-z0-9]+")
+_STOP = frozenset("the and for with are this that from into each its not but all int void const float return "
+                  "use using can when than then".split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words, with snake_case and hyphenated names split into parts as well."""
+    out = []
+    for tok in _TOKEN.findall(text.lower().replace("_", " ").replace("-", " ")):
+        if tok not in _STOP:
+            out.append(tok)
+    return out
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    title: str
+    text: str
+    source: str
+    """``pattern:<file>`` or ``memory:<task>/<run>``."""
+    tags: tuple[str, ...] = ()
+    score: float = 0.0
+
+
+class BM25:
+    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        self.docs = [Counter(d) for d in docs]
+        self.lens = [len(d) for d in docs]
+        self.avg = sum(self.lens) / max(len(docs), 1)
+        df: Counter[str] = Counter()
+        for d in self.docs:
+            df.update(d.keys())
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.k1, self.b = k1, b
+
+    def scores(self, query: Iterable[str]) -> list[float]:
+        q = Counter(query)
+        out = []
+        for d, length in zip(self.docs, self.lens):
+            s = 0.0
+            for t in q:
+                f = d.get(t, 0)
+                if f:
+                    s += self.idf[t] * f * (self.k1 + 1) / (f + self.k1 * (1 - self.b + self.b * length / self.avg))
+            out.append(s)
+        return out
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    if not text.startswith("---"):
+        return {}, text
+    _, head, body = text.split("---", 2)
+    meta = {}
+    for line in head.strip().splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            meta[k.strip()] = v.strip()
+    return meta, body.strip()
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in value.strip("[]").split(",") if x.strip())
+
+
+def load_patterns() -> list[Exemplar]:
+    out = []
+    root = resources.files("mapforge").joinpath("patterns")
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".md"):
+            continue
+        meta, body = _front_matter(entry.read_text())
+        out.append(Exemplar(title=meta.get("title", entry.name), text=body, source=f"pattern:{entry.name}",
+                            tags=_list(meta.get("tags", ""))))
+    return out
+
+
+def load_memory(path: Path | None) -> list[Exemplar]:
+    if path is None or not path.is_file():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line from a crash: skip it
+        out.append(Exemplar(
+            title=f"earlier successful candidate for {rec['task']} ({rec['speedup']:.2f}x)",
+            text=f"Task: {rec['description']}\nPlan: {rec.get('plan', '')}\n```{rec.get('language', 'c')}\n{rec['source']}```",
+            source=f"memory:{rec['task']}/{rec.get('run', '')}", tags=tuple(rec.get("tags", [])),
+        ))
+    return out
+
+
+def remember(path: Path, task: Task, source: str, speedup: float, plan: str, run: str) -> None:
+    """Append a successful candidate to the memory library."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec = task.spec
+    rec = {"task": spec.name, "description": spec.description.strip(), "tags": list(spec.tags),
+           "language": spec.language, "source": source, "speedup": speedup, "plan": plan, "run": run}
+    with path.open("a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+class Retriever:
+    role = "retriever"
+
+    def __init__(self, k: int, memory_file: Path | None) -> None:
+        self.k = k
+        self.memory_file = memory_file
+
+    def query_for(self, task: Task) -> list[str]:
+        spec = task.spec
+        text = f"{spec.name} {spec.description} {' '.join(spec.tags)} " * 2
+        if isinstance(spec, OptimizeSpec):
+            text += f" {spec.function} {task.reference_source or ''}"
+        return tokenize(text)
+
+    def run(self, task: Task) -> list[Exemplar]:
+        """The k best exemplars; memories of the same task name are preferred by their score, not forced."""
+        if self.k == 0:
+            return []
+        library = load_patterns() + [m for m in load_memory(self.memory_file)]
+        if not library:
+            return []
+        docs = [tokenize(f"{e.title} {' '.join(e.tags)} {' '.join(e.tags)} {e.text}") for e in library]
+        scores = BM25(docs).scores(self.query_for(task))
+        ranked = sorted(zip(scores, range(len(library))), key=lambda p: (-p[0], p[1]))
+        out = []
+        for score, i in ranked[: self.k]:
+            if score <= 0:
+                break
+            e = library[i]
+            out.append(Exemplar(e.title, e.text, e.source, e.tags, round(score, 3)))
+        return out

@@ -1,0 +1,50 @@
+"""Flags and config resolution shared by the job verbs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from mapforge.config import Config, load_config
+from mapforge.errors import UserError
+
+
+def add_job_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("task", metavar="TASK", help="a task folder or its task.toml")
+    p.add_argument("--model", "-m", help="model for every agent (provider/name), e.g. openai/gpt-4o")
+    p.add_argument("--role", action="append", default=[], metavar="ROLE=MODEL",
+                   help="model for one agent: planner=..., coder=..., debugger=... (repeatable)")
+    p.add_argument("--base-url", help="base URL of an OpenAI-compatible server (for openai/<name> models)")
+    p.add_argument("--max-iters", type=int, help="plans to try")
+    p.add_argument("--max-tokens", type=int, help="token budget for the whole run")
+    p.add_argument("--max-wall", type=float, metavar="SECONDS", help="wall-time budget for the whole run")
+    p.add_argument("--run-dir", type=Path, help="run directory (an existing one is resumed)")
+    p.add_argument("--sandbox", choices=["local", "docker"], help="sandbox backend")
+    p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
+    p.add_argument("--json", action="store_true", help="print events as JSON lines on stdout")
+    p.add_argument("--fresh", action="store_true", help="refuse to resume an existing run directory")
+
+
+def job_config(args: argparse.Namespace) -> Config:
+    flags: dict[str, Any] = {}
+
+    def put(section: str, key: str, value: Any) -> None:
+        if value is not None:
+            flags.setdefault(section, {})[key] = value
+
+    put("model", "default", args.model)
+    put("model", "base_url", args.base_url)
+    put("budget", "max_iters", args.max_iters)
+    put("budget", "max_tokens", args.max_tokens)
+    put("budget", "max_wall_seconds", args.max_wall)
+    put("sandbox", "backend", args.sandbox)
+    roles = {}
+    for item in args.role:
+        role, sep, model = item.partition("=")
+        if not sep or not model or role not in ("planner", "coder", "debugger", "retriever"):
+            raise UserError(f"--role {item!r}: expected ROLE=MODEL with ROLE one of planner, coder, debugger")
+        roles[role] = model
+    if roles:
+        put("model", "roles", roles)
+    return load_config(args.config, flags)

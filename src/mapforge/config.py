@@ -1,0 +1,181 @@
+"""Configuration: pydantic models, one precedence chain.
+
+defaults (the field defaults below, mirrored in ``configs/default.toml``)
+  < a config file (``--config FILE``, or ``MAPFORGE_CONFIG``)
+  < environment variables ``MAPFORGE_<SECTION>__<FIELD>`` (e.g. ``MAPFORGE_BUDGET__MAX_ITERS=3``)
+  < command-line flags.
+
+API keys are never configured here: providers read their usual environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mapforge.errors import UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_MODEL = "local/qwen2.5-coder-1.5b-instruct"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(_Section):
+    default: str = DEFAULT_MODEL
+    """Model for every agent: a litellm string (``openai/gpt-4o``), ``local/<name>`` or ``scripted/<file>``."""
+    roles: dict[str, str] = Field(default_factory=dict)
+    """Per-agent overrides: ``{coder = "...", debugger = "..."}``."""
+    base_url: str | None = None
+    """Base URL of an OpenAI-compatible server, for ``openai/<name>`` models."""
+    temperature: float = Field(0.0, ge=0, le=2)
+    """Sampling temperature for every agent."""
+    max_reply_tokens: int = Field(1536, ge=16)
+    """Upper bound on tokens per reply."""
+    request_timeout: float = Field(600.0, gt=0)
+    """Seconds one request may take before it is abandoned and retried."""
+
+    def for_role(self, role: str) -> str:
+        return self.roles.get(role, self.default)
+
+
+class SandboxConfig(_Section):
+    backend: Literal["local", "docker"] = "local"
+    """Where candidates run. ``docker`` needs an engine and the sandbox image."""
+    memory_mb: int = Field(2048, ge=64)
+    """Memory limit for compiling and running a candidate (tasks may set their own run limit)."""
+    build_timeout: float = Field(60.0, gt=0)
+    """Seconds allowed for compiling and linking one candidate."""
+    tmp_dir: str | None = None
+    """Where sandbox working directories are created (default: the system temp dir)."""
+
+
+class TimingConfig(_Section):
+    min_pairs: int = Field(20, ge=6)
+    """Interleaved (baseline, candidate) pairs to time at least."""
+    max_pairs: int = Field(400, ge=6)
+    """Stop adding pairs past this many."""
+    target_rel_ci: float = Field(0.01, gt=0)
+    """Stop once the speedup's 95% interval half-width is below this fraction of the median."""
+    max_seconds: float = Field(8.0, gt=0)
+    """Time budget for timing one candidate (the interval is reported as measured)."""
+    batch_seconds: float = Field(0.4, gt=0)
+    """Approximate length of one timing process; each starts with a warm-up."""
+    warmup: int = Field(2, ge=0)
+    """Untimed calls of each side before a batch."""
+    min_effect: float = Field(0.01, ge=0)
+    """Speedups within this fraction of 1.0 count as no measurable change even when the interval excludes 1.0."""
+
+
+class AgentsConfig(_Section):
+    plans: int = Field(3, ge=1, le=10)
+    """Plans the planner proposes at a time (k)."""
+    exemplars: int = Field(3, ge=0, le=20)
+    """Exemplars the retriever recalls (k)."""
+    debug_rounds: int = Field(2, ge=0, le=10)
+    """Repair attempts per failing candidate (t)."""
+    format_repairs: int = Field(1, ge=0, le=3)
+    """Extra requests when a reply cannot be parsed."""
+
+
+class BudgetConfig(_Section):
+    max_iters: int = Field(6, ge=1)
+    """Plans tried (each: one coder call plus up to debug_rounds repairs)."""
+    max_tokens: int | None = Field(None, ge=1)
+    """Prompt + completion tokens for the whole run."""
+    max_wall_seconds: float | None = Field(None, gt=0)
+    """Wall-clock time for the whole run."""
+
+
+class Config(_Section):
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    timing: TimingConfig = Field(default_factory=TimingConfig)
+    agents: AgentsConfig = Field(default_factory=AgentsConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    memory_file: str | None = None
+    """JSONL library of past successful candidates for the retriever (default: ~/.cache/mapforge/memory.jsonl)."""
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith("MAPFORGE_") or key == "MAPFORGE_CONFIG" or key.startswith("MAPFORGE_REQUIRE_"):
+            continue
+        path = key.removeprefix("MAPFORGE_").lower().split("__")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = layer
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return layer
+
+
+def _explain(source: str, err: ValidationError) -> str:
+    lines = [f"invalid configuration from {source}:"]
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"])
+        msg = "is not a known setting" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"  - {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def load_config(
+    config_file: str | Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Resolve the configuration through the precedence chain; :class:`UserError` names the bad source."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    file = config_file or env.get("MAPFORGE_CONFIG")
+    if file:
+        p = Path(file)
+        if not p.is_file():
+            raise UserError(f"config file {p} not found")
+        try:
+            data = tomllib.loads(p.read_text())
+        except tomllib.TOMLDecodeError as e:
+            raise UserError(f"{p}: not valid TOML: {e}") from None
+        try:
+            Config.model_validate(data)
+        except ValidationError as e:
+            raise UserError(_explain(str(p), e)) from None
+    env_layer = _env_layer(env)
+    if env_layer:
+        data = _deep_merge(data, env_layer)
+        try:
+            Config.model_validate(data)
+        except ValidationError as e:
+            raise UserError(_explain("MAPFORGE_* environment variables", e)) from None
+    if flags:
+        data = _deep_merge(data, flags)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        raise UserError(_explain("command-line flags", e)) from None

@@ -1,0 +1,112 @@
+"""C/C++ toolchain rules shared by the native evaluators: how to compile, and what a candidate may contain."""
+
+from __future__ import annotations
+
+import re
+
+#: Flags added to every compile of the reference and of candidates: code placement alone moves CPU timings
+#: by >10% (EVALUATION.md), so functions and loops are aligned the same way on both sides.
+ALIGN_FLAGS = ("-falign-functions=64", "-falign-loops=64")
+
+LIBC_MEMORY = {
+    "memcpy", "memmove", "memset", "memcmp", "memchr", "strlen", "malloc", "calloc", "realloc", "free",
+    "aligned_alloc", "posix_memalign", "abort", "__stack_chk_fail", "__assert_fail",
+}
+_M = ("sqrt exp exp2 expm1 log log2 log10 log1p pow sin cos tan sinh cosh tanh asin acos atan atan2 fabs "
+      "fmax fmin floor ceil round lround llround rint lrint nearbyint trunc fma erf erfc copysign ldexp frexp "
+      "hypot cbrt fmod remainder").split()
+LIBM = {f for name in _M for f in (name, name + "f", name + "l")}
+COMPILER_RUNTIME = {
+    "__muldc3", "__mulsc3", "__divdc3", "__divsc3", "__popcountdi2", "__udivti3", "__divti3", "__umodti3",
+    "__modti3", "_GLOBAL_OFFSET_TABLE_",
+}
+CXX_RUNTIME = {
+    "_Znwm", "_Znam", "_ZdlPv", "_ZdaPv", "_ZdlPvm", "_ZdaPvm", "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t",
+    "_ZdlPvSt11align_val_t", "_ZdaPvSt11align_val_t", "_ZdlPvmSt11align_val_t", "_ZdaPvmSt11align_val_t",
+    "__cxa_begin_catch", "__cxa_end_catch", "__cxa_rethrow", "__gxx_personality_v0", "_Unwind_Resume",
+    "__cxa_throw_bad_array_new_length", "_ZSt17__throw_bad_allocv", "_ZSt28__throw_bad_array_new_lengthv",
+    "_ZSt20__throw_length_errorPKc", "_ZSt24__throw_out_of_range_fmtPKcz", "__cxa_guard_acquire",
+    "__cxa_guard_release", "__cxa_guard_abort", "_ZSt9terminatev", "__cxa_allocate_exception",
+    "__cxa_free_exception", "__cxa_throw", "_ZSt19__throw_logic_errorPKc",
+}
+ALLOWED_UNDEFINED = frozenset(LIBC_MEMORY | LIBM | COMPILER_RUNTIME | CXX_RUNTIME)
+FORBIDDEN_SECTIONS = (".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors")
+
+
+def compiler(language: str) -> str:
+    return "g++" if language == "cpp" else "gcc"
+
+
+def std_flag(language: str) -> str:
+    return "-std=gnu++17" if language == "cpp" else "-std=gnu11"
+
+
+def compile_cmd(language: str, flags: list[str], src: str, out: str) -> list[str]:
+    return [compiler(language), std_flag(language), *flags, *ALIGN_FLAGS, "-fno-common", "-c", src, "-o", out]
+
+
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_STRINGS = re.compile(r'"(?:\\.|[^"\\\n])*"')
+_SOURCE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(asm|__asm__|__asm)\b"), "inline assembly is not allowed"),
+    (re.compile(r"__attribute__\s*\(\(.*\b(constructor|destructor|ifunc|alias|weakref)\b"),
+     "load-time code and symbol aliasing attributes (constructor, destructor, ifunc, alias) are not allowed"),
+    (re.compile(r"#\s*pragma\s+weak\b"), "#pragma weak is not allowed"),
+)
+_INCLUDE = re.compile(r'^\s*#\s*include\s*(.*)$', re.M)
+_SAFE_INCLUDE = re.compile(r"^<[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*(\.h|\.hpp)?>$")
+
+
+def source_problems(source: str, function: str) -> list[str]:
+    """Static problems in a candidate's source (comments ignored). Empty list: passes."""
+    problems: list[str] = []
+    for m in _INCLUDE.finditer(_COMMENTS.sub(" ", source)):
+        target = m.group(1).strip()
+        if not _SAFE_INCLUDE.match(target):
+            problems.append(
+                f"#include {target}: only system headers in angle brackets are allowed (e.g. <math.h>, <string.h>)"
+            )
+    code = _STRINGS.sub('""', _COMMENTS.sub(" ", source))
+    for rule, message in _SOURCE_RULES:
+        if rule.search(code):
+            problems.append(message)
+    if not re.search(rf"\b{re.escape(function)}\s*\(", code):
+        problems.append(f"the source does not define the required function {function}()")
+    return problems
+
+
+def parse_nm(output: str) -> list[tuple[str, str]]:
+    """``nm -P`` lines -> [(name, type)]."""
+    rows = []
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            rows.append((parts[0], parts[1]))
+    return rows
+
+
+def symbol_problems(defined: str, undefined: str, sections: str, function: str, allow: list[str]) -> list[str]:
+    """Problems in a compiled candidate object, from ``nm -P -g --defined-only``, ``nm -P --undefined-only``
+    and ``readelf -SW`` output."""
+    problems: list[str] = []
+    defined_names = set()
+    for name, kind in parse_nm(defined):
+        defined_names.add(name)
+        if name == function:
+            continue
+        if kind in ("W", "V", "u") and name.startswith("_Z"):
+            continue  # C++ inline/template instantiations (the reference links first, so its copies win)
+        problems.append(f"defines the global symbol {name!r}; make helper functions and globals static")
+    if function not in defined_names:
+        problems.append(f"does not define {function}() with external linkage (check its name and extern \"C\")")
+    allowed = ALLOWED_UNDEFINED | set(allow)
+    bad = sorted({name for name, _ in parse_nm(undefined) if name not in allowed})
+    if bad:
+        problems.append(
+            "calls functions outside the allowed set (libc memory functions and libm): " + ", ".join(bad[:12])
+        )
+    for sec in FORBIDDEN_SECTIONS:
+        if re.search(rf"\s{re.escape(sec)}(\.\S*)?\s", sections):
+            problems.append(f"has a {sec} section (global constructors or destructors run code at load time)")
+            break
+    return problems

@@ -1,0 +1,101 @@
+"""Typed verdicts: what the harness concluded about a candidate, and why."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal[
+    "correct",          # passed every stage
+    "rejected",         # static check: forbidden construct or symbol (cheating or out of scope)
+    "compile_error",
+    "wrong_answer",
+    "runtime_error",    # crashed or non-zero exit
+    "timeout",
+    "memory",
+    "output_limit",
+    "cheat_suspected",  # behaved differently when timed, impossible timing, modified inputs, ...
+    "harness_error",    # our fault, not the candidate's
+]
+
+
+class Timing(BaseModel):
+    """Harness-side timing of a candidate against the baseline, measured interleaved in one process."""
+
+    speedup: float
+    """Median of per-pair ratios baseline_time / candidate_time."""
+    speedup_ci: tuple[float, float]
+    """95% confidence interval of that median (order statistics)."""
+    seconds: float
+    """Median candidate time per call."""
+    baseline_seconds: float
+    """Median baseline time per call, in the same run."""
+    pairs: int
+    """Number of interleaved (baseline, candidate) pairs."""
+    min_effect: float = 0.01
+    """Changes smaller than this fraction are below what the harness resolves (A/A runs show a few 0.1%)."""
+
+    @property
+    def significant(self) -> bool:
+        """True when the interval excludes 1.0 and the median moved by more than ``min_effect``."""
+        lo, hi = self.speedup_ci
+        return not (lo <= 1.0 <= hi) and abs(self.speedup - 1.0) > self.min_effect
+
+    def describe(self) -> str:
+        lo, hi = self.speedup_ci
+        verdict = "no measurable change" if not self.significant else ("faster" if lo > 1 else "slower")
+        return f"{self.speedup:.3f}x [{lo:.3f}, {hi:.3f}] ({verdict}; {self.seconds * 1e3:.3f} ms vs {self.baseline_seconds * 1e3:.3f} ms, {self.pairs} pairs)"
+
+
+class StageResult(BaseModel):
+    """One stage's outcome. ``feedback`` may be shown to the model; ``artifacts`` are for the run record."""
+
+    stage: str
+    ok: bool
+    status: Status | None = None
+    reason: str = ""
+    feedback: str = ""
+    artifacts: dict[str, str] = Field(default_factory=dict)
+    seconds: float = 0.0
+    timing: Timing | None = None
+    tests_passed: int | None = None
+    tests_total: int | None = None
+
+
+class Verdict(BaseModel):
+    """The cascade's conclusion: the first failing stage, or success with timing / pass rate."""
+
+    status: Status
+    stage: str
+    """The stage that decided (the last one run)."""
+    reason: str
+    """One line, safe to show to the model."""
+    feedback: str = ""
+    """Details for the debugger: compiler errors, first mismatching elements (visible cases only)."""
+    stages: list[StageResult] = Field(default_factory=list)
+    timing: Timing | None = None
+    pass_rate: float | None = None
+    """solve tasks: passed / total over visible and hidden tests."""
+    tests_passed: int | None = None
+    tests_total: int | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    @property
+    def speedup(self) -> float | None:
+        return self.timing.speedup if self.timing else None
+
+    @property
+    def improved(self) -> bool:
+        """Correct, and faster with the whole interval above 1 (and above the noise floor)."""
+        return self.correct and self.timing is not None and self.timing.significant and self.timing.speedup > 1.0
+
+    def summary_line(self) -> str:
+        if self.timing is not None and self.correct:
+            return f"correct, {self.timing.describe()}"
+        if self.pass_rate is not None:
+            return f"{self.status}: {self.tests_passed}/{self.tests_total} tests passed"
+        return f"{self.status} at {self.stage}: {self.reason}"

@@ -1,0 +1,168 @@
+"""Wire one job together: task, run directory, sandbox, evaluator, models, supervisor, summary."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mapforge.agents.llm import LLM
+from mapforge.agents.retriever import remember
+from mapforge.config import Config
+from mapforge.errors import UserError
+from mapforge.evaluators.optimize import HarnessError, OptimizeEvaluator
+from mapforge.evaluators.solve import SolveEvaluator
+from mapforge.models.registry import get_model
+from mapforge.runs.record import RunRecord
+from mapforge.runs.report import write_report
+from mapforge.sandbox import Limits, open_sandbox
+from mapforge.supervisor import Outcome, Supervisor, _memory_path
+from mapforge.tasks.loader import load_task
+from mapforge.tasks.spec import Task
+
+Observer = Callable[[dict[str, Any]], None]
+
+
+def default_run_dir(task: Task) -> Path:
+    return Path("runs") / f"{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def make_evaluator(task: Task, config: Config) -> OptimizeEvaluator | SolveEvaluator:
+    tmp = Path(config.sandbox.tmp_dir) if config.sandbox.tmp_dir else None
+    limits = Limits(memory_mb=config.sandbox.memory_mb)
+
+    def new_sandbox():  # type: ignore[no-untyped-def]
+        return open_sandbox(config.sandbox.backend, base_dir=tmp, limits=limits)
+
+    if task.kind == "optimize":
+        return OptimizeEvaluator(task, new_sandbox, config.timing, config.sandbox)
+    return SolveEvaluator(task, new_sandbox, config.sandbox)
+
+
+def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observers: list[Observer],
+            expect_kind: str, fresh: bool = False) -> dict[str, Any]:
+    task = load_task(task_path)
+    if task.kind != expect_kind:
+        verb = "optimize" if task.kind == "optimize" else "solve"
+        raise UserError(f"{task.name} is a {task.kind} task: run it with `mapforge {verb}`")
+    run_dir = run_dir or default_run_dir(task)
+    record = RunRecord(run_dir)
+    if record.exists:
+        prev = record.previous_task()
+        if prev and prev != task.name:
+            raise UserError(f"{run_dir} holds a run of task {prev!r}, not {task.name!r}; choose another --run-dir")
+        if fresh:
+            raise UserError(f"{run_dir} already holds a run; remove it or choose another --run-dir to start afresh")
+    prior = record.read_summary() or {}
+    resumed = record.open(config.model_dump(mode="json"),
+                          {"name": task.name, "kind": task.kind, "root": str(task.root),
+                           "spec": task.spec.model_dump(mode="json")})
+
+    def emit(event: str, /, **data: Any) -> None:
+        ev = record.event(event, **data)
+        for obs in observers:
+            obs(ev)
+
+    started = time.monotonic()
+    if resumed:
+        record.replaying = False
+        emit("resumed", run_dir=str(run_dir))
+        record.replaying = True
+    emit("start", task=task.name, kind=task.kind, model=config.model.default, roles=config.model.roles,
+         sandbox=config.sandbox.backend, run_dir=str(run_dir), max_iters=config.budget.max_iters)
+    evaluator = make_evaluator(task, config)
+    llm = LLM(config, record, lambda name: get_model(name, config.model),
+              on_call=lambda req, c, replayed: emit(
+                  "model_call", role=req.role, index=req.index, model=c.model, prompt_tokens=c.prompt_tokens,
+                  completion_tokens=c.completion_tokens, latency=round(c.latency, 3), replayed=replayed))
+    outcome = Outcome()
+    baseline: dict[str, Any] = {}
+    status_override: str | None = None
+    try:
+        emit("step", agent="baseline")
+        try:
+            b = evaluator.prepare()
+        except HarnessError as e:
+            status_override = "failed"
+            outcome.stop_reason = f"baseline failed: {e}"
+            emit("baseline_failed", error=str(e))
+        else:
+            if b is not None:
+                baseline = {"seconds": b.seconds, "aa_speedup": b.aa.speedup, "aa_ci": list(b.aa.speedup_ci),
+                            "aa_pairs": b.aa.pairs}
+                emit("baseline", **baseline)
+        if status_override is None:
+            sup = Supervisor(task, config, record, llm, evaluator, emit, baseline.get("seconds"))
+            try:
+                outcome = sup.run()
+            except KeyboardInterrupt:
+                outcome = sup.outcome
+                outcome.stop_reason = "interrupted"
+                raise
+            except Exception as e:
+                outcome = sup.outcome
+                outcome.stop_reason = f"crashed: {type(e).__name__}: {e}"
+                status_override = "failed"
+                raise
+    finally:
+        record.replaying = False
+        summary = build_summary(task, outcome, baseline, llm, config, run_dir, status_override,
+                                time.monotonic() - started + float(prior.get("wall_seconds", 0.0)))
+        record.write_summary(summary)
+        emit("end", status=summary["status"], stop_reason=outcome.stop_reason,
+             best_speedup=(summary["best"] or {}).get("speedup"))
+        write_report(run_dir, summary, outcome)
+        record.close()
+    if summary["status"] == "improved" and outcome.best is not None and outcome.best.verdict.timing:
+        remember(_memory_path(config), task, outcome.best.source, outcome.best.verdict.timing.speedup,
+                 outcome.best.plan, run_dir.name)
+    return summary
+
+
+def build_summary(task: Task, outcome: Outcome, baseline: dict[str, Any], llm: LLM, config: Config,
+                  run_dir: Path, status_override: str | None, wall: float) -> dict[str, Any]:
+    best = outcome.best
+    cands = outcome.candidates
+    n = len(cands)
+    if status_override:
+        status = status_override
+    elif task.kind == "solve":
+        status = "solved" if best and best.verdict.correct else "unsolved"
+    else:
+        status = "improved" if best and best.verdict.improved else "no_improvement"
+    best_rec = None
+    if best is not None:
+        t = best.verdict.timing
+        best_rec = {
+            "candidate_id": best.id, "correct": best.verdict.correct,
+            "speedup": t.speedup if t else None, "speedup_ci": list(t.speedup_ci) if t else None,
+            "seconds": t.seconds if t else None, "significant": t.significant if t else None,
+            "pass_rate": best.verdict.pass_rate,
+            "source_path": str(run_dir / "best" / f"source{task.spec.source_suffix}"),
+        }
+    compiled = sum(1 for c in cands if c.verdict.status not in ("compile_error", "rejected"))
+    usage = llm.usage
+    return {
+        "task": task.name,
+        "kind": task.kind,
+        "status": status,
+        "stop_reason": outcome.stop_reason,
+        "baseline_seconds": baseline.get("seconds"),
+        "aa_self_test": ({"speedup": baseline["aa_speedup"], "speedup_ci": baseline["aa_ci"]} if baseline else None),
+        "best": best_rec,
+        "candidates": n,
+        "iterations": outcome.iterations,
+        "rates": {
+            "compile": compiled / n if n else None,
+            "correct": sum(c.verdict.correct for c in cands) / n if n else None,
+            "rejected_or_cheat": sum(c.verdict.status in ("rejected", "cheat_suspected") for c in cands) / n if n else None,
+            "format_failures": {role: u.format_failures for role, u in sorted(usage.roles.items())},
+        },
+        "tokens": {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},
+        "usage": usage.as_dict(),
+        "cost_usd": usage.cost,
+        "model": config.model.default,
+        "sandbox": config.sandbox.backend,
+        "wall_seconds": round(wall, 3),
+    }

@@ -1,0 +1,322 @@
+"""TaskSpec: the pydantic model of a task folder's ``task.toml``.
+
+Two kinds of task share one file format:
+
+- ``optimize``: a reference implementation of one C/C++ function, its arguments (how to generate the
+  inputs, which buffers are outputs), the shapes and seeds to check it on, and a tolerance. Goal: a faster
+  function with the same interface.
+- ``solve``: a problem statement, visible example tests and hidden tests (stdin -> expected stdout).
+  Goal: a program that passes them all.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mapforge.tasks.expr import ExprError, check_expr
+
+SCHEMA_VERSION = 1
+
+#: C element types a buffer argument may have, mapped to numpy dtype names.
+ELEMENT_TYPES: dict[str, str] = {
+    "float": "float32",
+    "double": "float64",
+    "char": "int8",
+    "int8_t": "int8",
+    "uint8_t": "uint8",
+    "unsigned char": "uint8",
+    "int16_t": "int16",
+    "uint16_t": "uint16",
+    "int": "int32",
+    "int32_t": "int32",
+    "uint32_t": "uint32",
+    "unsigned": "uint32",
+    "unsigned int": "uint32",
+    "int64_t": "int64",
+    "long long": "int64",
+    "uint64_t": "uint64",
+}
+#: Scalar argument types (passed by value).
+SCALAR_TYPES: dict[str, str] = {
+    "int": "int32",
+    "int32_t": "int32",
+    "int64_t": "int64",
+    "long long": "int64",
+    "size_t": "uint64",
+    "float": "float32",
+    "double": "float64",
+}
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INIT = re.compile(r"^\s*(uniform|randint)\s*\(\s*(-?[0-9.eE+-]+)\s*,\s*(-?[0-9.eE+-]+)\s*\)\s*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tolerance(_Strict):
+    """Element-wise tolerance: ``|cand - ref| <= atol + rtol * |ref|``. Integer outputs are compared exactly."""
+
+    rtol: float = Field(1e-5, ge=0)
+    """Relative tolerance for floating-point outputs."""
+    atol: float = Field(1e-6, ge=0)
+    """Absolute tolerance for floating-point outputs."""
+
+
+class Arg(_Strict):
+    """One parameter of the function, in declaration order."""
+
+    name: str
+    """The C parameter name."""
+    type: str
+    """A C type: a scalar (``int``, ``double``, ...) or a pointer (``const float*``, ``int32_t*``, ...)."""
+    value: str | None = None
+    """Scalars only: an expression over the shape's parameters, e.g. ``"n"`` or ``"n*m"``."""
+    size: str | None = None
+    """Pointers only: number of elements, an expression over the shape's parameters, e.g. ``"n*n"``."""
+    init: str | None = None
+    """Input pointers: ``"uniform(lo, hi)"`` (floats) or ``"randint(lo, hi)"`` (inclusive integers)."""
+    role: Literal["input", "output", "inout"] | None = None
+    """Pointers: ``input`` (default for ``const T*``), ``output`` (default for ``T*``) or ``inout``."""
+
+    @field_validator("name")
+    @classmethod
+    def _ident(cls, v: str) -> str:
+        if not _IDENT.match(v):
+            raise ValueError(f"{v!r} is not a C identifier")
+        return v
+
+    @property
+    def is_pointer(self) -> bool:
+        return self.type.strip().endswith("*")
+
+    @property
+    def element_type(self) -> str:
+        """``const float*`` -> ``float``."""
+        t = self.type.strip().rstrip("*").strip()
+        return t.removeprefix("const ").strip()
+
+    @property
+    def is_const(self) -> bool:
+        return self.type.strip().startswith("const ")
+
+    @property
+    def dtype(self) -> str:
+        """numpy dtype name of the element (pointers) or of the value (scalars)."""
+        return (ELEMENT_TYPES if self.is_pointer else SCALAR_TYPES)[self.element_type]
+
+    @property
+    def effective_role(self) -> Literal["input", "output", "inout", "scalar"]:
+        if not self.is_pointer:
+            return "scalar"
+        if self.role:
+            return self.role
+        return "input" if self.is_const else "output"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Arg:
+        t = " ".join(self.type.replace("*", " * ").split()).replace(" *", "*")
+        if t.endswith("*"):
+            base = t[:-1].strip().removeprefix("const ").strip()
+            if t.count("*") != 1 or base not in ELEMENT_TYPES:
+                raise ValueError(
+                    f"type {self.type!r}: pointers must be one of "
+                    + ", ".join(f"'{k}*'" for k in ELEMENT_TYPES) + " (optionally const)"
+                )
+            if self.size is None:
+                raise ValueError(f"pointer argument {self.name!r} needs size = \"<expression>\"")
+            if self.value is not None:
+                raise ValueError(f"pointer argument {self.name!r} takes size, not value")
+            role = self.role or ("input" if t.startswith("const ") else "output")
+            if t.startswith("const ") and role != "input":
+                raise ValueError(f"{self.name!r} is const, so its role must be input")
+            if role in ("input", "inout"):
+                if self.init is None:
+                    raise ValueError(f"input argument {self.name!r} needs init = \"uniform(lo, hi)\" or \"randint(lo, hi)\"")
+                m = _INIT.match(self.init)
+                if not m:
+                    raise ValueError(f"init {self.init!r}: expected \"uniform(lo, hi)\" or \"randint(lo, hi)\"")
+                if float(m.group(2)) > float(m.group(3)):
+                    raise ValueError(f"init {self.init!r}: lo must not exceed hi")
+            elif self.init is not None:
+                raise ValueError(f"output argument {self.name!r} must not have init (outputs are poisoned, not initialised)")
+        else:
+            if t not in SCALAR_TYPES:
+                raise ValueError(f"type {self.type!r}: scalars must be one of {', '.join(SCALAR_TYPES)}")
+            if self.value is None:
+                raise ValueError(f"scalar argument {self.name!r} needs value = \"<expression>\"")
+            if self.size is not None or self.init is not None or self.role is not None:
+                raise ValueError(f"scalar argument {self.name!r} takes only value")
+        return self
+
+    @property
+    def init_kind(self) -> tuple[str, float, float] | None:
+        if self.init is None:
+            return None
+        m = _INIT.match(self.init)
+        assert m is not None  # validated above
+        return m.group(1), float(m.group(2)), float(m.group(3))
+
+    @property
+    def c_decl(self) -> str:
+        return f"{self.type.strip()} {self.name}"
+
+
+Shape = dict[str, int]
+
+
+class Shapes(_Strict):
+    """The shapes a task is checked and timed on. Each shape binds the parameters used in the args' expressions."""
+
+    visible: list[Shape] = Field(min_length=1)
+    """Shapes the model may see (in the prompt and in feedback)."""
+    hidden: list[Shape] = []
+    """Extra shapes for correctness only; never shown to the model."""
+    timing: Shape
+    """The shape speed is measured on."""
+    seeds: int = Field(3, ge=1, le=100)
+    """Number of input seeds per correctness shape."""
+
+
+class Limits(_Strict):
+    """Per-run limits for the sandbox when running this task's programs."""
+
+    timeout_seconds: float = Field(20.0, gt=0)
+    """Wall-clock limit for one run of the program (correctness or one timing batch)."""
+    memory_mb: int = Field(2048, ge=64)
+    """Address-space limit for one run."""
+
+
+class OptimizeSpec(_Strict):
+    """An optimisation task: make ``function`` faster with the same interface."""
+
+    schema_version: Literal[1] = 1
+    kind: Literal["optimize"]
+    name: str
+    """Short identifier (letters, digits, -, _)."""
+    description: str
+    """What the function computes, for the model; shown in prompts."""
+    language: Literal["c", "cpp"] = "c"
+    reference: str = "reference.c"
+    """Path of the reference implementation, relative to the task folder."""
+    function: str
+    """Name of the function (``extern "C"`` in C++)."""
+    args: list[Arg] = Field(min_length=1)
+    """The function's parameters in order. It must return void; outputs go through pointers."""
+    shapes: Shapes
+    tolerance: Tolerance = Tolerance()
+    cflags: list[str] = ["-O2"]
+    """Compiler flags for both the reference and candidates (alignment flags are always added)."""
+    allow_symbols: list[str] = []
+    """Extra external symbols a candidate may call (beyond libc memory and libm)."""
+    tags: list[str] = []
+    """Free-form keywords that help retrieval (e.g. ``memory-bound``, ``stencil``)."""
+    limits: Limits = Limits()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", v):
+            raise ValueError("use letters, digits, '-' and '_' only")
+        return v
+
+    @field_validator("function")
+    @classmethod
+    def _fn(cls, v: str) -> str:
+        if not _IDENT.match(v):
+            raise ValueError(f"{v!r} is not a C identifier")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> OptimizeSpec:
+        names = [a.name for a in self.args]
+        if len(set(names)) != len(names):
+            raise ValueError("args: parameter names must be unique")
+        if not any(a.effective_role in ("output", "inout") for a in self.args):
+            raise ValueError("args: at least one pointer must be an output (a non-const T*)")
+        shapes = [*self.shapes.visible, *self.shapes.hidden, self.shapes.timing]
+        for a in self.args:
+            expr = a.value if a.value is not None else a.size
+            assert expr is not None
+            for shape in shapes:
+                try:
+                    check_expr(expr, shape)
+                except ExprError as e:
+                    where = "value" if a.value is not None else "size"
+                    raise ValueError(f"args.{a.name}.{where} = {expr!r} with shape {shape}: {e}") from e
+        return self
+
+    @property
+    def signature(self) -> str:
+        params = ", ".join(a.c_decl for a in self.args)
+        prefix = 'extern "C" ' if self.language == "cpp" else ""
+        return f"{prefix}void {self.function}({params})"
+
+    @property
+    def source_suffix(self) -> str:
+        return ".cpp" if self.language == "cpp" else ".c"
+
+
+class TestCase(_Strict):
+    """One stdin -> stdout test."""
+
+    input: str
+    output: str
+
+
+class SolveSpec(_Strict):
+    """A problem with tests: the program reads stdin and writes stdout."""
+
+    schema_version: Literal[1] = 1
+    kind: Literal["solve"]
+    name: str
+    description: str
+    """The problem statement shown to the model."""
+    language: Literal["c", "cpp", "python"] = "c"
+    examples: list[TestCase] = Field(min_length=1)
+    """Visible tests: shown to the model and in feedback."""
+    hidden_tests: str = "hidden_tests.toml"
+    """File (relative to the task folder) holding ``[[tests]]`` with input/output; never shown to the model."""
+    cflags: list[str] = ["-O2"]
+    tags: list[str] = []
+    limits: Limits = Limits(timeout_seconds=5.0, memory_mb=512)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", v):
+            raise ValueError("use letters, digits, '-' and '_' only")
+        return v
+
+    @property
+    def source_suffix(self) -> str:
+        return {"c": ".c", "cpp": ".cpp", "python": ".py"}[self.language]
+
+
+AnySpec = Annotated[OptimizeSpec | SolveSpec, Field(discriminator="kind")]
+
+
+class Task(BaseModel):
+    """A loaded task: the spec plus everything read from its folder."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    spec: OptimizeSpec | SolveSpec
+    root: Path
+    reference_source: str | None = None
+    """optimize: the reference implementation's source."""
+    hidden: tuple[TestCase, ...] = ()
+    """solve: hidden tests (harness side only)."""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
