@@ -76,7 +76,8 @@ class TimingConfig(_Section):
     warmup: int = Field(2, ge=0)
     """Untimed calls of each side before a batch."""
     min_effect: float = Field(0.01, ge=0)
-    """Speedups within this fraction of 1.0 count as no measurable change even when the interval excludes 1.0."""
+    """Speedups within this fraction of 1.0 count as no measurable change even when the interval excludes 1.0.
+    Each job raises it to the spread of its own A/A self-test (the reference timed against itself)."""
 
 
 class AgentsConfig(_Section):
@@ -125,6 +126,8 @@ def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
         if not key.startswith("MAPFORGE_") or key == "MAPFORGE_CONFIG" or key.startswith("MAPFORGE_REQUIRE_"):
             continue
         path = key.removeprefix("MAPFORGE_").lower().split("__")
+        if path[0] not in Config.model_fields:
+            continue  # another component's variable (MAPFORGE_MODELS_DIR, MAPFORGE_CACHE_DIR, ...)
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:

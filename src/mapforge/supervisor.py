@@ -116,11 +116,11 @@ class Supervisor:
     def _evaluate(self, source: str, plan: str, parent: str | None, round_: int) -> Candidate:
         cid = f"c{len(self.outcome.candidates) + 1:04d}"
         self.emit("step", agent="evaluator", candidate=cid)
+        lineage = {"plan": plan, "parent": parent, "round": round_, "iteration": self.outcome.iterations}
         verdict = self.record.cached_verdict(cid, source)
         if verdict is None:
             verdict = self.evaluator.evaluate(source)
-        lineage = {"plan": plan, "parent": parent, "round": round_, "iteration": self.outcome.iterations}
-        self.record.save_candidate(cid, source, self.task.spec.source_suffix, verdict, lineage)
+            self.record.save_candidate(cid, source, self.task.spec.source_suffix, verdict, lineage)
         cand = Candidate(cid, source, verdict, plan, parent, round_)
         self.outcome.candidates.append(cand)
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,

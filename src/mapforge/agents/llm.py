@@ -103,6 +103,11 @@ class LLM:
             self._models[name] = self._get_model(name)
         return self._models[name]
 
+    def resolve(self, roles: tuple[str, ...] = ("planner", "coder", "debugger")) -> None:
+        """Resolve every role's model now, so a bad model string fails before any work is done."""
+        for role in roles:
+            self._model(role)
+
     def check_budget(self) -> None:
         limit = self.config.budget.max_tokens
         if limit is not None and self.usage.total_tokens >= limit:

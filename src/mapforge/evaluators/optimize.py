@@ -87,6 +87,8 @@ class OptimizeEvaluator:
         self.cases: list[Case] = correctness_cases(self.spec)
         self.timing_values = case_values(self.spec, self.spec.shapes.timing)
         self.baseline: Baseline | None = None
+        self.noise_floor: float = timing.min_effect
+        """Changes smaller than this are 'no measurable change': the config's minimum, or the A/A spread."""
 
     # -- limits ------------------------------------------------------------------------------
     @property
@@ -169,7 +171,7 @@ class OptimizeEvaluator:
         ratios = [a / max(b, 1e-12) for a, b in zip(t_ref, t_cand)]
         timing = Timing(
             speedup=median(ratios), speedup_ci=median_ci(ratios), seconds=median(t_cand),
-            baseline_seconds=median(t_ref), pairs=len(ratios), min_effect=cfg.min_effect,
+            baseline_seconds=median(t_ref), pairs=len(ratios), min_effect=self.noise_floor,
         )
         floor = output_bytes(self.spec, self.timing_values) / MAX_PLAUSIBLE_WRITE_BW
         if timing.seconds < floor:
@@ -219,6 +221,9 @@ class OptimizeEvaluator:
                 seconds=timing.baseline_seconds, aa=timing, driver_o=sb.read_file("driver.o"),
                 ref_o=sb.read_file("ref.o"), outputs=outputs,
             )
+            # What this machine cannot resolve right now: how far the reference strays from itself.
+            lo, hi = timing.speedup_ci
+            self.noise_floor = max(self.timing_cfg.min_effect, abs(timing.speedup - 1.0), hi - 1.0, 1.0 - lo)
             return self.baseline
 
     # -- candidates ----------------------------------------------------------------------------

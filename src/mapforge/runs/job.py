@@ -65,17 +65,18 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
             obs(ev)
 
     started = time.monotonic()
+    record.replaying = False
     if resumed:
-        record.replaying = False
         emit("resumed", run_dir=str(run_dir))
-        record.replaying = True
     emit("start", task=task.name, kind=task.kind, model=config.model.default, roles=config.model.roles,
          sandbox=config.sandbox.backend, run_dir=str(run_dir), max_iters=config.budget.max_iters)
+    record.replaying = resumed  # until the first step that is not on record
     evaluator = make_evaluator(task, config)
     llm = LLM(config, record, lambda name: get_model(name, config.model),
               on_call=lambda req, c, replayed: emit(
                   "model_call", role=req.role, index=req.index, model=c.model, prompt_tokens=c.prompt_tokens,
                   completion_tokens=c.completion_tokens, latency=round(c.latency, 3), replayed=replayed))
+    llm.resolve()
     outcome = Outcome()
     baseline: dict[str, Any] = {}
     status_override: str | None = None
@@ -89,8 +90,11 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
             emit("baseline_failed", error=str(e))
         else:
             if b is not None:
-                baseline = {"seconds": b.seconds, "aa_speedup": b.aa.speedup, "aa_ci": list(b.aa.speedup_ci),
-                            "aa_pairs": b.aa.pairs}
+                # a resumed job keeps the baseline it first measured: prompts (and so replay) depend on it
+                baseline = record.load_baseline() or {
+                    "seconds": b.seconds, "aa_speedup": b.aa.speedup, "aa_ci": list(b.aa.speedup_ci),
+                    "aa_pairs": b.aa.pairs}
+                record.save_baseline(baseline)
                 emit("baseline", **baseline)
         if status_override is None:
             sup = Supervisor(task, config, record, llm, evaluator, emit, baseline.get("seconds"))

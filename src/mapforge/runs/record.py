@@ -4,6 +4,7 @@ Layout::
 
     DIR/config.json          resolved configuration
     DIR/task.json            the task spec (and where it came from)
+    DIR/baseline.json        the reference's time and A/A self-test, as first measured
     DIR/events.jsonl         one JSON object per event, appended and flushed as it happens
     DIR/calls/NNNN-ROLE.json every model call: messages, reply, tokens, latency (the replay memo)
     DIR/candidates/ID/       source, verdict.json (with lineage), build.log
@@ -148,6 +149,16 @@ class RunRecord:
         path.write_text(source)
         _atomic_write(best / "verdict.json", json.dumps({"id": cid, "verdict": verdict.model_dump(mode="json")}, indent=2))
         return path
+
+    # -- baseline --------------------------------------------------------------------------------
+    def load_baseline(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.root / "baseline.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    def save_baseline(self, baseline: dict[str, Any]) -> None:
+        _atomic_write(self.root / "baseline.json", json.dumps(baseline, indent=2))
 
     # -- summary ---------------------------------------------------------------------------------
     def write_summary(self, summary: dict[str, Any]) -> None:

@@ -1,0 +1,197 @@
+"""End to end through the CLI: scripted model, real local sandbox, real compilers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.helpers import (
+    FAST_TIMING_ENV,
+    FIXTURES,
+    REPO,
+    code_reply,
+    copy_task,
+    plans_reply,
+    read_events,
+    read_summary,
+    run_cli,
+    write_script,
+)
+
+FAST = (FIXTURES / "fast" / "matmul.c").read_text()
+WRONG = """
+void matmul(const float *A, const float *B, float *C, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            float acc = 0.0f;
+            for (int k = 0; k < n; k++) acc += A[i * n + k] * B[k * n + j];
+            C[i * n + j] = (i == n - 1 && j == n - 1) ? acc + 1.0f : acc;  /* one wrong element */
+        }
+}
+"""
+# Fast (i-k-j order) but wrong: skips the last row. It would "win" if correctness were not checked.
+FAST_WRONG = """
+#include <string.h>
+void matmul(const float *A, const float *B, float *C, int n) {
+    memset(C, 0, sizeof(float) * (size_t)n * (size_t)n);
+    for (int i = 0; i < n - 1; i++)
+        for (int k = 0; k < n; k++) {
+            float a = A[i * n + k];
+            for (int j = 0; j < n; j++) C[i * n + j] += a * B[k * n + j];
+        }
+}
+"""
+HANG = """
+void matmul(const float *A, const float *B, float *C, int n) {
+    volatile int spin = 1;
+    while (spin) { }
+    (void)A; (void)B; (void)C; (void)n;
+}
+"""
+
+
+def optimize(task: Path | str, script: Path, run_dir: Path, *extra: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return run_cli("optimize", str(task), "--model", f"scripted/{script}", "--run-dir", str(run_dir), *extra, **kw)  # type: ignore[arg-type]
+
+
+def candidates(run_dir: Path) -> dict[str, dict[str, object]]:
+    out = {}
+    for d in sorted((run_dir / "candidates").iterdir()):
+        out[d.name] = json.loads((d / "verdict.json").read_text())
+    return out
+
+
+def test_job_improves_a_task(tmp_path: Path) -> None:
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Register blocking")],
+        "coder": [code_reply(FAST)],
+    })
+    run = tmp_path / "run"
+    proc = optimize("tasks/matmul", script, run, "--max-iters", "1", "--json")
+    s = read_summary(run)
+    assert s["status"] == "improved"
+    best = s["best"]
+    assert isinstance(best, dict) and best["correct"] is True
+    lo, hi = best["speedup_ci"]
+    assert lo > 1.0 and best["speedup"] > 1.0, best
+    assert Path(best["source_path"]).read_text().strip() == FAST.strip()
+    for key in ("schema_version", "task", "baseline_seconds", "candidates", "tokens", "wall_seconds"):
+        assert key in s
+    assert s["tokens"]["prompt"] > 0 and s["tokens"]["completion"] > 0
+    # --json: every stdout line is one JSON event, and they match events.jsonl
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [e["event"] for e in lines] == [e["event"] for e in read_events(run)]
+    assert {"start", "baseline", "candidate", "best", "end"} <= {e["event"] for e in lines}
+    # every model call is recorded with its messages and reply
+    calls = sorted((run / "calls").glob("*.json"))
+    assert [c.name.split("-", 1)[1] for c in calls] == ["planner.json", "coder.json"]
+    rec = json.loads(calls[1].read_text())
+    assert rec["request"]["messages"][-1]["content"] and rec["completion"]["text"].startswith("Here is the code")
+    assert (run / "config.json").exists() and (run / "report.md").exists()
+
+
+def test_compile_error_is_repaired_by_the_debugger(tmp_path: Path) -> None:
+    broken = FAST.replace("void matmul(", "void matmul(int oops ", 1)
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Register blocking")],
+        "coder": [code_reply(broken)],
+        "debugger": [code_reply(FAST)],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "1")
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "compile_error"
+    assert "error" in (run / "candidates" / "c0001" / "build.log").read_text()
+    assert cands["c0002"]["parent"] == "c0001" and cands["c0002"]["round"] == 1
+    assert cands["c0002"]["verdict"]["status"] == "correct"
+    # the debugger saw the compiler's message
+    debugger_call = json.loads(next((run / "calls").glob("*-debugger.json")).read_text())
+    assert "error" in debugger_call["request"]["messages"][-1]["content"]
+    s = read_summary(run)
+    assert s["status"] == "improved" and s["best"]["candidate_id"] == "c0002"
+
+
+def test_wrong_answers_never_become_best(tmp_path: Path) -> None:
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Skip the last row", "Off by one")],
+        "coder": [code_reply(FAST_WRONG), code_reply(WRONG)],
+        "debugger": [code_reply(FAST_WRONG), code_reply(WRONG)],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
+    cands = candidates(run)
+    assert len(cands) == 4
+    assert all(c["verdict"]["status"] == "wrong_answer" for c in cands.values())
+    assert "differs at" in cands["c0003"]["verdict"]["reason"]
+    s = read_summary(run)
+    assert s["status"] == "no_improvement" and s["best"] is None
+    assert not (run / "best" / "source.c").exists()
+
+
+def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path) -> None:
+    task = copy_task("matmul", tmp_path, "[limits]\ntimeout_seconds = 3")
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Spin", "Register blocking")],
+        "coder": [code_reply(HANG), code_reply(FAST)],
+    })
+    run = tmp_path / "run"
+    t0 = time.monotonic()
+    optimize(task, script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
+    assert time.monotonic() - t0 < 120
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "timeout"
+    assert cands["c0002"]["verdict"]["status"] == "correct"
+    assert read_summary(run)["status"] == "improved"
+    # nothing of the hanging candidate survives
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "mapforge-sbx" not in ps and "./driver run" not in ps
+
+
+def test_interrupted_job_resumes_from_its_run_directory(tmp_path: Path) -> None:
+    replies: dict[str, list[object]] = {
+        "planner": [plans_reply("Register blocking", "Loop interchange")],
+        "coder": [code_reply(WRONG), {"text": code_reply(FAST), "delay": 60}],
+        "debugger": [code_reply(WRONG)],
+    }
+    script = write_script(tmp_path / "s.json", replies)
+    run = tmp_path / "run"
+    env = {**os.environ, **FAST_TIMING_ENV, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"}
+    args = [sys.executable, "-m", "mapforge", "optimize", "tasks/matmul", "--model", f"scripted/{script}",
+            "--run-dir", str(run), "--max-iters", "2"]
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until the second coder request is in flight
+        if (run / "events.jsonl").exists() and sum(
+                1 for e in read_events(run) if e["event"] == "step" and e.get("agent") == "coder") >= 2:
+            break
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        raise AssertionError("the job never reached its second coder request")
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    # Ctrl-C left a readable directory with a summary
+    s = read_summary(run)
+    assert s["stop_reason"] == "interrupted" and s["candidates"] == 2
+    first = run / "candidates" / "c0001" / "verdict.json"
+    mtime = first.stat().st_mtime_ns
+    calls_before = sorted(p.name for p in (run / "calls").glob("*.json"))
+    assert len(calls_before) == 3  # planner, coder, debugger: the delayed request never completed
+
+    replies["coder"][1] = code_reply(FAST)  # same reply, now without the delay
+    write_script(script, replies)
+    optimize("tasks/matmul", script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
+    s = read_summary(run)
+    assert s["status"] == "improved" and s["candidates"] == 3 and s["best"]["candidate_id"] == "c0003"
+    assert first.stat().st_mtime_ns == mtime  # recorded verdicts were reused, not recomputed
+    calls_after = sorted(p.name for p in (run / "calls").glob("*.json"))
+    assert calls_after[:3] == calls_before and len(calls_after) == 4  # only the missing request was made
+    events = [e["event"] for e in read_events(run)]
+    assert events.count("resumed") == 1 and events.count("start") == 2

@@ -1,0 +1,66 @@
+"""Helpers for tests: a scripted-model builder, task copies, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TASKS = REPO / "tasks"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def write_script(path: Path, replies: dict[str, list[object]]) -> Path:
+    path.write_text(json.dumps({"replies": replies}))
+    return path
+
+
+def plans_reply(*titles: str) -> str:
+    plans = [{"title": t, "bottleneck": "memory access order", "approach": f"apply {t}", "confidence": 0.9 - 0.1 * i}
+             for i, t in enumerate(titles)]
+    return "```json\n" + json.dumps(plans) + "\n```"
+
+
+def code_reply(source: str, lang: str = "c") -> str:
+    return f"Here is the code.\n```{lang}\n{source}\n```\n"
+
+
+def copy_task(name: str, dest: Path, extra_toml: str = "") -> Path:
+    folder = dest / name
+    shutil.copytree(TASKS / name, folder)
+    if extra_toml:
+        with (folder / "task.toml").open("a") as f:
+            f.write("\n" + extra_toml + "\n")
+    return folder
+
+
+FAST_TIMING_ENV = {
+    "MAPFORGE_TIMING__MIN_PAIRS": "8",
+    "MAPFORGE_TIMING__MAX_PAIRS": "60",
+    "MAPFORGE_TIMING__MAX_SECONDS": "3",
+    "MAPFORGE_TIMING__TARGET_REL_CI": "0.03",
+}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items()}
+    full_env.update(FAST_TIMING_ENV)
+    full_env.update(env or {})
+    proc = subprocess.run([sys.executable, "-m", "mapforge", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=REPO)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"mapforge {' '.join(args)} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def read_summary(run_dir: Path) -> dict[str, object]:
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+def read_events(run_dir: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines() if line.strip()]
