@@ -9,7 +9,7 @@ import sys
 from mapforge.cli.common import add_job_flags, job_config
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("optimize", help="optimise a task's function (speedup over the reference)")
     add_job_flags(p)
     p.set_defaults(func=lambda a: run_verb(a, "optimize"))
@@ -17,10 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_verb(args: argparse.Namespace, kind: str) -> int:
     from mapforge.runs.display import JsonLines, Progress
-    from mapforge.runs.job import run_job
+    from mapforge.runs.job import Observer, run_job
 
     config = job_config(args)
-    observers = [JsonLines()] if args.json else [Progress()]
+    observers: list[Observer] = [JsonLines()] if args.json else [Progress()]
     summary = run_job(args.task, config, args.run_dir, observers, expect_kind=kind, fresh=args.fresh)
     if not args.json:
         best = summary["best"]

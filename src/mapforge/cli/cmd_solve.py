@@ -8,7 +8,7 @@ from mapforge.cli.cmd_optimize import run_verb
 from mapforge.cli.common import add_job_flags
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("solve", help="solve a problem with tests (pass rate)")
     add_job_flags(p)
     p.set_defaults(func=lambda a: run_verb(a, "solve"))

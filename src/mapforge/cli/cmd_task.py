@@ -6,11 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from mapforge.errors import UserError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("task", help="create, validate and list tasks")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     n = verbs.add_parser("new", help="scaffold a task folder")
@@ -81,7 +82,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if not args.root.is_dir():
         raise UserError(f"{args.root}: no such folder (use --root to point at a task library)")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for folder in find_tasks(args.root):
         try:
             t = load_task(folder)
@@ -95,6 +96,6 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(json.dumps(r))
         return 0
     for r in rows:
-        extra = r.get("error") or ", ".join(r.get("tags", []))  # type: ignore[arg-type]
+        extra = r.get("error") or ", ".join(r.get("tags", []))
         print(f"{r['name']:<34} {r['kind']:<9} {r['language']:<7} {extra}")
     return 0

@@ -103,7 +103,7 @@ def case_values(spec: OptimizeSpec, shape: Shape) -> tuple[str, ...]:
 
 
 def correctness_cases(spec: OptimizeSpec) -> list[Case]:
-    cases = []
+    cases: list[Case] = []
     for visible, shapes in ((True, spec.shapes.visible), (False, spec.shapes.hidden)):
         for shape in shapes:
             for s in range(spec.shapes.seeds):

@@ -45,11 +45,24 @@ def compile_cmd(language: str, flags: list[str], src: str, out: str) -> list[str
     return [compiler(language), std_flag(language), *flags, *ALIGN_FLAGS, "-fno-common", "-c", src, "-o", out]
 
 
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-_STRINGS = re.compile(r'"(?:\\.|[^"\\\n])*"')
+# strings and char literals first, so "//" inside a string is not taken for a comment
+_LEXEMES = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|//[^\n]*|/\*.*?\*/', re.S)
+
+
+def _strip(source: str, keep_strings: bool = False) -> str:
+    """Source with comments blanked (and string literals emptied unless ``keep_strings``)."""
+
+    def repl(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok[0] in "\"'":
+            return tok if keep_strings else tok[0] * 2
+        return " "
+
+    return _LEXEMES.sub(repl, source)
+
 _SOURCE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(asm|__asm__|__asm)\b"), "inline assembly is not allowed"),
-    (re.compile(r"__attribute__\s*\(\(.*\b(constructor|destructor|ifunc|alias|weakref)\b"),
+    (re.compile(r"(__attribute__\s*\(\([^;{]*?|\[\[\s*gnu::)\b(constructor|destructor|ifunc|alias|weakref)\b", re.S),
      "load-time code and symbol aliasing attributes (constructor, destructor, ifunc, alias) are not allowed"),
     (re.compile(r"#\s*pragma\s+weak\b"), "#pragma weak is not allowed"),
 )
@@ -60,13 +73,13 @@ _SAFE_INCLUDE = re.compile(r"^<[A-Za-z0-9_]+(/[A-Za-z0-9_]+)*(\.h|\.hpp)?>$")
 def source_problems(source: str, function: str) -> list[str]:
     """Static problems in a candidate's source (comments ignored). Empty list: passes."""
     problems: list[str] = []
-    for m in _INCLUDE.finditer(_COMMENTS.sub(" ", source)):
+    for m in _INCLUDE.finditer(_strip(source, keep_strings=True)):
         target = m.group(1).strip()
         if not _SAFE_INCLUDE.match(target):
             problems.append(
                 f"#include {target}: only system headers in angle brackets are allowed (e.g. <math.h>, <string.h>)"
             )
-    code = _STRINGS.sub('""', _COMMENTS.sub(" ", source))
+    code = _strip(source)
     for rule, message in _SOURCE_RULES:
         if rule.search(code):
             problems.append(message)
@@ -110,3 +123,34 @@ def symbol_problems(defined: str, undefined: str, sections: str, function: str, 
             problems.append(f"has a {sec} section (global constructors or destructors run code at load time)")
             break
     return problems
+
+
+_LINE_MARKER = re.compile(r'^# (\d+) "(.*)"')
+
+
+def preprocessed_problems(preprocessed: str, source_name: str) -> list[str]:
+    """Apply the source rules to the candidate's own lines after macro expansion (``gcc -E``), so a
+    forbidden construct spelled through macros (token pasting) is seen; system headers are skipped."""
+    own: list[str] = []
+    current = source_name
+    for line in preprocessed.splitlines():
+        m = _LINE_MARKER.match(line)
+        if m:
+            current = m.group(2)
+            continue
+        if current == source_name:
+            own.append(line)
+    code = _strip("\n".join(own))
+    return [message for rule, message in _SOURCE_RULES if rule.search(code)]
+
+
+_FORBIDDEN_INSN = re.compile(r"\t(syscall|sysenter|int\s+\$0x80|rdtscp?|rdpmc|rdrand|rdseed|cpuid)\b")
+
+
+def instruction_problems(disassembly: str) -> list[str]:
+    """Instructions a kernel has no business executing (system calls, timers, CPU identification),
+    from ``objdump -d``; they can arrive without inline assembly, through intrinsics."""
+    found = sorted({m.group(1).split()[0] for m in _FORBIDDEN_INSN.finditer(disassembly)})
+    if found:
+        return [f"executes forbidden instructions ({', '.join(found)}): no system calls, timers or CPU queries"]
+    return []

@@ -14,7 +14,6 @@ Trust model: the candidate is linked into a driver process with the reference, s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import numpy as np
 from mapforge.config import SandboxConfig, TimingConfig
 from mapforge.evaluators import native
 from mapforge.evaluators.cascade import Stage, run_cascade
+from mapforge.evaluators.common import SandboxFactory, exec_failure, tail
 from mapforge.evaluators.compare import compare_outputs
 from mapforge.evaluators.driver import (
     Case,
@@ -37,7 +37,6 @@ from mapforge.evaluators.verdict import StageResult, Status, Timing, Verdict
 from mapforge.sandbox import ExecResult, Limits, Sandbox
 from mapforge.tasks.spec import OptimizeSpec, Task
 
-SandboxFactory = Callable[[], Sandbox]
 #: Achieved write bandwidth above this (bytes/s) is physically implausible on a CPU core: flag it.
 MAX_PLAUSIBLE_WRITE_BW = 400e9
 
@@ -57,20 +56,6 @@ class Baseline:
     ref_o: bytes
     outputs: dict[int, list[np.ndarray]]
     """Reference outputs per correctness case (by index)."""
-
-
-def _exec_failure(r: ExecResult) -> Status:
-    if r.killed == "timeout":
-        return "timeout"
-    if r.killed == "memory":
-        return "memory"
-    if r.killed == "output_limit":
-        return "output_limit"
-    return "runtime_error"
-
-
-def _tail(text: str, n: int = 3000) -> str:
-    return text if len(text) <= n else "[...]\n" + text[-n:]
 
 
 class OptimizeEvaluator:
@@ -145,9 +130,9 @@ class OptimizeEvaluator:
                 limits=self.run_limits,
             )
             if not r.ok:
-                return None, StageResult(stage="timing", ok=False, status=_exec_failure(r),
+                return None, StageResult(stage="timing", ok=False, status=exec_failure(r),
                                          reason=f"the timing run {r.describe()}",
-                                         feedback=_tail(r.stderr), artifacts={"stderr": _tail(r.stderr)})
+                                         feedback=tail(r.stderr), artifacts={"stderr": tail(r.stderr)})
             raw = sb.read_file("t.bin")
             if len(raw) != 16 * reps + 16:
                 raise HarnessError(f"timing file has {len(raw)} bytes, expected {16 * reps + 16}")
@@ -200,15 +185,15 @@ class OptimizeEvaluator:
             for cmd in steps:
                 r = self._sh(sb, cmd)
                 if not r.ok:
-                    raise HarnessError(f"building the reference failed: {' '.join(cmd)}\n{_tail(r.stderr)}")
+                    raise HarnessError(f"building the reference failed: {' '.join(cmd)}\n{tail(r.stderr)}")
             r = self._link(sb)
             if not r.ok:
-                raise HarnessError(f"linking the reference failed:\n{_tail(r.stderr)}")
+                raise HarnessError(f"linking the reference failed:\n{tail(r.stderr)}")
             outputs: dict[int, list[np.ndarray]] = {}
             for i, case in enumerate(self.cases):
                 r, passes, flags = self._run_case(sb, 0, case)
                 if not r.ok:
-                    raise HarnessError(f"the reference {r.describe()} on {case.label()}:\n{_tail(r.stderr)}")
+                    raise HarnessError(f"the reference {r.describe()} on {case.label()}:\n{tail(r.stderr)}")
                 for arr in passes[0]:
                     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
                         raise HarnessError(f"the reference produced NaN/Inf on {case.label()}")
@@ -248,17 +233,27 @@ class OptimizeEvaluator:
         sb.write_file(src, source)
         sb.write_file("driver.o", self.baseline.driver_o)
         sb.write_file("ref.o", self.baseline.ref_o)
+        pp = native.compile_cmd(spec.language, spec.cflags, src, "candidate.i")
+        pp[pp.index("-c")] = "-E"
+        r = self._sh(sb, pp)
+        if r.ok:
+            problems = native.preprocessed_problems(sb.read_file("candidate.i").decode(errors="replace"), src)
+            if problems:
+                return StageResult(stage="build", ok=False, status="rejected", reason=problems[0],
+                                   feedback="\n".join(f"- {p}" for p in problems))
         r = self._sh(sb, native.compile_cmd(spec.language, spec.cflags, src, "cand0.o"))
         log = r.stdout + r.stderr
         if not r.ok:
-            status: Status = "compile_error" if r.killed is None else _exec_failure(r)
+            status: Status = "compile_error" if r.killed is None else exec_failure(r)
             return StageResult(stage="build", ok=False, status=status,
                                reason=f"compilation failed ({r.describe()})",
-                               feedback=_tail(log), artifacts={"build.log": log})
+                               feedback=tail(log), artifacts={"build.log": log})
         defined = self._sh(sb, ["nm", "-P", "-g", "--defined-only", "cand0.o"]).stdout
         undefined = self._sh(sb, ["nm", "-P", "--undefined-only", "cand0.o"]).stdout
         sections = self._sh(sb, ["readelf", "-SW", "cand0.o"]).stdout
+        disassembly = self._sh(sb, ["objdump", "-d", "--no-show-raw-insn", "cand0.o"]).stdout
         problems = native.symbol_problems(defined, undefined, sections, spec.function, spec.allow_symbols)
+        problems += native.instruction_problems(disassembly)
         if problems:
             return StageResult(stage="build", ok=False, status="rejected", reason=problems[0],
                                feedback="\n".join(f"- {p}" for p in problems),
@@ -268,7 +263,7 @@ class OptimizeEvaluator:
             r = self._link(sb)
         if not r.ok:
             return StageResult(stage="build", ok=False, status="compile_error", reason="linking failed",
-                               feedback=_tail(r.stderr), artifacts={"build.log": log + r.stderr})
+                               feedback=tail(r.stderr), artifacts={"build.log": log + r.stderr})
         return StageResult(stage="build", ok=True, artifacts={"build.log": log} if log.strip() else {})
 
     def _correctness(self, sb: Sandbox, source: str) -> StageResult:
@@ -277,9 +272,9 @@ class OptimizeEvaluator:
             r, passes, flags = self._run_case(sb, 1, case)
             if not r.ok:
                 return StageResult(
-                    stage="correctness", ok=False, status=_exec_failure(r),
+                    stage="correctness", ok=False, status=exec_failure(r),
                     reason=f"the candidate {r.describe()} on {case.label()}",
-                    feedback=_tail(r.stderr) if case.visible else "",
+                    feedback=tail(r.stderr) if case.visible else "",
                 )
             if any(flags):
                 return StageResult(stage="correctness", ok=False, status="cheat_suspected",

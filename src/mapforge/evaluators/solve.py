@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mapforge.config import SandboxConfig
 from mapforge.evaluators.cascade import run_cascade
-from mapforge.evaluators.optimize import SandboxFactory, _exec_failure, _tail
+from mapforge.evaluators.common import SandboxFactory, exec_failure, tail
 from mapforge.evaluators.verdict import StageResult, Status, Verdict
 from mapforge.sandbox import Limits, Sandbox
 from mapforge.tasks.spec import SolveSpec, Task, TestCase
@@ -60,7 +60,7 @@ class SolveEvaluator:
         log = r.stdout + r.stderr
         if not r.ok:
             return StageResult(stage="build", ok=False, status="compile_error",
-                               reason=f"compilation failed ({r.describe()})", feedback=_tail(log),
+                               reason=f"compilation failed ({r.describe()})", feedback=tail(log),
                                artifacts={"build.log": log})
         return StageResult(stage="build", ok=True, artifacts={"build.log": log} if log.strip() else {})
 
@@ -77,7 +77,7 @@ class SolveEvaluator:
             if r.ok and outputs_match(r.stdout, test.output):
                 passed += 1
                 continue
-            status: Status = "wrong_answer" if r.ok else _exec_failure(r)
+            status: Status = "wrong_answer" if r.ok else exec_failure(r)
             what = "wrong output" if r.ok else r.describe()
             if first_status is None:
                 first_status = status

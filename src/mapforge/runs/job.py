@@ -16,7 +16,7 @@ from mapforge.evaluators.solve import SolveEvaluator
 from mapforge.models.registry import get_model
 from mapforge.runs.record import RunRecord
 from mapforge.runs.report import write_report
-from mapforge.sandbox import Limits, open_sandbox
+from mapforge.sandbox import Limits, Sandbox, open_sandbox
 from mapforge.supervisor import Outcome, Supervisor, _memory_path
 from mapforge.tasks.loader import load_task
 from mapforge.tasks.spec import Task
@@ -32,7 +32,7 @@ def make_evaluator(task: Task, config: Config) -> OptimizeEvaluator | SolveEvalu
     tmp = Path(config.sandbox.tmp_dir) if config.sandbox.tmp_dir else None
     limits = Limits(memory_mb=config.sandbox.memory_mb)
 
-    def new_sandbox():  # type: ignore[no-untyped-def]
+    def new_sandbox() -> Sandbox:
         return open_sandbox(config.sandbox.backend, base_dir=tmp, limits=limits)
 
     if task.kind == "optimize":

@@ -22,7 +22,7 @@ import os
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from mapforge.evaluators.verdict import Verdict
 from mapforge.models.base import Completion, Request
@@ -47,7 +47,7 @@ class RunRecord:
         """True while a resumed job is re-deriving steps already on disk (events are not written twice)."""
         self._calls: dict[str, Completion] = {}
         self._n_calls = 0
-        self._events = None
+        self._events: TextIO | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     @property

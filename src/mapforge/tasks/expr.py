@@ -46,7 +46,12 @@ def _eval(node: ast.AST, env: Mapping[str, int]) -> int:
             raise ExprError(f"unknown name {node.id!r} (shape parameters: {known})")
         return int(env[node.id])
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        return int(_OPS[type(node.op)](_eval(node.left, env), _eval(node.right, env)))
+        left, right = _eval(node.left, env), _eval(node.right, env)
+        if isinstance(node.op, (ast.FloorDiv, ast.Mod)) and right == 0:
+            raise ExprError("division by zero")
+        if isinstance(node.op, ast.Pow) and (right < 0 or right > 64):
+            raise ExprError("exponents must be integers from 0 to 64")
+        return int(_OPS[type(node.op)](left, right))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_eval(node.operand, env)
     raise ExprError("only integers, shape parameters, + - * // % ** and parentheses are allowed")

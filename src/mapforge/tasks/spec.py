@@ -52,7 +52,8 @@ SCALAR_TYPES: dict[str, str] = {
 }
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INIT = re.compile(r"^\s*(uniform|randint)\s*\(\s*(-?[0-9.eE+-]+)\s*,\s*(-?[0-9.eE+-]+)\s*\)\s*$")
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_INIT = re.compile(rf"^\s*(uniform|randint)\s*\(\s*({_NUM})\s*,\s*({_NUM})\s*\)\s*$")
 
 
 class _Strict(BaseModel):

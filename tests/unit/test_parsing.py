@@ -1,0 +1,132 @@
+"""Turning model replies into code and plans; unusable replies raise ParseError with a usable message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mapforge.agents.parsing import ParseError, extract_code, parse_plans
+
+FN = "void scale(float *x, int n) {\n    for (int i = 0; i < n; i++) x[i] *= 2.0f;\n}"
+
+
+# -- extract_code --------------------------------------------------------------------------------------------
+def test_fenced_c_block_inside_prose() -> None:
+    reply = f"Here is the faster version.\n\n```c\n{FN}\n```\n\nIt doubles each element."
+    got = extract_code(reply, "c")
+    assert got.code == FN + "\n" and got.language == "c"
+
+
+def test_longest_block_wins() -> None:
+    reply = f"First a helper:\n```c\nint x;\n```\nThen the full program:\n```c\n#include <math.h>\n{FN}\n```\n"
+    assert extract_code(reply, "c").code == f"#include <math.h>\n{FN}\n"
+
+
+def test_block_with_required_function_preferred_over_longer_one() -> None:
+    helpers = "static int helper_one(int a) { return a + 1; }\n" * 10
+    reply = f"```c\n{helpers}```\n```c\n{FN}\n```"
+    assert extract_code(reply, "c", must_contain="scale").code == FN + "\n"
+
+
+def test_untagged_block_accepted() -> None:
+    assert extract_code(f"```\n{FN}\n```", "c").code == FN + "\n"
+
+
+@pytest.mark.parametrize("tag", ["C", "h"])
+def test_tag_aliases_for_c(tag: str) -> None:
+    assert extract_code(f"```{tag}\n{FN}\n```", "c").code == FN + "\n"
+
+
+@pytest.mark.parametrize("tag", ["cpp", "c++", "cc", "CXX"])
+def test_cpp_aliases(tag: str) -> None:
+    assert extract_code(f"```{tag}\n{FN}\n```", "cpp").code == FN + "\n"
+
+
+def test_unterminated_fence_still_extracted() -> None:
+    assert extract_code(f"```c\n{FN}\n", "c").code == FN + "\n"
+
+
+@pytest.mark.parametrize("tag", ["python", "cpp", "rust"])
+def test_wrong_language_tag_is_parse_error(tag: str) -> None:
+    with pytest.raises(ParseError) as ei:
+        extract_code(f"```{tag}\n{FN}\n```", "c")
+    assert tag in str(ei.value) and "```c" in str(ei.value)
+
+
+def test_prose_without_code_is_parse_error() -> None:
+    with pytest.raises(ParseError, match="no code"):
+        extract_code("I would block the loops for cache locality and unroll the inner loop by four.", "c")
+
+
+def test_empty_fenced_block_is_parse_error() -> None:
+    with pytest.raises(ParseError):
+        extract_code("```c\n\n```", "c")
+
+
+def test_bare_code_accepted() -> None:
+    assert extract_code(FN, "c").code == FN + "\n"
+
+
+def test_bare_code_without_required_function_rejected() -> None:
+    with pytest.raises(ParseError):
+        extract_code("int helper(int a) {\n  return a;\n}", "c", must_contain="scale")
+
+
+def test_python_bare_code() -> None:
+    src = "def main():\n    print(input())\n\nmain()"
+    assert extract_code(src, "python").code == src + "\n"
+
+
+# -- parse_plans ------------------------------------------------------------------------------------------
+P1 = {"title": "Block", "bottleneck": "cache misses on B", "approach": "tile 64x64", "confidence": 0.7}
+P2 = {"title": "Unroll", "bottleneck": "loop overhead", "approach": "unroll by 4", "confidence": 0.3}
+
+
+def test_plans_from_fenced_json() -> None:
+    reply = f"My plans:\n```json\n{json.dumps([P1, P2], indent=2)}\n```\nDone."
+    plans = parse_plans(reply, limit=5)
+    assert [p.title for p in plans] == ["Block", "Unroll"]
+    assert plans[0].confidence == 0.7 and plans[1].approach == "unroll by 4"
+
+
+def test_plans_from_bare_json() -> None:
+    plans = parse_plans(f"Sure! {json.dumps([P1, P2])} Hope this helps.", limit=5)
+    assert [p.title for p in plans] == ["Block", "Unroll"]
+
+
+def test_plans_from_wrapped_object() -> None:
+    plans = parse_plans(json.dumps({"plans": [P2, P1]}), limit=5)
+    assert [p.title for p in plans] == ["Unroll", "Block"]
+
+
+def test_single_plan_object() -> None:
+    assert [p.title for p in parse_plans(json.dumps(P1), limit=3)] == ["Block"]
+
+
+def test_limit_truncates() -> None:
+    assert len(parse_plans(json.dumps([P1, P2, P1]), limit=2)) == 2
+
+
+def test_fenced_json_preferred_over_stray_brackets() -> None:
+    reply = f"Look at x[i] and {{braces}}.\n```json\n{json.dumps([P1])}\n```"
+    assert [p.title for p in parse_plans(reply, limit=3)] == ["Block"]
+
+
+@pytest.mark.parametrize("bad", [1.5, -0.1, "high"])
+def test_invalid_confidence_is_parse_error(bad: object) -> None:
+    with pytest.raises(ParseError, match="confidence"):
+        parse_plans(json.dumps([P1 | {"confidence": bad}]), limit=3)
+
+
+@pytest.mark.parametrize("field", ["title", "bottleneck", "approach", "confidence"])
+def test_missing_plan_field_is_parse_error(field: str) -> None:
+    plan = {k: v for k, v in P1.items() if k != field}
+    with pytest.raises(ParseError, match=field):
+        parse_plans(json.dumps([plan]), limit=3)
+
+
+@pytest.mark.parametrize("reply", ["no json here at all", "[]", '{"plans": []}', "```json\n[{\"title\": \n```"])
+def test_unusable_plan_replies(reply: str) -> None:
+    with pytest.raises(ParseError):
+        parse_plans(reply, limit=3)
