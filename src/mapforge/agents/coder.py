@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapforge.agents import prompts
 from mapforge.agents.context import AgentContext
 from mapforge.agents.llm import LLM
-from mapforge.agents.parsing import ask_parsed, extract_code, Plan
+from mapforge.agents.parsing import Plan, ask_parsed, extract_code
 from mapforge.tasks.spec import OptimizeSpec
 
 

@@ -11,6 +11,8 @@ from functools import cache
 from importlib import resources
 from string import Template
 
+import numpy as np
+
 from mapforge.agents.retriever import Exemplar
 from mapforge.tasks.spec import OptimizeSpec, SolveSpec, Task
 
@@ -36,7 +38,8 @@ def task_block(task: Task, baseline_seconds: float | None) -> str:
     spec = task.spec
     if isinstance(spec, OptimizeSpec):
         shapes = "; ".join(", ".join(f"{k}={v}" for k, v in s.items()) for s in spec.shapes.visible)
-        base = f"{baseline_seconds * 1e3:.3f} ms" if baseline_seconds else "(not measured)"
+        base = f"{baseline_seconds * 1e3:.3f} ms" if baseline_seconds else "an unmeasured time"
+        base += profile_hint(spec, baseline_seconds)
         return render(
             "optimize_task", name=spec.name, description=spec.description.strip(), language=spec.language,
             cflags=" ".join(spec.cflags), signature=spec.signature, reference=(task.reference_source or "").strip(),
@@ -48,6 +51,21 @@ def task_block(task: Task, baseline_seconds: float | None) -> str:
     )
     return render("solve_task", name=spec.name, description=spec.description.strip(), language=spec.language,
                   examples=examples)
+
+
+def profile_hint(spec: OptimizeSpec, seconds: float | None) -> str:
+    """The reference's data volume and achieved bandwidth on the timing shape: a first roofline clue."""
+    from mapforge.tasks.expr import eval_expr
+
+    total = 0
+    for a in spec.args:
+        if a.is_pointer and a.size is not None:
+            total += eval_expr(a.size, spec.shapes.timing) * np.dtype(a.dtype).itemsize
+    if not total or not seconds:
+        return ""
+    timing = ", ".join(f"{k}={v}" for k, v in spec.shapes.timing.items())
+    return (f" per call on the timing shape ({timing}); its buffers hold {total / 1e6:.1f} MB, so it moves at "
+            f"least {total / seconds / 1e9:.2f} GB/s, where one core can stream ~20-35 GB/s")
 
 
 def output_rules(task: Task) -> str:
