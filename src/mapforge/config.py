@@ -98,6 +98,8 @@ class BudgetConfig(_Section):
     """Prompt + completion tokens for the whole run."""
     max_wall_seconds: float | None = Field(None, gt=0)
     """Wall-clock time for the whole run."""
+    max_cost: float | None = Field(None, gt=0)
+    """US dollars for the whole run, where the provider's prices are known (unknown prices count as 0)."""
 
 
 class Config(_Section):

@@ -92,6 +92,12 @@ def test_job_improves_a_task(tmp_path: Path) -> None:
     assert [c.name.split("-", 1)[1] for c in calls] == ["planner.json", "coder.json"]
     rec = json.loads(calls[1].read_text())
     assert rec["request"]["messages"][-1]["content"] and rec["completion"]["text"].startswith("Here is the code")
+    # token accounting: the totals are the sums over the recorded requests
+    recs = [json.loads(c.read_text())["completion"] for c in calls]
+    assert s["tokens"]["prompt"] == sum(r["prompt_tokens"] for r in recs)
+    assert s["tokens"]["completion"] == sum(r["completion_tokens"] for r in recs)
+    per_role = s["usage"]["per_role"]
+    assert sum(r["prompt_tokens"] + r["completion_tokens"] for r in per_role.values()) == sum(s["tokens"].values())
     assert (run / "config.json").exists() and (run / "report.md").exists()
 
 

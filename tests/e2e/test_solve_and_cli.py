@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import FIXTURES, code_reply, plans_reply, read_summary, run_cli, write_script
 
 GOOD = (FIXTURES / "solve" / "two-sum-count.c").read_text()
@@ -86,6 +88,21 @@ def test_token_budget_stops_the_job(tmp_path: Path) -> None:
     assert s["status"] == "unsolved"
     assert s["tokens"]["prompt"] + s["tokens"]["completion"] >= 2500
     assert s["usage"]["per_role"]["planner"]["requests"] == 1
+
+
+def test_cost_limit_stops_the_job(tmp_path: Path) -> None:
+    priced = {"text": code_reply(OVERFLOWS), "cost": 0.01}
+    script = write_script(tmp_path / "s.json", {
+        "planner": [{"text": plans_reply("A", "B", "C"), "cost": 0.01}],
+        "coder": [priced] * 3,
+        "debugger": [priced] * 6,
+    })
+    run = tmp_path / "run"
+    solve(script, run, "--max-iters", "3", "--cost-limit", "0.025")
+    s = read_summary(run)
+    assert s["stop_reason"].startswith("budget: cost limit")
+    assert s["cost_usd"] == pytest.approx(0.03)  # the request that crossed the limit completed; none was sent after it
+    assert sum(r["requests"] for r in s["usage"]["per_role"].values()) == 3
 
 
 def test_task_verbs(tmp_path: Path) -> None:

@@ -112,6 +112,10 @@ class LLM:
         limit = self.config.budget.max_tokens
         if limit is not None and self.usage.total_tokens >= limit:
             raise BudgetExhausted(f"token budget of {limit} reached ({self.usage.total_tokens} used)")
+        cost_limit = self.config.budget.max_cost
+        spent = sum(r.cost for r in self.usage.roles.values())
+        if cost_limit is not None and spent >= cost_limit:
+            raise BudgetExhausted(f"cost limit of ${cost_limit:.2f} reached (${spent:.4f} spent)")
 
     def ask(self, role: str, messages: list[dict[str, str]]) -> Completion:
         self.check_budget()

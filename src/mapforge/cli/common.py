@@ -19,6 +19,7 @@ def add_job_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-iters", type=int, help="plans to try")
     p.add_argument("--max-tokens", type=int, help="token budget for the whole run")
     p.add_argument("--max-wall", type=float, metavar="SECONDS", help="wall-time budget for the whole run")
+    p.add_argument("--cost-limit", type=float, metavar="USD", help="spending limit for the whole run (known prices)")
     p.add_argument("--run-dir", type=Path, help="run directory (an existing one is resumed)")
     p.add_argument("--sandbox", choices=["local", "docker"], help="sandbox backend")
     p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
@@ -38,6 +39,7 @@ def job_config(args: argparse.Namespace) -> Config:
     put("budget", "max_iters", args.max_iters)
     put("budget", "max_tokens", args.max_tokens)
     put("budget", "max_wall_seconds", args.max_wall)
+    put("budget", "max_cost", args.cost_limit)
     put("sandbox", "backend", args.sandbox)
     roles = {}
     for item in args.role:

@@ -3,7 +3,7 @@
 FILE is JSON: ``{"replies": {"planner": ["...", ...], "coder": [...], "debugger": [...]}}``; the n-th
 request of a role gets that role's n-th reply (a ``"default"`` list serves roles without their own).
 A reply may also be ``{"file": "path"}`` (relative to FILE) whose contents are the reply, or
-``{"text": "...", "delay": seconds}``. Running out of replies is a :class:`ModelError`.
+``{"text": "...", "delay": seconds, "cost": dollars}``. Running out of replies is a :class:`ModelError`.
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ class ScriptedModel:
         self.replies: dict[str, list[Any]] = replies
         self.name = f"scripted/{self.path.name}"
 
-    def _reply(self, item: Any) -> tuple[str, float]:
+    def _reply(self, item: Any) -> tuple[str, float, float]:
         if isinstance(item, str):
-            return item, 0.0
+            return item, 0.0, 0.0
         if isinstance(item, dict):
+            delay, cost = float(item.get("delay", 0)), float(item.get("cost", 0))
             if "file" in item:
-                return (self.path.parent / item["file"]).read_text(), float(item.get("delay", 0))
-            return str(item.get("text", "")), float(item.get("delay", 0))
+                return (self.path.parent / item["file"]).read_text(), delay, cost
+            return str(item.get("text", "")), delay, cost
         raise UserError(f"scripted model {self.path}: a reply must be a string or an object with text/file")
 
     def complete(self, request: Request) -> Completion:
@@ -48,9 +49,9 @@ class ScriptedModel:
                 f"scripted model {self.path.name} has no reply #{request.index + 1} for role {request.role!r}"
             )
         t0 = time.monotonic()
-        text, delay = self._reply(pool[request.index])
+        text, delay, cost = self._reply(pool[request.index])
         if delay:
             time.sleep(delay)
         prompt = sum(estimate_tokens(m.get("content", "")) for m in request.messages)
         return Completion(text=text, prompt_tokens=prompt, completion_tokens=estimate_tokens(text),
-                          latency=time.monotonic() - t0, model=self.name, cost=0.0)
+                          latency=time.monotonic() - t0, model=self.name, cost=cost)

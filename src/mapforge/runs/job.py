@@ -162,6 +162,8 @@ def build_summary(task: Task, outcome: Outcome, baseline: dict[str, Any], llm: L
             "correct": sum(c.verdict.correct for c in cands) / n if n else None,
             "rejected_or_cheat": sum(c.verdict.status in ("rejected", "cheat_suspected") for c in cands) / n if n else None,
             "format_failures": {role: u.format_failures for role, u in sorted(usage.roles.items())},
+            "format_failure_rate": {role: (u.format_failures / u.requests if u.requests else 0.0)
+                                    for role, u in sorted(usage.roles.items())},
         },
         "tokens": {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},
         "usage": usage.as_dict(),
