@@ -60,6 +60,8 @@ class SandboxConfig(_Section):
     """Seconds allowed for compiling and linking one candidate."""
     tmp_dir: str | None = None
     """Where sandbox working directories are created (default: the system temp dir)."""
+    parallel: int = Field(1, ge=1, le=64)
+    """Candidates evaluated at once (capped at the cores); timing runs never overlap and get a core of their own."""
 
 
 class TimingConfig(_Section):

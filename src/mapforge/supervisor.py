@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,16 @@ class Candidate:
     parent: str | None
     """The candidate this one repairs (debugger), else None (coder, from the best so far)."""
     round: int
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A source waiting for evaluation: which plan (and iteration) it serves, and what it repairs."""
+
+    plan: Plan
+    iteration: int
+    source: str
+    parent: Candidate | None = None
 
 
 @dataclass
@@ -65,6 +77,7 @@ class Supervisor:
         self.ctx = AgentContext(task=task, baseline_seconds=baseline_seconds)
         self.outcome = Outcome()
         self.started = time.monotonic()
+        self.parallel = max(1, min(config.sandbox.parallel, os.cpu_count() or 1))
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -78,12 +91,10 @@ class Supervisor:
                 self._check_wall()
                 if not queue:
                     self.emit("step", agent="planner")
-                    queue = self.planner.run(self.ctx)
+                    queue = self.planner.run(self.ctx)  # sorted by confidence
                     self.emit("plans", plans=[p.model_dump() for p in queue])
-                plan = queue.pop(0)
-                self.outcome.iterations += 1
-                self.emit("iteration", n=self.outcome.iterations, plan=plan.title, confidence=plan.confidence)
-                self._attempt(plan)
+                width = min(self.parallel, len(queue), self.config.budget.max_iters - self.outcome.iterations)
+                self._attempt([queue.pop(0) for _ in range(width)])
                 if self.task.kind == "solve" and self.outcome.best and self.outcome.best.verdict.correct:
                     self.outcome.stop_reason = "solved"
                     break
@@ -93,35 +104,72 @@ class Supervisor:
             self.outcome.stop_reason = f"model error: {e}"
         return self.outcome
 
-    def _attempt(self, plan: Plan) -> None:
-        """One plan: code it, then debug it up to t rounds while the verdict is repairable."""
-        self.emit("step", agent="coder")
-        source = self.coder.run(self.ctx, plan)
-        if source is None:
-            self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
-            self.emit("no_code", plan=plan.title)
-            return
-        cand = self._evaluate(source, plan.title, parent=None, round_=0)
-        for r in range(1, self.config.agents.debug_rounds + 1):
-            if cand.verdict.correct or cand.verdict.status not in REPAIRABLE:
-                break
-            self._check_wall()
-            self.emit("step", agent="debugger", candidate=cand.id)
-            fixed = self.debugger.run(self.ctx, cand.source, cand.verdict)
-            if fixed is None:
-                break
-            cand = self._evaluate(fixed, plan.title, parent=cand.id, round_=r)
-        self.ctx.history.append(f"{plan.title}: {cand.verdict.summary_line()}")
+    def _attempt(self, plans: list[Plan]) -> None:
+        """Code each plan, then debug each failing candidate up to t rounds while its verdict is repairable.
 
-    def _evaluate(self, source: str, plan: str, parent: str | None, round_: int) -> Candidate:
-        cid = f"c{len(self.outcome.candidates) + 1:04d}"
-        self.emit("step", agent="evaluator", candidate=cid)
-        lineage = {"plan": plan, "parent": parent, "round": round_, "iteration": self.outcome.iterations}
-        verdict = self.record.cached_verdict(cid, source)
-        if verdict is None:
-            verdict = self.evaluator.evaluate(source)
+        Model calls happen one at a time in plan order, evaluations of a round side by side: the run stays
+        deterministic (and so resumable by replay) whatever the parallelism.
+        """
+        live: list[Attempt] = []
+        for plan in plans:
+            self.outcome.iterations += 1
+            self.emit("iteration", n=self.outcome.iterations, plan=plan.title, confidence=plan.confidence)
+            self.emit("step", agent="coder")
+            source = self.coder.run(self.ctx, plan)
+            if source is None:
+                self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
+                self.emit("no_code", plan=plan.title)
+            else:
+                live.append(Attempt(plan, self.outcome.iterations, source))
+        for round_ in range(self.config.agents.debug_rounds + 1):
+            cands = self._evaluate_all(live, round_)
+            repairs: list[Attempt] = []
+            for att, cand in zip(live, cands):
+                v = cand.verdict
+                if v.correct or v.status not in REPAIRABLE or round_ == self.config.agents.debug_rounds:
+                    self.ctx.history.append(f"{att.plan.title}: {v.summary_line()}")
+                    continue
+                self._check_wall()
+                self.emit("step", agent="debugger", candidate=cand.id)
+                fixed = self.debugger.run(self.ctx, cand.source, v)
+                if fixed is None:
+                    self.ctx.history.append(f"{att.plan.title}: {v.summary_line()} (no usable repair)")
+                else:
+                    repairs.append(Attempt(att.plan, att.iteration, fixed, cand))
+            live = repairs
+            if not live:
+                break
+
+    def _evaluate_all(self, items: list[Attempt], round_: int) -> list[Candidate]:
+        """Evaluate candidates (ids assigned in order; recorded verdicts reused), then record them in order."""
+        base = len(self.outcome.candidates)
+        ids = [f"c{base + i + 1:04d}" for i in range(len(items))]
+        verdicts: dict[int, Verdict] = {}
+        todo = []
+        for i, (cid, att) in enumerate(zip(ids, items)):
+            cached = self.record.cached_verdict(cid, att.source)
+            if cached is None:
+                todo.append(i)
+            else:
+                verdicts[i] = cached
+        for i in todo:
+            self.emit("step", agent="evaluator", candidate=ids[i])
+        if len(todo) > 1 and self.parallel > 1:
+            with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+                for i, v in zip(todo, pool.map(lambda i: self.evaluator.evaluate(items[i].source), todo)):
+                    verdicts[i] = v
+        else:
+            for i in todo:
+                verdicts[i] = self.evaluator.evaluate(items[i].source)
+        return [self._record(ids[i], att, round_, verdicts[i], fresh=i in todo) for i, att in enumerate(items)]
+
+    def _record(self, cid: str, att: Attempt, round_: int, verdict: Verdict, fresh: bool) -> Candidate:
+        source = att.source
+        lineage = {"plan": att.plan.title, "parent": att.parent.id if att.parent else None, "round": round_,
+                   "iteration": att.iteration}
+        if fresh:
             self.record.save_candidate(cid, source, self.task.spec.source_suffix, verdict, lineage)
-        cand = Candidate(cid, source, verdict, plan, parent, round_)
+        cand = Candidate(cid, source, verdict, att.plan.title, lineage["parent"], round_)
         self.outcome.candidates.append(cand)
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,
                   speedup=verdict.speedup, speedup_ci=verdict.timing.speedup_ci if verdict.timing else None,

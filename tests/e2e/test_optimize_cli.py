@@ -201,3 +201,19 @@ def test_interrupted_job_resumes_from_its_run_directory(tmp_path: Path) -> None:
     assert calls_after[:3] == calls_before and len(calls_after) == 4  # only the missing request was made
     events = [e["event"] for e in read_events(run)]
     assert events.count("resumed") == 1 and events.count("start") == 2
+
+
+def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Register blocking", "Off by one")],
+        "coder": [code_reply(FAST), code_reply(WRONG)],
+        "debugger": [code_reply(FAST)],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "2", "--parallel", "2",
+             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
+    cands = candidates(run)
+    assert [c["verdict"]["status"] for c in cands.values()] == ["correct", "wrong_answer", "correct"]
+    assert [(c["plan"], c["iteration"], c["parent"]) for c in cands.values()] == [
+        ("Register blocking", 1, None), ("Off by one", 2, None), ("Off by one", 2, "c0002")]
+    assert read_summary(run)["status"] == "improved"

@@ -22,6 +22,7 @@ def add_job_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cost-limit", type=float, metavar="USD", help="spending limit for the whole run (known prices)")
     p.add_argument("--run-dir", type=Path, help="run directory (an existing one is resumed)")
     p.add_argument("--sandbox", choices=["local", "docker"], help="sandbox backend")
+    p.add_argument("--parallel", type=int, metavar="N", help="candidates evaluated at once (timing never overlaps)")
     p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
     p.add_argument("--json", action="store_true", help="print events as JSON lines on stdout")
     p.add_argument("--fresh", action="store_true", help="refuse to resume an existing run directory")
@@ -41,6 +42,7 @@ def job_config(args: argparse.Namespace) -> Config:
     put("budget", "max_wall_seconds", args.max_wall)
     put("budget", "max_cost", args.cost_limit)
     put("sandbox", "backend", args.sandbox)
+    put("sandbox", "parallel", args.parallel)
     roles = {}
     for item in args.role:
         role, sep, model = item.partition("=")

@@ -13,6 +13,9 @@ Trust model: the candidate is linked into a driver process with the reference, s
 
 from __future__ import annotations
 
+import os
+import shutil
+import threading
 import time
 from dataclasses import dataclass
 
@@ -39,6 +42,23 @@ from mapforge.tasks.spec import OptimizeSpec, Task
 
 #: Achieved write bandwidth above this (bytes/s) is physically implausible on a CPU core: flag it.
 MAX_PLAUSIBLE_WRITE_BW = 400e9
+
+
+@dataclass(frozen=True)
+class CorePins:
+    """argv prefixes that keep timing runs on a core of their own while other work runs beside them."""
+
+    timing: tuple[str, ...] = ()
+    work: tuple[str, ...] = ()
+
+
+def core_pins(parallel: int) -> CorePins:
+    """With several evaluations at once, timing gets the last core and everything else the others."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if parallel <= 1 or len(cores) < 2 or shutil.which("taskset") is None:
+        return CorePins()
+    rest = ",".join(str(c) for c in cores[:-1])
+    return CorePins(timing=("taskset", "-c", str(cores[-1])), work=("taskset", "-c", rest))
 
 
 class HarnessError(RuntimeError):
@@ -74,6 +94,9 @@ class OptimizeEvaluator:
         self.baseline: Baseline | None = None
         self.noise_floor: float = timing.min_effect
         """Changes smaller than this are 'no measurable change': the config's minimum, or the A/A spread."""
+        self._timing_lock = threading.Lock()
+        """Evaluations may run side by side (sandbox.parallel); timing runs never do."""
+        self._pins = core_pins(sandbox.parallel)
 
     # -- limits ------------------------------------------------------------------------------
     @property
@@ -86,7 +109,7 @@ class OptimizeEvaluator:
 
     # -- shared steps --------------------------------------------------------------------------
     def _sh(self, sb: Sandbox, cmd: list[str], limits: Limits | None = None) -> ExecResult:
-        return sb.exec(cmd, limits=limits or self.build_limits)
+        return sb.exec([*self._pins.work, *cmd], limits=limits or self.build_limits)
 
     def _link(self, sb: Sandbox) -> ExecResult:
         cc = native.compiler(self.spec.language)
@@ -94,7 +117,8 @@ class OptimizeEvaluator:
         return self._sh(sb, [cc, "-o", "driver", "driver.o", "ref.o", "cand.o", "-lm"])
 
     def _run_case(self, sb: Sandbox, which: int, case: Case) -> tuple[ExecResult, list[list[np.ndarray]], bytes]:
-        r = sb.exec(["./driver", "run", str(which), str(case.seed), "out.bin", *case.values], limits=self.run_limits)
+        r = sb.exec([*self._pins.work, "./driver", "run", str(which), str(case.seed), "out.bin", *case.values],
+                    limits=self.run_limits)
         if not r.ok:
             return r, [], b""
         raw = sb.read_file("out.bin")
@@ -125,7 +149,7 @@ class OptimizeEvaluator:
             reps = 3 if est == 0.0 else int(min(max(cfg.batch_seconds / per_pair, 3), 2000))
             reps = min(reps, max(cfg.max_pairs - len(t_ref), 1))
             r = sb.exec(
-                ["./driver", "time", "7", str(reps), str(cfg.warmup), repr(tol.rtol), repr(tol.atol), "t.bin",
+                [*self._pins.timing, "./driver", "time", "7", str(reps), str(cfg.warmup), repr(tol.rtol), repr(tol.atol), "t.bin",
                  *self.timing_values],
                 limits=self.run_limits,
             )
@@ -292,7 +316,8 @@ class OptimizeEvaluator:
                            reason=f"matched the reference on {len(self.cases)} cases")
 
     def _timing_stage(self, sb: Sandbox, source: str) -> StageResult:
-        timing, failed = self._time(sb)
+        with self._timing_lock:
+            timing, failed = self._time(sb)
         if failed is not None:
             return failed
         assert timing is not None
