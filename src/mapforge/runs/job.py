@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from mapforge.errors import UserError
 from mapforge.evaluators.optimize import HarnessError, OptimizeEvaluator
 from mapforge.evaluators.solve import SolveEvaluator
 from mapforge.models.registry import get_model
+from mapforge.models.retry import RetryPolicy
 from mapforge.runs.record import RunRecord
 from mapforge.runs.report import write_report
 from mapforge.sandbox import Limits, Sandbox, open_sandbox
@@ -72,7 +74,10 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
          sandbox=config.sandbox.backend, run_dir=str(run_dir), max_iters=config.budget.max_iters)
     record.replaying = resumed  # until the first step that is not on record
     evaluator = make_evaluator(task, config)
-    llm = LLM(config, record, lambda name: get_model(name, config.model),
+    mc = config.model
+    policy = RetryPolicy(attempts=mc.retry_attempts, wait_max=mc.retry_wait_max, max_concurrent=mc.max_concurrent)
+    slots = threading.Semaphore(mc.max_concurrent)  # one limit shared by every role's model
+    llm = LLM(config, record, lambda name: get_model(name, mc, retry=policy, slots=slots, cache=mc.cache),
               on_call=lambda req, c, replayed: emit(
                   "model_call", role=req.role, index=req.index, model=c.model, prompt_tokens=c.prompt_tokens,
                   completion_tokens=c.completion_tokens, latency=round(c.latency, 3), replayed=replayed))

@@ -1,0 +1,169 @@
+"""``local/<name>``: the embedded model, run in-process with llama-cpp-python (imported lazily).
+
+The GGUF file is loaded once per process and shared by every ``LocalModel`` of the same file (loading
+takes seconds and maps ~1 GB); requests to one loaded model are serialised, as llama.cpp's context is not
+thread-safe. Chat prompts use the chat template stored in the GGUF file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mapforge.errors import ModelError, UserError
+from mapforge.models import weights
+from mapforge.models.base import Completion, Request, estimate_tokens
+
+INSTALL_HINT = "pip install -e '.[local]' (or scripts/install-local-model.sh, which also pulls the weights)"
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def import_llama_cpp() -> Any:
+    try:
+        import llama_cpp
+    except ImportError as e:
+        raise UserError(f"the embedded local model needs llama-cpp-python ({e}): {INSTALL_HINT}") from None
+    return llama_cpp
+
+
+def resolve_path(name: str) -> Path:
+    """The GGUF file behind ``local/<name>``: a known model's installed file, or a path ending in .gguf."""
+    if name.endswith(".gguf"):
+        path = Path(name).expanduser()
+        if not path.is_file():
+            raise UserError(f"local model file {path} not found")
+        return path
+    installed = weights.installed_path(weights.lookup(name))
+    if installed is None:
+        raise UserError(
+            f"local model {name} is not installed in {weights.models_dir()}: run `mapforge models pull {name}` "
+            "(about a minute; or scripts/install-local-model.sh, which also installs the runtime)"
+        )
+    return installed
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    lock: threading.Lock
+    load_seconds: float
+
+
+def amx_build(llama_cpp: Any) -> bool:
+    """Whether this llama-cpp-python was compiled with llama.cpp's AMX kernels (a compile-time flag)."""
+    return b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info()
+
+
+def _new_llama(
+    llama_cpp: Any, path: str, n_ctx: int, n_threads: int, progress: Callable[[str], None] | None
+) -> Any:
+    kwargs = dict(model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False)
+    if not amx_build(llama_cpp):
+        return llama_cpp.Llama(**kwargs)
+    # llama.cpp's AMX kernels segfault at the first decode of Q4_K models on some Sapphire Rapids machines
+    # (llama.cpp issue #20824), killing the process. Llama() has no parameter for it, so turn off the extra
+    # buffer types (AMX and repacking) in the default model parameters while this one model loads.
+    if progress:
+        progress(
+            "this llama-cpp-python has AMX kernels, which crash on some CPUs: loading without them "
+            "(slower); scripts/install-local-model.sh builds one without AMX"
+        )
+    low = llama_cpp.llama_cpp
+    original = low.llama_model_default_params
+
+    def without_extra_buffers() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    low.llama_model_default_params = without_extra_buffers
+    try:
+        return llama_cpp.Llama(**kwargs)
+    finally:
+        low.llama_model_default_params = original
+
+
+# One loaded model per (file, context, threads) for the whole process: loading takes seconds and ~1 GB.
+_LOADED: dict[tuple[str, int, int], _Loaded] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class LocalModel:
+    def __init__(
+        self,
+        name: str,
+        *,
+        n_ctx: int = 8192,
+        n_threads: int | None = None,
+        progress: Callable[[str], None] | None = _stderr,
+    ) -> None:
+        self.path = resolve_path(name)
+        self.name = f"local/{name}"
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or cores()
+        self.progress = progress
+
+    def loaded(self) -> _Loaded:
+        """The loaded llama.cpp model (loading it the first time in this process)."""
+        key = (str(self.path), self.n_ctx, self.n_threads)
+        with _LOAD_LOCK:
+            if key not in _LOADED:
+                llama_cpp = import_llama_cpp()
+                if self.progress:
+                    self.progress(
+                        f"loading {self.name} ({self.path.stat().st_size / 1e9:.1f} GB, "
+                        f"{self.n_threads} threads) from {self.path}"
+                    )
+                t0 = time.monotonic()
+                llm = _new_llama(llama_cpp, key[0], self.n_ctx, self.n_threads, self.progress)
+                _LOADED[key] = _Loaded(llm, threading.Lock(), time.monotonic() - t0)
+                if self.progress:
+                    self.progress(f"loaded {self.name} in {_LOADED[key].load_seconds:.1f} s")
+            return _LOADED[key]
+
+    def llama(self) -> Any:
+        return self.loaded().llama
+
+    def complete(self, request: Request) -> Completion:
+        loaded = self.loaded()
+        t0 = time.monotonic()
+        try:
+            with loaded.lock:
+                resp = loaded.llama.create_chat_completion(
+                    messages=request.messages, temperature=request.temperature, max_tokens=request.max_tokens
+                )
+        except ValueError as e:  # llama.cpp: "Requested tokens (N) exceed context window of M"
+            raise ModelError(f"{self.name}: {e}") from e
+        latency = time.monotonic() - t0
+        text = resp["choices"][0]["message"].get("content") or ""
+        usage = resp.get("usage") or {}
+        prompt = int(usage.get("prompt_tokens") or 0) or sum(
+            estimate_tokens(m["content"]) for m in request.messages
+        )
+        completion = int(usage.get("completion_tokens") or 0) or estimate_tokens(text)
+        return Completion(
+            text=text,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            latency=latency,
+            model=self.name,
+            cost=0.0,
+            extra={"finish_reason": resp["choices"][0].get("finish_reason")},
+        )

@@ -1,0 +1,91 @@
+"""LocalModel's plumbing with a stand-in llama_cpp module (the real one is in tests/integration)."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mapforge.errors import ModelError, UserError
+from mapforge.models import local
+from mapforge.models.base import Request
+
+
+class FakeParams:
+    use_extra_bufts = True
+
+
+def fake_llama_cpp(amx: bool) -> Any:
+    low = types.SimpleNamespace(llama_model_default_params=FakeParams)
+    mod = types.SimpleNamespace(llama_cpp=low, loads=[])
+
+    class Llama:
+        def __init__(self, **kwargs: Any) -> None:
+            mod.loads.append({**kwargs, "extra_bufts": low.llama_model_default_params().use_extra_bufts})
+
+        def create_chat_completion(self, messages: list[dict[str, str]], **kw: Any) -> dict[str, Any]:
+            if messages[-1]["content"] == "too long":
+                raise ValueError("Requested tokens (9000) exceed context window of 8192")
+            return {
+                "choices": [{"message": {"content": "int x;"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 12, "completion_tokens": 3},
+            }
+
+    mod.Llama = Llama
+    mod.llama_print_system_info = lambda: b"CPU : AVX2 = 1 | " + (b"AMX_INT8 = 1 | " if amx else b"")
+    return mod
+
+
+@pytest.fixture
+def gguf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(local, "_LOADED", {})
+    path = tmp_path / "tiny.gguf"
+    path.write_bytes(b"GGUF")
+    return path
+
+
+def req(text: str = "hi") -> Request:
+    return Request(role="coder", index=0, messages=[{"role": "user", "content": text}])
+
+
+def test_loads_once_per_process_and_completes(gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = fake_llama_cpp(amx=False)
+    monkeypatch.setitem(sys.modules, "llama_cpp", fake)
+    said: list[str] = []
+    a = local.LocalModel(str(gguf), progress=said.append)
+    b = local.LocalModel(str(gguf), progress=said.append)
+    c = a.complete(req())
+    assert (c.text, c.prompt_tokens, c.completion_tokens, c.cost) == ("int x;", 12, 3, 0.0)
+    assert b.llama() is a.llama() and len(fake.loads) == 1
+    assert fake.loads[0]["n_threads"] == local.cores() and fake.loads[0]["extra_bufts"] is True
+    assert said[0].startswith("loading local/") and said[1].startswith("loaded local/")
+
+
+def test_amx_build_loads_without_extra_buffers(gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = fake_llama_cpp(amx=True)
+    monkeypatch.setitem(sys.modules, "llama_cpp", fake)
+    said: list[str] = []
+    local.LocalModel(str(gguf), progress=said.append).llama()
+    assert fake.loads[0]["extra_bufts"] is False
+    assert fake.llama_cpp.llama_model_default_params is FakeParams  # restored
+    assert any("AMX" in s for s in said)
+
+
+def test_context_overflow_is_a_model_error(gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", fake_llama_cpp(amx=False))
+    with pytest.raises(ModelError, match="exceed context window"):
+        local.LocalModel(str(gguf), progress=None).complete(req("too long"))
+
+
+def test_missing_runtime_gives_the_install_hint(gguf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import fails
+    with pytest.raises(UserError, match=r"pip install -e '\.\[local\]'"):
+        local.LocalModel(str(gguf), progress=None).complete(req())
+
+
+def test_missing_gguf_path() -> None:
+    with pytest.raises(UserError, match="not found"):
+        local.LocalModel("/nonexistent/model.gguf")

@@ -1,0 +1,95 @@
+"""get_model: resolution, wrapping, and the messages a user sees for a bad model string or a missing key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mapforge.config import ModelConfig
+from mapforge.errors import UserError
+from mapforge.models.cache import CachingModel
+from mapforge.models.litellm_model import LiteLLMModel
+from mapforge.models.registry import _not_found_hint, get_model, load_dotenv
+from mapforge.models.retry import RetryingModel
+from mapforge.models.scripted import ScriptedModel
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "DEEPSEEK_API_KEY", "MAPFORGE_TEST_DOTENV"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MAPFORGE_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("MAPFORGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+
+
+def test_no_provider_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="expected provider/name"):
+        get_model("gpt-4o")
+
+
+def test_unknown_provider_suggests_close_ones() -> None:
+    with pytest.raises(UserError) as e:
+        get_model("opneai/gpt-4o")
+    assert "unknown provider 'opneai'" in str(e.value) and "Did you mean openai" in str(e.value)
+
+
+def test_unknown_local_model_lists_the_known_ones() -> None:
+    with pytest.raises(UserError) as e:
+        get_model("local/qwen2.5-coder-1.5b")
+    msg = str(e.value)
+    assert "Did you mean qwen2.5-coder-1.5b-instruct" in msg and "Known local models:" in msg
+
+
+def test_local_model_not_installed_says_how_to_install() -> None:
+    with pytest.raises(UserError, match="mapforge models pull qwen2.5-coder-1.5b-instruct"):
+        get_model("local/qwen2.5-coder-1.5b-instruct")
+
+
+def test_missing_key_names_the_variable() -> None:
+    with pytest.raises(UserError) as e:
+        get_model("anthropic/claude-3-5-sonnet-latest")
+    assert "ANTHROPIC_API_KEY" in str(e.value) and ".env" in str(e.value)
+
+
+def test_key_from_dotenv_in_cwd(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "# keys\nexport DEEPSEEK_API_KEY='sk-from-dotenv'\nMAPFORGE_TEST_DOTENV=1 # c\n"
+    )
+    model = get_model("deepseek/deepseek-coder")
+    assert isinstance(model, CachingModel) and isinstance(model.inner, RetryingModel)
+    assert isinstance(model.inner.inner, LiteLLMModel)
+    import os
+
+    assert os.environ["DEEPSEEK_API_KEY"] == "sk-from-dotenv" and os.environ["MAPFORGE_TEST_DOTENV"] == "1"
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "from-env")
+    (tmp_path / ".env").write_text("DEEPSEEK_API_KEY=from-file\n")
+    assert load_dotenv(tmp_path / ".env") == []
+    import os
+
+    assert os.environ["DEEPSEEK_API_KEY"] == "from-env"
+
+
+def test_openai_compatible_server_needs_no_key() -> None:
+    model = get_model("openai/anything", ModelConfig(base_url="http://127.0.0.1:9/v1"), cache=False)
+    assert isinstance(model, RetryingModel) and isinstance(model.inner, LiteLLMModel)
+    assert model.inner.base_url == "http://127.0.0.1:9/v1"
+
+
+def test_local_servers_need_no_key() -> None:
+    assert get_model("ollama_chat/qwen2.5-coder:7b").name == "ollama_chat/qwen2.5-coder:7b"
+
+
+def test_scripted_is_returned_bare(tmp_path: Path) -> None:
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps({"replies": {"default": ["x"]}}))
+    assert isinstance(get_model(f"scripted/{f}"), ScriptedModel)
+
+
+def test_not_found_hint_suggests_catalogue_models() -> None:
+    assert "openai/gpt-4o" in _not_found_hint("openai", "gpt-4oo")
