@@ -22,6 +22,9 @@ def run_verb(args: argparse.Namespace, kind: str) -> int:
     config = job_config(args)
     observers: list[Observer] = [JsonLines()] if args.json else [Progress()]
     summary = run_job(args.task, config, args.run_dir, observers, expect_kind=kind, fresh=args.fresh)
+    if summary["status"] == "failed":
+        print(f"mapforge: the job could not run: {summary['stop_reason']}", file=sys.stderr)
+        return 1
     if not args.json:
         best = summary["best"]
         if best and best.get("speedup") is not None:
