@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from mapforge.config import Config, SandboxConfig
-from mapforge.runs.job import make_evaluator
+from mapforge.runs.job import make_evaluator, make_sandboxes
 from mapforge.tasks.loader import find_tasks, load_task
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +37,9 @@ def main() -> int:
         task = load_task(folder)
         if task.kind != "optimize" or (wanted and task.name not in wanted):
             continue
-        ev = make_evaluator(task, config)
+        sandboxes, why = make_sandboxes(task, config, f"bench-{task.name}")
+        print(why, file=sys.stderr)
+        ev = make_evaluator(task, config, sandboxes)
         t0 = time.monotonic()
         baseline = ev.prepare()
         prep = time.monotonic() - t0
@@ -62,6 +64,7 @@ def main() -> int:
             lo, hi = v.timing.speedup_ci
             contains += lo <= 1.0 <= hi
             quiet += not v.timing.significant
+        sandboxes.close()
         if not ratios:
             continue
         n = len(ratios)

@@ -64,3 +64,18 @@ def read_summary(run_dir: Path) -> dict[str, object]:
 
 def read_events(run_dir: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines() if line.strip()]
+
+
+def require_docker() -> None:
+    """Skip (or, with MAPFORGE_REQUIRE_DOCKER=1 as in CI, fail) when the docker backend cannot run."""
+    import pytest
+
+    from mapforge.sandbox.selection import docker_status
+
+    ok, why = docker_status()
+    if ok:
+        return
+    msg = f"{why}: set it up with `scripts/install-docker.sh && mapforge sandbox build`"
+    if os.environ.get("MAPFORGE_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"MAPFORGE_REQUIRE_DOCKER=1 but {msg}", pytrace=False)
+    pytest.skip(msg)

@@ -60,8 +60,8 @@ class ModelConfig(_Section):
 
 
 class SandboxConfig(_Section):
-    backend: Literal["local", "docker"] = "local"
-    """Where candidates run. ``docker`` needs an engine and the sandbox image."""
+    backend: Literal["auto", "local", "docker"] = "auto"
+    """Where candidates run: ``auto`` picks docker when an engine answers and the image is built, else local."""
     memory_mb: int = Field(2048, ge=64)
     """Memory limit for compiling and running a candidate (tasks may set their own run limit)."""
     build_timeout: float = Field(60.0, gt=0)
@@ -70,6 +70,12 @@ class SandboxConfig(_Section):
     """Where sandbox working directories are created (default: the system temp dir)."""
     parallel: int = Field(1, ge=1, le=64)
     """Candidates evaluated at once (capped at the cores); timing runs never overlap and get a core of their own."""
+    pool_size: int | None = Field(None, ge=0, le=64)
+    """Warm docker containers a job reuses (default: ``parallel``; 0: a fresh container per candidate)."""
+    image: str | None = None
+    """Docker image to run candidates in (default: the tag ``mapforge sandbox build`` makes)."""
+    gpus: bool = False
+    """Give docker sandboxes the host's GPUs (needs the NVIDIA container runtime)."""
 
 
 class TimingConfig(_Section):

@@ -66,15 +66,15 @@ def candidates(run_dir: Path) -> dict[str, dict[str, object]]:
     return out
 
 
-def test_job_improves_a_task(tmp_path: Path) -> None:
+def test_job_improves_a_task(tmp_path: Path, backend: str) -> None:
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Register blocking")],
         "coder": [code_reply(FAST)],
     })
     run = tmp_path / "run"
-    proc = optimize("tasks/matmul", script, run, "--max-iters", "1", "--json")
+    proc = optimize("tasks/matmul", script, run, "--max-iters", "1", "--json", "--sandbox", backend)
     s = read_summary(run)
-    assert s["status"] == "improved"
+    assert s["status"] == "improved" and s["sandbox"] == backend
     best = s["best"]
     assert isinstance(best, dict) and best["correct"] is True
     lo, hi = best["speedup_ci"]
@@ -139,7 +139,7 @@ def test_wrong_answers_never_become_best(tmp_path: Path) -> None:
     assert not (run / "best" / "source.c").exists()
 
 
-def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path) -> None:
+def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path, backend: str) -> None:
     task = copy_task("matmul", tmp_path, "[limits]\ntimeout_seconds = 3")
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Spin", "Register blocking")],
@@ -147,7 +147,7 @@ def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path) -> None
     })
     run = tmp_path / "run"
     t0 = time.monotonic()
-    optimize(task, script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
+    optimize(task, script, run, "--max-iters", "2", "--sandbox", backend, env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
     assert time.monotonic() - t0 < 120
     cands = candidates(run)
     assert cands["c0001"]["verdict"]["status"] == "timeout"
@@ -156,6 +156,10 @@ def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path) -> None
     # nothing of the hanging candidate survives
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert "mapforge-sbx" not in ps and "./driver run" not in ps
+    if backend == "docker":  # the job's pool is gone with the job
+        names = subprocess.run(["docker", "ps", "-a", "--filter", f"label=mapforge.run={run.name}", "-q"],
+                               capture_output=True, text=True).stdout
+        assert names.strip() == ""
 
 
 def test_interrupted_job_resumes_from_its_run_directory(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     n.set_defaults(func=cmd_new)
     v = verbs.add_parser("validate", help="check a spec, build and run the reference, report its runtime and noise")
     v.add_argument("task")
-    v.add_argument("--sandbox", choices=["local", "docker"], default=None)
+    v.add_argument("--sandbox", choices=["auto", "local", "docker"], default=None)
     v.add_argument("--solution", type=Path, help="also evaluate this known solution as a candidate")
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=cmd_validate)
@@ -41,15 +41,25 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from mapforge.config import load_config
-    from mapforge.evaluators.optimize import HarnessError
-    from mapforge.runs.job import make_evaluator
+    from mapforge.runs.job import make_evaluator, make_sandboxes
     from mapforge.tasks.loader import load_task
 
     task = load_task(args.task)
     flags = {"sandbox": {"backend": args.sandbox}} if args.sandbox else {}
     config = load_config(None, flags)
     print(f"{task.name}: spec is valid ({task.kind}); building and running the reference...", file=sys.stderr)
-    ev = make_evaluator(task, config)
+    sandboxes, why = make_sandboxes(task, config, f"validate-{task.name}")
+    print(f"  {why}", file=sys.stderr)
+    try:
+        _validate(args, task, make_evaluator(task, config, sandboxes))
+    finally:
+        sandboxes.close()
+    return 0
+
+
+def _validate(args: argparse.Namespace, task: Any, ev: Any) -> None:
+    from mapforge.evaluators.optimize import HarnessError
+
     result: dict[str, object] = {"task": task.name, "kind": task.kind, "valid": True}
     try:
         baseline = ev.prepare()
@@ -58,23 +68,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if baseline is not None:
         aa = baseline.aa
         result.update(baseline_seconds=baseline.seconds, aa_speedup=aa.speedup, aa_ci=list(aa.speedup_ci),
-                      noise_rel_ci=(aa.speedup_ci[1] - aa.speedup_ci[0]) / 2, cases=len(ev.cases))  # type: ignore[union-attr]
+                      noise_rel_ci=(aa.speedup_ci[1] - aa.speedup_ci[0]) / 2, cases=len(ev.cases))
         print(f"  reference: {baseline.seconds * 1e3:.3f} ms per call on the timing shape; "
-              f"matched itself on {len(ev.cases)} cases")  # type: ignore[union-attr]
+              f"matched itself on {len(ev.cases)} cases")
         print(f"  timing noise (A/A, reference vs itself): {aa.describe()}")
         if aa.significant:
             print("  warning: the A/A interval excludes 1.0 by more than the noise floor; timings on this "
                   "machine are unstable right now", file=sys.stderr)
     else:
-        print(f"  {len(task.spec.examples)} visible and {len(task.hidden)} hidden tests load")  # type: ignore[union-attr]
-        result.update(examples=len(task.spec.examples), hidden_tests=len(task.hidden))  # type: ignore[union-attr]
+        print(f"  {len(task.spec.examples)} visible and {len(task.hidden)} hidden tests load")
+        result.update(examples=len(task.spec.examples), hidden_tests=len(task.hidden))
     if args.solution:
         verdict = ev.evaluate(args.solution.read_text())
         print(f"  solution {args.solution}: {verdict.summary_line()}")
         result.update(solution_status=verdict.status, solution_pass_rate=verdict.pass_rate)
     if args.json:
         print(json.dumps(result))
-    return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -21,7 +21,8 @@ def add_job_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-wall", type=float, metavar="SECONDS", help="wall-time budget for the whole run")
     p.add_argument("--cost-limit", type=float, metavar="USD", help="spending limit for the whole run (known prices)")
     p.add_argument("--run-dir", type=Path, help="run directory (an existing one is resumed)")
-    p.add_argument("--sandbox", choices=["local", "docker"], help="sandbox backend")
+    p.add_argument("--sandbox", choices=["auto", "local", "docker"],
+                   help="sandbox backend (default auto: docker when its engine and image are ready, else local)")
     p.add_argument("--parallel", type=int, metavar="N", help="candidates evaluated at once (timing never overlaps)")
     p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
     p.add_argument("--json", action="store_true", help="print events as JSON lines on stdout")

@@ -56,7 +56,8 @@ class Progress:
         s = self.state
         if kind == "start":
             s["task"], s["max"] = ev["task"], ev["max_iters"]
-            self._line(f"mapforge: {ev['kind']} {ev['task']} with {ev['model']} in the {ev['sandbox']} sandbox -> {ev['run_dir']}")
+            self._line(f"mapforge: {ev['kind']} {ev['task']} with {ev['model']} -> {ev['run_dir']}")
+            self._line(f"  {ev.get('sandbox_reason') or 'sandbox: ' + str(ev['sandbox'])}")
         elif kind == "resumed":
             self._line(f"mapforge: resuming {ev['run_dir']} (recorded steps are replayed, not re-run)")
         elif kind == "step":

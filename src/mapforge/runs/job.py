@@ -12,13 +12,13 @@ from mapforge.agents.llm import LLM
 from mapforge.agents.retriever import remember
 from mapforge.config import Config
 from mapforge.errors import UserError
-from mapforge.evaluators.optimize import HarnessError, OptimizeEvaluator
+from mapforge.evaluators.optimize import CorePins, HarnessError, OptimizeEvaluator, core_pins
 from mapforge.evaluators.solve import SolveEvaluator
 from mapforge.models.registry import get_model
 from mapforge.models.retry import RetryPolicy
 from mapforge.runs.record import RunRecord
 from mapforge.runs.report import write_report
-from mapforge.sandbox import Limits, Sandbox, open_sandbox
+from mapforge.sandbox import Limits, SandboxFactory, make_sandbox_factory, select_backend
 from mapforge.supervisor import Outcome, Supervisor, _memory_path
 from mapforge.tasks.loader import load_task
 from mapforge.tasks.spec import Task
@@ -30,16 +30,23 @@ def default_run_dir(task: Task) -> Path:
     return Path("runs") / f"{task.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def make_evaluator(task: Task, config: Config) -> OptimizeEvaluator | SolveEvaluator:
-    tmp = Path(config.sandbox.tmp_dir) if config.sandbox.tmp_dir else None
-    limits = Limits(memory_mb=config.sandbox.memory_mb)
+def make_sandboxes(task: Task, config: Config, run_id: str) -> tuple[SandboxFactory, str]:
+    """The job's sandbox factory (close it when done) and the one line saying which backend and why."""
+    sc = config.sandbox
+    backend, reason = select_backend(sc.backend, image=sc.image)
+    limits = Limits(memory_mb=max(sc.memory_mb, task.spec.limits.memory_mb))
+    pool = sc.parallel if sc.pool_size is None else sc.pool_size
+    factory = make_sandbox_factory(backend, limits, run_id, pool,
+                                   base_dir=Path(sc.tmp_dir) if sc.tmp_dir else None, image=sc.image, gpus=sc.gpus)
+    return factory, reason
 
-    def new_sandbox() -> Sandbox:
-        return open_sandbox(config.sandbox.backend, base_dir=tmp, limits=limits)
 
+def make_evaluator(task: Task, config: Config, sandboxes: SandboxFactory) -> OptimizeEvaluator | SolveEvaluator:
     if task.kind == "optimize":
-        return OptimizeEvaluator(task, new_sandbox, config.timing, config.sandbox)
-    return SolveEvaluator(task, new_sandbox, config.sandbox)
+        # docker pools pin each container to its own core; local sandboxes are pinned by the evaluator
+        pins = core_pins(config.sandbox.parallel) if sandboxes.backend == "local" else CorePins()
+        return OptimizeEvaluator(task, sandboxes, config.timing, config.sandbox, pins=pins)
+    return SolveEvaluator(task, sandboxes, config.sandbox)
 
 
 def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observers: list[Observer],
@@ -70,10 +77,11 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
     record.replaying = False
     if resumed:
         emit("resumed", run_dir=str(run_dir))
+    sandboxes, why = make_sandboxes(task, config, run_dir.name)
     emit("start", task=task.name, kind=task.kind, model=config.model.default, roles=config.model.roles,
-         sandbox=config.sandbox.backend, run_dir=str(run_dir), max_iters=config.budget.max_iters)
+         sandbox=sandboxes.backend, sandbox_reason=why, run_dir=str(run_dir), max_iters=config.budget.max_iters)
     record.replaying = resumed  # until the first step that is not on record
-    evaluator = make_evaluator(task, config)
+    evaluator = make_evaluator(task, config, sandboxes)
     mc = config.model
     policy = RetryPolicy(attempts=mc.retry_attempts, wait_max=mc.retry_wait_max, max_concurrent=mc.max_concurrent)
     slots = threading.Semaphore(mc.max_concurrent)  # one limit shared by every role's model
@@ -115,9 +123,11 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
                 status_override = "failed"
                 raise
     finally:
+        sandboxes.close()
         record.replaying = False
         summary = build_summary(task, outcome, baseline, llm, config, run_dir, status_override,
-                                time.monotonic() - started + float(prior.get("wall_seconds", 0.0)))
+                                time.monotonic() - started + float(prior.get("wall_seconds", 0.0)),
+                                sandboxes.backend)
         record.write_summary(summary)
         emit("end", status=summary["status"], stop_reason=outcome.stop_reason,
              best_speedup=(summary["best"] or {}).get("speedup"))
@@ -130,7 +140,7 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
 
 
 def build_summary(task: Task, outcome: Outcome, baseline: dict[str, Any], llm: LLM, config: Config,
-                  run_dir: Path, status_override: str | None, wall: float) -> dict[str, Any]:
+                  run_dir: Path, status_override: str | None, wall: float, backend: str) -> dict[str, Any]:
     best = outcome.best
     cands = outcome.candidates
     n = len(cands)
@@ -174,6 +184,6 @@ def build_summary(task: Task, outcome: Outcome, baseline: dict[str, Any], llm: L
         "usage": usage.as_dict(),
         "cost_usd": usage.cost,
         "model": config.model.default,
-        "sandbox": config.sandbox.backend,
+        "sandbox": backend,
         "wall_seconds": round(wall, 3),
     }

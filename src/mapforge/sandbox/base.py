@@ -1,13 +1,23 @@
 """The Sandbox protocol: run commands on untrusted code in a fresh working directory.
 
 A backend provides ``exec``, ``write_file`` and ``read_file`` inside its own working directory, and
-``close``. Every backend must hold the same guarantees (the hostile tests run against each):
+``close``. Every backend must hold the same guarantees (``tests/integration/test_sandbox_hostile.py`` runs
+the same hostile candidates against each):
 
-- an empty environment (only ``PATH``, ``HOME``, ``TMPDIR``, ``LANG`` set by the backend),
-- a wall-clock timeout that kills the whole process tree,
-- limits on memory, processes, file size and CPU time,
-- output capped with head and tail kept, and the truncation stated,
-- no network where the host allows it.
+- an empty environment (only ``PATH``, ``HOME``, ``TMPDIR``, ``LANG`` set by the backend): API keys and
+  anything else in the harness's environment stay out;
+- a wall-clock timeout that kills the whole process tree, and nothing a command starts (daemons
+  included) outlives the command;
+- limits on memory, processes, file size, disk (``Limits.disk_mb``) and CPU time;
+- output capped with head and tail kept, and the truncation stated;
+- no network where the host allows it;
+- no view of the host's files: the command sees system directories (read-only) and its work dir, and
+  nothing else. There is no list of paths to hide: task folders (hidden tests, reference outputs), run
+  directories, the repository and home directories are all absent because only the system directories
+  are shown. (docker: the image's own root; local: a private root built in a mount namespace, see
+  ``local.py``; its ``expose=`` adds read-only paths, e.g. a toolkit outside ``/usr``.)
+
+What a backend could enforce on this host is in ``info()`` and ``mapforge sandbox doctor``.
 """
 
 from __future__ import annotations
@@ -34,6 +44,9 @@ class Limits:
     """stdout and stderr each keep this many bytes (half head, half tail)."""
     flood_bytes: int = 64 * 1024 * 1024
     """Past this much output on one stream the process is killed (``output_limit``)."""
+    disk_mb: int = 512
+    """Bytes the work dir may hold in all (docker: tmpfs size; local: a size-capped tmpfs when the mount
+    namespace allows it, else only ``file_size_mb`` per file). Fixed when the sandbox is created."""
 
 
 @dataclass(frozen=True)

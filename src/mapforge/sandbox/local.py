@@ -2,26 +2,45 @@
 
 Each ``exec`` runs the command
 
-- with an empty environment and the working directory as ``HOME`` and ``TMPDIR``;
+- with an empty environment (``PATH``, ``HOME``, ``TMPDIR``, ``LANG`` only);
 - in its own session (so the whole group can be killed) under rlimits: address space, processes, file size,
-  CPU time, no core files;
-- when the host allows unprivileged user namespaces (the common case), inside new user, network, PID and
-  mount namespaces via util-linux ``unshare``: no network (only a down loopback), no view of host
-  processes, and when the namespace's first process ends, the kernel kills everything left in it — a
-  daemonised child cannot outlive the candidate;
-- as the unprivileged user ``nobody`` when mapforge runs as root (root ignores the process limit).
+  CPU time, open files, no core files;
+- inside new network, PID, mount, IPC and UTS namespaces (util-linux ``unshare``): no network (only a
+  down loopback), no view of host processes, and when the namespace's first process ends the kernel
+  kills everything left in it, so a daemonised child cannot outlive the command;
+- in a *private root* built in that mount namespace and entered with ``chroot``: read-only binds of
+  ``/usr`` (and the ``/bin``, ``/lib*``, ``/sbin`` links), the few ``/etc`` files compilers and Python
+  read, ``/dev/{null,zero,full,random,urandom,tty}`` (plus ``/dev/nvidia*`` where present), a fresh
+  ``/proc``, read-only ``/sys``, a small tmpfs ``/tmp``, the running Python's own installation when it
+  lives outside ``/usr`` (read-only, so ``sys.executable`` works: e.g. torch in ``/opt/...venv`` on the
+  GPU host), and the work dir as ``/work``. Everything else
+  on the host (home directories, the repository, task folders with hidden tests, run directories,
+  other sandboxes, ``/etc/environment``) does not exist for the command. ``expose=`` adds read-only
+  paths (e.g. a CUDA toolkit outside ``/usr``);
+- as the unprivileged user ``nobody``, with no capabilities and ``no_new_privs``, when mapforge runs as
+  root; otherwise in a user namespace as the invoking user, with all capabilities dropped;
+- with the work dir on a tmpfs of ``Limits.disk_mb`` when mapforge runs as root (else only the per-file
+  size limit bounds the disk).
+
+The strongest mode the host allows is probed once per process (:func:`isolation`); ``info()`` and
+``mapforge sandbox doctor`` say which one is in force.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -30,32 +49,158 @@ from mapforge.sandbox.output import CappedReader
 
 NOBODY = 65534
 _ENV_PATH = "/usr/local/bin:/usr/bin:/bin"
+_NS = ("--net", "--pid", "--mount", "--ipc", "--uts", "--fork", "--kill-child", "--propagation", "private")
+_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf",
+        "localtime", "mime.types", "ssl/openssl.cnf")
+_DEV = ("null", "zero", "full", "random", "urandom", "tty")
+_SIGNAL_CODES = (signal.SIGKILL, signal.SIGSEGV, signal.SIGXCPU, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE,
+                 signal.SIGXFSZ, signal.SIGILL)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    mode: str
+    """``root`` / ``userns`` (private root), ``ns-root`` / ``ns-user`` (namespaces only), or ``none``."""
+    note: str
+
+    @property
+    def private_root(self) -> bool:
+        return self.mode in ("root", "userns")
+
+
+def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs: bool = True) -> str:
+    """Create the skeleton of a private root at ``fs`` and return the fstab that fills it."""
+    lines: list[str] = []
+
+    def bind(src: str, rel: str, opts: str = "ro,nosuid,nodev", is_dir: bool = True) -> None:
+        dst = fs / rel
+        if is_dir:
+            dst.mkdir(parents=True, exist_ok=True)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.touch(exist_ok=True)
+        kind = "" if opts.startswith("rbind") else "bind,"
+        lines.append(f"{_esc(src)} {_esc(str(dst))} none {kind}{opts} 0 0")
+
+    def tmpfs(rel: str, size_mb: int) -> None:
+        (fs / rel).mkdir(parents=True, exist_ok=True)
+        lines.append(f"tmpfs {_esc(str(fs / rel))} tmpfs size={size_mb}m,mode=1777,nosuid,nodev 0 0")
+
+    fs.mkdir(parents=True, exist_ok=True)
+    # rbind: keep what is mounted below (GPU driver files the NVIDIA runtime binds into /usr/lib, ...);
+    # "ro" applies to the top mount, and below it file permissions still hold (the command is not root)
+    bind("/usr", "usr", opts="rbind,ro,nosuid,nodev")
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = Path("/", name)
+        if host.is_symlink():
+            (fs / name).symlink_to(os.readlink(host))
+        elif host.is_dir():
+            bind(str(host), name, opts="rbind,ro,nosuid,nodev")
+    for rel in _ETC:
+        host = Path("/etc", rel)
+        if host.exists():
+            bind(str(host), f"etc/{rel}", is_dir=host.is_dir())
+    devices = [f"/dev/{n}" for n in _DEV] + sorted(glob.glob("/dev/nvidia*"))
+    for dev in devices:
+        if os.path.exists(dev) and not os.path.isdir(dev):
+            bind(dev, dev.lstrip("/"), opts="nosuid", is_dir=False)  # device nodes: no "nodev"
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        (fs / "dev" / name).symlink_to(target)
+    (fs / "proc").mkdir()
+    lines.append(f"proc {_esc(str(fs / 'proc'))} proc nosuid,nodev,noexec 0 0")
+    if sysfs and Path("/sys").is_dir():  # a user namespace may not bind /sys (it has locked submounts)
+        bind("/sys", "sys", opts="ro,nosuid,nodev,noexec")
+    tmpfs("tmp", 64)
+    tmpfs("dev/shm", 64)
+    bind(str(work), "work", opts="nosuid,nodev")
+    for p in (*python_prefixes(), *expose):  # after the tmpfs mounts, so a path under /tmp lands on top
+        host = Path(p).resolve()
+        if host.exists():
+            if not host.is_dir() and host.is_relative_to("/tmp"):
+                raise ValueError(f"expose: {host} is a file under /tmp; expose its directory instead")
+            bind(str(host), str(host).lstrip("/"), opts="ro,nosuid,nodev" + (",X-mount.mkdir" if host.is_dir() else ""),
+                 is_dir=host.is_dir())
+    return "\n".join(lines) + "\n"
+
+
+def python_prefixes() -> list[Path]:
+    """The running interpreter's installation (and its venv) when outside ``/usr``: shown read-only so
+    ``sys.executable`` and its packages (e.g. torch in a venv on a GPU host) work in the sandbox."""
+    out: list[Path] = []
+    for p in {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}:
+        if not p.is_relative_to("/usr") and p != Path("/") and p.is_dir() and p not in out:
+            out.append(p)
+    return sorted(out)
+
+
+def _esc(path: str) -> str:
+    """fstab escapes whitespace and backslashes as octal."""
+    return "".join(f"\\{ord(c):03o}" if c in " \t\n\\" else c for c in path)
+
+
+def _command(mode: str, fstab: Path | None, fs: Path | None) -> tuple[str, ...]:
+    unshare, setpriv = _which("unshare"), _which("setpriv")
+    drop_caps = ("--no-new-privs", "--inh-caps=-all", "--bounding-set=-all")
+    to_nobody = (f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups")
+    if mode in ("root", "userns"):
+        assert fstab is not None and fs is not None
+        who = " ".join((*to_nobody, *drop_caps) if mode == "root" else drop_caps)
+        mount, chroot = _which("mount"), _which("chroot")
+        script = (f"{mount} -a -T {shlex.quote(str(fstab))} || exit 125; "
+                  f"exec {chroot} {shlex.quote(str(fs))} /usr/bin/env -C /work /usr/bin/setpriv {who} -- \"$@\"")
+        user = () if mode == "root" else ("--user", "--map-root-user")
+        return (unshare, *user, *_NS, "--", "/bin/sh", "-c", script, "mf")
+    if mode == "ns-root":
+        return (setpriv, *to_nobody, "--", unshare, "--user", "--net", "--pid", "--fork", "--kill-child",
+                "--mount-proc", f"--map-user={NOBODY}", f"--map-group={NOBODY}", "--")
+    if mode == "ns-user":
+        return (unshare, "--user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc",
+                "--map-current-user", "--")
+    return ()
+
+
+def _which(name: str) -> str:
+    for d in ("/usr/bin", "/bin", "/usr/sbin", "/sbin"):
+        if os.access(os.path.join(d, name), os.X_OK):
+            return os.path.join(d, name)
+    return shutil.which(name) or name
 
 
 @cache
-def isolation_prefix() -> tuple[tuple[str, ...], str]:
-    """The argv prefix that isolates a command on this host, and a note on what it gives.
-
-    Probed once per process by running ``true`` under the prefix.
-    """
-    unshare = shutil.which("unshare")
-    setpriv = shutil.which("setpriv")
-    ns = ("--user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc")
-    candidates: list[tuple[tuple[str, ...], str]] = []
-    if unshare and os.geteuid() == 0 and setpriv:
-        drop = (setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--")
-        maps = (f"--map-user={NOBODY}", f"--map-group={NOBODY}")
-        candidates.append(((*drop, unshare, *ns, *maps, "--"), "namespaces (user, net, pid, mount) as nobody"))
-    if unshare and os.geteuid() != 0:
-        candidates.append(((unshare, *ns, "--map-current-user", "--"), "namespaces (user, net, pid, mount)"))
-    for prefix, note in candidates:
-        try:
-            r = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, cwd="/", env={"PATH": _ENV_PATH})
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if r.returncode == 0:
-            return prefix, note
-    return (), "none: unshare unavailable or user namespaces disabled; no network isolation, daemons may escape"
+def isolation() -> Isolation:
+    """The strongest isolation this host allows, probed once per process by running ``true`` under it."""
+    root = os.geteuid() == 0
+    have = os.access(_which("unshare"), os.X_OK) and os.access(_which("setpriv"), os.X_OK)
+    candidates: list[Isolation] = []
+    if have:
+        chroot = os.access(_which("chroot"), os.X_OK) and os.access(_which("mount"), os.X_OK)
+        if root and chroot:
+            candidates.append(Isolation("root", "private root (host paths hidden), namespaces (net, pid, mount, "
+                                                "ipc, uts), uid nobody, no capabilities, no_new_privs"))
+        if not root and chroot:
+            candidates.append(Isolation("userns", "private root (host paths hidden), namespaces (user, net, pid, "
+                                                  "mount, ipc, uts), no capabilities, no_new_privs"))
+        candidates.append(Isolation("ns-root" if root else "ns-user",
+                                    "namespaces (user, net, pid, mount)" + (" as nobody" if root else "")
+                                    + "; host paths NOT hidden (private root unavailable)"))
+    for iso in candidates:
+        with tempfile.TemporaryDirectory(prefix="mapforge-probe-") as tmp:
+            fstab = fs = None
+            if iso.private_root:
+                work = Path(tmp, "work")
+                work.mkdir()
+                fs, fstab = Path(tmp, "fs"), Path(tmp, "fstab")
+                fstab.write_text(build_root(fs, work, sysfs=iso.mode == "root"))
+            try:
+                r = subprocess.run([*_command(iso.mode, fstab, fs), "true"], capture_output=True, timeout=10,
+                                   cwd="/", env={"PATH": _ENV_PATH})
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            if r.returncode == 0:
+                return iso
+    return Isolation("none", "none: unshare unavailable or namespaces refused; no network isolation, host paths "
+                             "visible, daemons may escape")
 
 
 def _preexec(limits: Limits) -> None:
@@ -77,15 +222,31 @@ class LocalSandbox:
 
     name = "local"
 
-    def __init__(self, base_dir: Path | None = None, limits: Limits | None = None) -> None:
+    def __init__(self, base_dir: Path | None = None, limits: Limits | None = None,
+                 expose: Sequence[str | Path] = ()) -> None:
         self.limits = limits or Limits()
-        self._prefix, self._note = isolation_prefix()
-        self.root = Path(tempfile.mkdtemp(prefix="mapforge-sbx-", dir=base_dir))
-        self._as_nobody = os.geteuid() == 0 and bool(self._prefix)
+        self._iso = isolation()
+        self._base = Path(tempfile.mkdtemp(prefix="mapforge-sbx-", dir=base_dir))
+        os.chmod(self._base, 0o711)  # nobody must reach work/ when the root is not private
+        self.root = self._base / "work"
+        """The work dir on the host (``/work`` for the command when the root is private)."""
+        self.root.mkdir()
+        self._closed = False
+        self._tmpfs = False
+        self._as_nobody = os.geteuid() == 0 and self._iso.mode in ("root", "ns-root")
+        if os.geteuid() == 0 and self._iso.mode != "none":
+            self._tmpfs = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={self.limits.disk_mb}m,mode=0700,nosuid,nodev", "mapforge-work",
+                 str(self.root)], capture_output=True).returncode == 0
         if self._as_nobody:
             os.chown(self.root, NOBODY, NOBODY)
         os.chmod(self.root, 0o700)
-        self._closed = False
+        self._fs = self._fstab = None
+        if self._iso.private_root:
+            self._fs, self._fstab = self._base / "fs", self._base / "fstab"
+            self._fstab.write_text(build_root(self._fs, self.root, expose, sysfs=self._iso.mode == "root"))
+        self._prefix = _command(self._iso.mode, self._fstab, self._fs)
+        self._home = "/work" if self._iso.private_root else str(self.root)
 
     # -- files ---------------------------------------------------------------------------------
     def _path(self, rel: str) -> Path:
@@ -107,11 +268,15 @@ class LocalSandbox:
     def read_file(self, path: str, max_bytes: int = 256 * 1024 * 1024) -> bytes:
         p = self._path(path)
         # The candidate may have planted a symlink to a host file: never follow one out of the work dir.
-        fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         try:
             real = Path(os.path.realpath(p))
             if not real.is_relative_to(self.root.resolve()):
                 raise PermissionError(f"{path} resolves outside the sandbox")
+            import stat
+
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise PermissionError(f"{path} is not a regular file")
             with os.fdopen(fd, "rb", closefd=False) as f:
                 data = f.read(max_bytes + 1)
         finally:
@@ -125,7 +290,7 @@ class LocalSandbox:
         if self._closed:
             raise RuntimeError("sandbox is closed")
         lim = limits or self.limits
-        env = {"PATH": _ENV_PATH, "HOME": str(self.root), "TMPDIR": str(self.root), "LANG": "C.UTF-8"}
+        env = {"PATH": _ENV_PATH, "HOME": self._home, "TMPDIR": self._home, "LANG": "C.UTF-8"}
         start = time.monotonic()
         proc = subprocess.Popen(
             [*self._prefix, *cmd],
@@ -149,15 +314,20 @@ class LocalSandbox:
         waiter.start()
         killed: KillReason | None = None
         deadline = start + lim.timeout
-        while waiter.is_alive():
-            waiter.join(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
-            if flood.is_set() and waiter.is_alive():
-                killed = "output_limit"
-                _kill_group(proc.pid)
-            elif time.monotonic() >= deadline and waiter.is_alive():
-                killed = killed or "timeout"
-                _kill_group(proc.pid)
-                waiter.join(timeout=5)
+        try:
+            while waiter.is_alive():
+                waiter.join(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
+                if flood.is_set() and waiter.is_alive():
+                    killed = "output_limit"
+                    _kill_group(proc.pid)
+                elif time.monotonic() >= deadline and waiter.is_alive():
+                    killed = killed or "timeout"
+                    _kill_group(proc.pid)
+                    waiter.join(timeout=5)
+        except BaseException:  # Ctrl-C or an error in the harness: the command must not outlive us
+            _kill_group(proc.pid)
+            waiter.join(timeout=5)
+            raise
         _kill_group(proc.pid)  # anything left in the group (no-namespace fallback)
         if flood.is_set() and killed is None:
             killed = "output_limit"
@@ -174,9 +344,7 @@ class LocalSandbox:
         elif os.WIFEXITED(status):
             code = os.WEXITSTATUS(status)
             # unshare --kill-child reports a child killed by a signal as 128+signal
-            if self._prefix and code > 128 and code - 128 in (signal.SIGKILL, signal.SIGSEGV, signal.SIGXCPU,
-                                                             signal.SIGABRT, signal.SIGBUS, signal.SIGFPE,
-                                                             signal.SIGXFSZ, signal.SIGILL):
+            if self._prefix and code > 128 and code - 128 in _SIGNAL_CODES:
                 sig = code - 128
             else:
                 exit_code = code
@@ -205,18 +373,23 @@ class LocalSandbox:
         )
 
     def info(self) -> SandboxInfo:
+        notes = [self._iso.note,
+                 f"work dir: tmpfs of {self.limits.disk_mb} MiB" if self._tmpfs
+                 else f"work dir on the host's disk (only files over {self.limits.file_size_mb} MiB are refused)"]
         return SandboxInfo(
             backend="local",
-            network_isolated=bool(self._prefix),
+            network_isolated=self._iso.mode != "none",
             user="nobody" if self._as_nobody else str(os.geteuid()),
-            notes=[self._note],
+            notes=notes,
         )
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._tmpfs:
+            subprocess.run(["umount", "-l", str(self.root)], capture_output=True)
+        shutil.rmtree(self._base, ignore_errors=True)
 
     def __enter__(self) -> LocalSandbox:
         return self

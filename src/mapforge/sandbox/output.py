@@ -15,6 +15,13 @@ class HeadTail:
         self.tail = bytearray()
         self.total = 0
 
+    @classmethod
+    def from_parts(cls, cap: int, head: bytes, tail: bytes, total: int) -> HeadTail:
+        """Rebuild what another process captured (head, last ``cap // 2`` bytes, total seen)."""
+        h = cls(cap)
+        h.head, h.tail, h.total = bytearray(head), bytearray(tail), total
+        return h
+
     def add(self, chunk: bytes) -> None:
         self.total += len(chunk)
         room = self._half - len(self.head)

@@ -1,0 +1,59 @@
+"""Which backend a job uses, and why (one line the CLI prints)."""
+
+from __future__ import annotations
+
+import difflib
+
+from mapforge.errors import UserError
+
+BACKENDS = ("local", "docker")
+
+
+def unknown_backend(name: str) -> UserError:
+    close = difflib.get_close_matches(name, BACKENDS, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return UserError(f"unknown sandbox backend {name!r}; valid: {', '.join(BACKENDS)}.{hint}")
+
+
+def docker_status(image: str | None = None) -> tuple[bool, str]:
+    """(usable, one line): whether the docker backend can run here, and why or why not."""
+    from mapforge.sandbox.image import image_exists, image_tag
+
+    tag = image or image_tag()
+    try:
+        import docker
+    except ImportError:
+        return False, "the docker SDK is not installed (pip install 'mapforge[docker]')"
+    try:
+        client = docker.from_env(timeout=5)
+        version = client.version().get("Version", "?")
+    except Exception as e:  # DockerException, requests' ConnectionError, OSError
+        return False, f"no Docker engine answers ({str(e).splitlines()[0][:120]})"
+    try:
+        if not image_exists(client, tag):
+            return False, f"Docker engine {version} answers but image {tag} is not built (run `mapforge sandbox build`)"
+    finally:
+        client.close()
+    return True, f"Docker engine {version} answers and image {tag} is built"
+
+
+def select_backend(requested: str | None, *, image: str | None = None) -> tuple[str, str]:
+    """``(backend, reason)``. ``None`` or ``"auto"``: docker when an engine answers and the image exists,
+    else local. An explicit ``"docker"`` that cannot run is a :class:`UserError` naming the fix."""
+    if requested in (None, "", "auto"):
+        ok, why = docker_status(image)
+        if ok:
+            return "docker", f"sandbox: docker ({why})"
+        return "local", f"sandbox: local ({why})"
+    if requested == "local":
+        return "local", "sandbox: local (requested)"
+    if requested == "docker":
+        from mapforge.sandbox.docker import docker_client, require_image
+
+        client = docker_client(timeout=10)
+        try:
+            tag = require_image(client, image)
+        finally:
+            client.close()
+        return "docker", f"sandbox: docker (requested; image {tag})"
+    raise unknown_backend(requested)
