@@ -149,3 +149,15 @@ def test_default_toml_mirrors_defaults() -> None:
         for key, value in fields.items():
             if value is not None and value != {}:
                 assert key in data.get(section, {}), f"configs/default.toml lacks [{section}] {key}"
+
+
+def test_default_toml_is_up_to_date() -> None:
+    """configs/default.toml is regenerated from config.py (scripts/gen_default_config.py) whenever a field changes."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("gen_default_config", root / "scripts" / "gen_default_config.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert (root / "configs" / "default.toml").read_text() == gen.render(), "run scripts/gen_default_config.py"
