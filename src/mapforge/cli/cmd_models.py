@@ -10,7 +10,6 @@ import json
 import sys
 from typing import Any
 
-from mapforge.errors import UserError
 from mapforge.models import weights
 
 
@@ -84,17 +83,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mapforge")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["models", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args) or 0)
-    except UserError as e:
-        print(f"mapforge: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("mapforge: interrupted (run the same command again to resume)", file=sys.stderr)
-        return 130
+    """``python -m mapforge.cli.cmd_models ...`` = ``mapforge models ...`` (used before the package is installed)."""
+    from mapforge.cli.main import main as cli_main
+
+    return cli_main(["models", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -60,6 +60,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _c_identifier(v: str) -> str:
+    if not _IDENT.match(v):
+        raise ValueError(f"{v!r} is not a C identifier")
+    return v
+
+
+class _TaskCommon(_Strict):
+    """Fields every task kind has."""
+
+    schema_version: Literal[1] = 1
+    name: str
+    """Short identifier (letters, digits, -, _)."""
+    description: str
+    """What to compute (optimize) or the problem statement (solve); shown to the model."""
+    tags: list[str] = []
+    """Free-form keywords that help retrieval (e.g. ``memory-bound``, ``stencil``)."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", v):
+            raise ValueError("use letters, digits, '-' and '_' only")
+        return v
+
+
 class Tolerance(_Strict):
     """Element-wise tolerance: ``|cand - ref| <= atol + rtol * |ref|``. Integer outputs are compared exactly."""
 
@@ -85,12 +110,7 @@ class Arg(_Strict):
     role: Literal["input", "output", "inout"] | None = None
     """Pointers: ``input`` (default for ``const T*``), ``output`` (default for ``T*``) or ``inout``."""
 
-    @field_validator("name")
-    @classmethod
-    def _ident(cls, v: str) -> str:
-        if not _IDENT.match(v):
-            raise ValueError(f"{v!r} is not a C identifier")
-        return v
+    _ident = field_validator("name")(_c_identifier)
 
     @property
     def is_pointer(self) -> bool:
@@ -193,15 +213,10 @@ class Limits(_Strict):
     """Address-space limit for one run."""
 
 
-class OptimizeSpec(_Strict):
+class OptimizeSpec(_TaskCommon):
     """An optimisation task: make ``function`` faster with the same interface."""
 
-    schema_version: Literal[1] = 1
     kind: Literal["optimize"]
-    name: str
-    """Short identifier (letters, digits, -, _)."""
-    description: str
-    """What the function computes, for the model; shown in prompts."""
     language: Literal["c", "cpp"] = "c"
     reference: str = "reference.c"
     """Path of the reference implementation, relative to the task folder."""
@@ -215,23 +230,9 @@ class OptimizeSpec(_Strict):
     """Compiler flags for both the reference and candidates (alignment flags are always added)."""
     allow_symbols: list[str] = []
     """Extra external symbols a candidate may call (beyond libc memory and libm)."""
-    tags: list[str] = []
-    """Free-form keywords that help retrieval (e.g. ``memory-bound``, ``stencil``)."""
     limits: Limits = Limits()
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", v):
-            raise ValueError("use letters, digits, '-' and '_' only")
-        return v
-
-    @field_validator("function")
-    @classmethod
-    def _fn(cls, v: str) -> str:
-        if not _IDENT.match(v):
-            raise ValueError(f"{v!r} is not a C identifier")
-        return v
+    _fn = field_validator("function")(_c_identifier)
 
     @model_validator(mode="after")
     def _check(self) -> OptimizeSpec:
@@ -270,29 +271,17 @@ class TestCase(_Strict):
     output: str
 
 
-class SolveSpec(_Strict):
+class SolveSpec(_TaskCommon):
     """A problem with tests: the program reads stdin and writes stdout."""
 
-    schema_version: Literal[1] = 1
     kind: Literal["solve"]
-    name: str
-    description: str
-    """The problem statement shown to the model."""
     language: Literal["c", "cpp", "python"] = "c"
     examples: list[TestCase] = Field(min_length=1)
     """Visible tests: shown to the model and in feedback."""
     hidden_tests: str = "hidden_tests.toml"
     """File (relative to the task folder) holding ``[[tests]]`` with input/output; never shown to the model."""
     cflags: list[str] = ["-O2"]
-    tags: list[str] = []
     limits: Limits = Limits(timeout_seconds=5.0, memory_mb=512)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", v):
-            raise ValueError("use letters, digits, '-' and '_' only")
-        return v
 
     @property
     def source_suffix(self) -> str:
