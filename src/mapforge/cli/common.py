@@ -24,6 +24,8 @@ def add_job_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sandbox", choices=["auto", "local", "docker"],
                    help="sandbox backend (default auto: docker when its engine and image are ready, else local)")
     p.add_argument("--parallel", type=int, metavar="N", help="candidates evaluated at once (timing never overlaps)")
+    p.add_argument("--gpus", action="store_true", default=None,
+                   help="give docker sandboxes the host's GPUs (NVIDIA container runtime)")
     p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
     p.add_argument("--json", action="store_true", help="print events as JSON lines on stdout")
     p.add_argument("--fresh", action="store_true", help="refuse to resume an existing run directory")
@@ -44,6 +46,7 @@ def job_config(args: argparse.Namespace) -> Config:
     put("budget", "max_cost", args.cost_limit)
     put("sandbox", "backend", args.sandbox)
     put("sandbox", "parallel", args.parallel)
+    put("sandbox", "gpus", args.gpus)
     roles = {}
     for item in args.role:
         role, sep, model = item.partition("=")
