@@ -7,8 +7,8 @@ The driver links three objects: itself, the reference (symbol renamed to ``mf_re
     Fill inputs from SEED, poison outputs, call the function once; twice in all, on fresh buffers with a
     different poison. Writes every output buffer of both calls and whether the inputs were modified.
 ``time SEED REPS WARMUP RTOL ATOL OUT VALUES...``
-    Interleave reference and candidate calls (alternating which goes first), each on freshly written inputs
-    and poisoned outputs, and time each call alone. Writes the per-call times and how many repetitions
+    Interleave reference and candidate calls (alternating which goes first, and which of two buffer sets
+    each uses), each on freshly written inputs and poisoned outputs, and time each call alone. Writes the per-call times and how many repetitions
     the candidate's output diverged from the reference's on the same inputs.
 
 VALUES holds one number per argument: the element count of a pointer, the value of a scalar.
@@ -194,17 +194,22 @@ static int mf_time(uint64_t seed, long reps, long warmup, double rtol, double at
     void **b[2] = {{mf_buffers(), mf_buffers()}};
     double *t[2] = {{calloc((size_t)reps + 1, sizeof(double)), calloc((size_t)reps + 1, sizeof(double))}};
     for (long w = 0; w < warmup; w++)
-        for (int which = 0; which < 2; which++) {{
-            mf_prepare(b[which], seed, 100000 + (uint64_t)w, 0xFF);
-            mf_call(which, b[which]);
+        for (int k = 0; k < 4; k++) {{ /* each side on each buffer set */
+            void **set = b[k >> 1];
+            mf_prepare(set, seed, 100000 + (uint64_t)w, 0xFF);
+            mf_call(k & 1, set);
         }}
     uint64_t diverged = 0, first = (uint64_t)-1;
     for (long r = 0; r < reps; r++) {{
+        /* Over every 4 repetitions each side goes first twice and uses each buffer set twice, so neither
+           call order nor where the buffers landed (alignment, huge pages) favours one side. */
+        int swap = (int)((r >> 1) & 1);
         for (int k = 0; k < 2; k++) {{
-            int which = (int)((r + k) & 1); /* ABBA...: alternate which side goes first */
-            mf_prepare(b[which], seed, 200000 + (uint64_t)r, 0xFF);
+            int which = (int)((r + k) & 1);
+            void **set = b[which ^ swap];
+            mf_prepare(set, seed, 200000 + (uint64_t)r, 0xFF);
             double t0 = mf_now();
-            mf_call(which, b[which]);
+            mf_call(which, set);
             double t1 = mf_now();
             t[which][r] = t1 - t0;
         }}
