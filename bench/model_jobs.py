@@ -1,6 +1,7 @@
 """Real jobs with a real model: ``mapforge optimize`` on a few tasks, one table row per task.
 
-Runs the CLI itself (as a user would), each job in its own run directory under ``--out``, then reads each
+Runs the CLI itself (as a user would), each job in its own run directory under ``--out`` (where the
+retriever's memory of earlier wins is kept too, so later tasks may recall earlier ones), then reads each
 ``summary.json``: candidates, compile / correct / format-failure rates, best speedup with its interval,
 tokens and wall time.
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +38,9 @@ def main() -> int:
         cmd = [sys.executable, "-m", "mapforge", "optimize", str(REPO / "tasks" / name), "--model", args.model,
                "--max-iters", str(args.max_iters), "--run-dir", str(run_dir)]
         print("running:", " ".join(cmd), file=sys.stderr, flush=True)
-        proc = subprocess.run(cmd, cwd=REPO)
+        # the retriever's memory of earlier wins lives in the output folder, not the user's cache
+        env = {**os.environ, "MAPFORGE_MEMORY_FILE": str(args.out / "memory.jsonl")}
+        proc = subprocess.run(cmd, cwd=REPO, env=env)
         try:
             s = json.loads((run_dir / "summary.json").read_text())
         except (OSError, json.JSONDecodeError):

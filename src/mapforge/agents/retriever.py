@@ -135,6 +135,14 @@ class Retriever:
             text += f" {spec.function} {task.reference_source or ''}"
         return tokenize(text)
 
+    @staticmethod
+    def _memory_weight(e: Exemplar, task: Task) -> float:
+        """Earlier wins on the same task count double; another task's half: small models copy whatever
+        code they are shown, and a neighbour's kernel (matmul for transpose) misleads more than a pattern."""
+        if not e.source.startswith("memory:"):
+            return 1.0
+        return 2.0 if e.source.removeprefix("memory:").split("/", 1)[0] == task.name else 0.5
+
     def run(self, task: Task) -> list[Exemplar]:
         """The k best exemplars; memories of the same task name are preferred by their score, not forced."""
         if self.k == 0:
@@ -143,7 +151,7 @@ class Retriever:
         if not library:
             return []
         docs = [tokenize(f"{e.title} {' '.join(e.tags)} {' '.join(e.tags)} {e.text}") for e in library]
-        scores = BM25(docs).scores(self.query_for(task))
+        scores = [s * self._memory_weight(e, task) for s, e in zip(BM25(docs).scores(self.query_for(task)), library)]
         ranked = sorted(zip(scores, range(len(library))), key=lambda p: (-p[0], p[1]))
         out = []
         for score, i in ranked[: self.k]:
