@@ -131,3 +131,17 @@ def test_remember_appends_jsonl(tmp_path: Path, matmul_task) -> None:  # type: i
     rec = json.loads(lines[1])
     assert rec["task"] == "matmul" and rec["source"] == "src2" and rec["speedup"] == 2.5 and rec["run"] == "r2"
     assert [e.source for e in load_memory(mem)] == ["memory:matmul/r1", "memory:matmul/r2"]
+
+
+def test_another_tasks_win_ranks_below_the_matching_pattern(tmp_path: Path) -> None:
+    """A remembered matmul kernel must not crowd out the transpose pattern for the transpose task."""
+    from mapforge.tasks.loader import load_task
+
+    root = Path(__file__).resolve().parents[2]
+    matmul, transpose = load_task(root / "tasks" / "matmul"), load_task(root / "tasks" / "transpose")
+    mem = tmp_path / "memory.jsonl"
+    remember(mem, matmul, FAST_MATMUL.read_text(), 8.9, "register blocking", "run-m")
+    got = Retriever(3, mem).run(transpose)
+    assert got[0].source == "pattern:blocked-transpose.md"
+    same = Retriever(3, mem).run(matmul)
+    assert same[0].source == "memory:matmul/run-m"  # the same task's own win comes first
