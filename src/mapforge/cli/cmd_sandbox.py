@@ -68,7 +68,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     with tempfile.NamedTemporaryFile(prefix="mapforge-doctor-hidden-") as hidden:
         # a world-readable file outside the work dir stands in for a task's hidden tests; cwd for the repo
         os.chmod(hidden.name, 0o644)
-        os_hidden = [hidden.name] + ([str(Path.cwd())] if str(Path.cwd()) != "/" else [])
+        # a file of the current folder (the repository, a task folder...), not the folder itself: the
+        # running Python's own install may live below it and be mapped in read-only
+        cwd_files = sorted(p for p in Path.cwd().iterdir() if p.is_file()) if str(Path.cwd()) != "/" else []
+        os_hidden = [hidden.name] + [str(p) for p in cwd_files[:1]]
         with LocalSandbox() as sb:
             out["backends"]["local"] = doctor.probe(sb, os_hidden).__dict__
         if out["host"]["docker_usable"] == "yes":
