@@ -66,16 +66,21 @@ def read_events(run_dir: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines() if line.strip()]
 
 
-def require_docker() -> None:
-    """Skip (or, with MAPFORGE_REQUIRE_DOCKER=1 as in CI, fail) when the docker backend cannot run."""
+def require(missing: str | None, setup: str, env_var: str) -> None:
+    """Skip with the setup command when ``missing`` says what is absent; with ``env_var=1`` (CI) fail instead."""
     import pytest
 
+    if missing is None:
+        return
+    msg = f"{missing}: set it up with `{setup}`"
+    if os.environ.get(env_var) == "1":
+        pytest.fail(f"{env_var}=1 but {msg}", pytrace=False)
+    pytest.skip(msg)
+
+
+def require_docker() -> None:
+    """Skip (or, with MAPFORGE_REQUIRE_DOCKER=1 as in CI, fail) when the docker backend cannot run."""
     from mapforge.sandbox.selection import docker_status
 
     ok, why = docker_status()
-    if ok:
-        return
-    msg = f"{why}: set it up with `scripts/install-docker.sh && mapforge sandbox build`"
-    if os.environ.get("MAPFORGE_REQUIRE_DOCKER") == "1":
-        pytest.fail(f"MAPFORGE_REQUIRE_DOCKER=1 but {msg}", pytrace=False)
-    pytest.skip(msg)
+    require(None if ok else why, "scripts/install-docker.sh && mapforge sandbox build", "MAPFORGE_REQUIRE_DOCKER")

@@ -23,6 +23,7 @@ from mapforge.models import weights
 from mapforge.models.base import Request
 from mapforge.models.registry import get_model
 from mapforge.models.retry import RetryPolicy
+from tests.helpers import require
 
 pytestmark = pytest.mark.local_model
 
@@ -51,12 +52,7 @@ def _missing() -> str | None:
 
 @pytest.fixture(scope="session")
 def gguf() -> Path:
-    why = _missing()
-    if why:
-        msg = f"{why}: install them with `{INSTALL}`"
-        if os.environ.get("MAPFORGE_REQUIRE_LOCAL_MODEL") == "1":
-            pytest.fail(f"MAPFORGE_REQUIRE_LOCAL_MODEL=1 but {msg}", pytrace=False)
-        pytest.skip(msg)
+    require(_missing(), INSTALL, "MAPFORGE_REQUIRE_LOCAL_MODEL")
     path = weights.installed_path(weights.KNOWN[NAME])
     assert path is not None
     return path

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from mapforge.sandbox import ExecResult, Limits, Sandbox, SandboxFactory, make_sandbox_factory
+from tests.helpers import require_docker
 
 REPO = Path(__file__).resolve().parents[2]
-INSTALL = "scripts/install-docker.sh && mapforge sandbox build"
 RUN_ID = f"pytest-{uuid.uuid4().hex[:8]}"
 #: Limits of the sandbox (docker: of the container); tests ask for less per exec where they need to.
 BOX = Limits(timeout=10, memory_mb=512, max_procs=64, file_size_mb=256, disk_mb=64)
@@ -33,21 +33,9 @@ BOX = Limits(timeout=10, memory_mb=512, max_procs=64, file_size_mb=256, disk_mb=
 BACKENDS = ["local", pytest.param("docker", marks=pytest.mark.docker)]
 
 
-def _docker_missing() -> str | None:
-    from mapforge.sandbox.selection import docker_status
-
-    ok, why = docker_status()
-    return None if ok else why
-
-
 @pytest.fixture(scope="module")
 def docker_pool() -> Iterator[SandboxFactory]:
-    why = _docker_missing()
-    if why:
-        msg = f"{why}: set it up with `{INSTALL}`"
-        if os.environ.get("MAPFORGE_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"MAPFORGE_REQUIRE_DOCKER=1 but {msg}", pytrace=False)
-        pytest.skip(msg)
+    require_docker()
     pool = make_sandbox_factory("docker", BOX, RUN_ID, pool_size=1)
     yield pool
     pool.close()

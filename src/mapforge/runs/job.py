@@ -88,7 +88,8 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
     llm = LLM(config, record, lambda name: get_model(name, mc, retry=policy, slots=slots, cache=mc.cache),
               on_call=lambda req, c, replayed: emit(
                   "model_call", role=req.role, index=req.index, model=c.model, prompt_tokens=c.prompt_tokens,
-                  completion_tokens=c.completion_tokens, latency=round(c.latency, 3), replayed=replayed))
+                  completion_tokens=c.completion_tokens, cost_usd=c.cost, latency=round(c.latency, 3),
+                  cached=bool(c.extra.get("cached")), replayed=replayed))
     llm.resolve()
     outcome = Outcome()
     baseline: dict[str, Any] = {}
