@@ -240,3 +240,11 @@ def test_compile_cmd_adds_alignment_and_language() -> None:
     assert all(flag in cmd for flag in native.ALIGN_FLAGS)
     assert cmd[-4:] == ["-c", "a.cpp", "-o", "a.o"]
     assert native.compile_cmd("c", [], "a.c", "a.o")[:2] == ["gcc", "-std=gnu11"]
+
+
+def test_cpp_candidates_may_use_c_restrict(tmp_path: Path) -> None:
+    """Kernels written in C (and the pattern library) use `restrict`; C++ tasks accept it too."""
+    src = 'extern "C" void f(const float *restrict a, float *restrict b, int n) { for (int i = 0; i < n; i++) b[i] = a[i]; }\n'
+    (tmp_path / "c.cpp").write_text(src)
+    r = subprocess.run(native.compile_cmd("cpp", ["-O2"], "c.cpp", "c.o"), cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

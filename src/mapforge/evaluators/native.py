@@ -42,7 +42,10 @@ def std_flag(language: str) -> str:
 
 
 def compile_cmd(language: str, flags: list[str], src: str, out: str) -> list[str]:
-    return [compiler(language), std_flag(language), *flags, *ALIGN_FLAGS, "-fno-common", "-c", src, "-o", out]
+    # C++ has no `restrict`; kernels (and the pattern library) written in C use it, so map it to g++'s spelling
+    lang_flags = ("-Drestrict=__restrict",) if language == "cpp" else ()
+    return [compiler(language), std_flag(language), *lang_flags, *flags, *ALIGN_FLAGS, "-fno-common", "-c", src,
+            "-o", out]
 
 
 # strings and char literals first, so "//" inside a string is not taken for a comment

@@ -49,6 +49,32 @@ def make_evaluator(task: Task, config: Config, sandboxes: SandboxFactory) -> Opt
     return SolveEvaluator(task, sandboxes, config.sandbox)
 
 
+class Events:
+    """Appends each event to the run record and hands it to the observers (display, --json)."""
+
+    def __init__(self, record: RunRecord, observers: list[Observer]) -> None:
+        self.record, self.observers = record, observers
+
+    def __call__(self, event: str, /, **data: Any) -> None:
+        ev = self.record.event(event, **data)
+        for obs in self.observers:
+            obs(ev)
+
+
+def make_llm(config: Config, record: RunRecord, emit: Events) -> LLM:
+    """The agents' LLM: every role's model resolved now (a bad model string fails before any work)."""
+    mc = config.model
+    policy = RetryPolicy(attempts=mc.retry_attempts, wait_max=mc.retry_wait_max, max_concurrent=mc.max_concurrent)
+    slots = threading.Semaphore(mc.max_concurrent)  # one limit shared by every role's model
+    llm = LLM(config, record, lambda name: get_model(name, mc, retry=policy, slots=slots, cache=mc.cache),
+              on_call=lambda req, c, replayed: emit(
+                  "model_call", role=req.role, index=req.index, model=c.model, prompt_tokens=c.prompt_tokens,
+                  completion_tokens=c.completion_tokens, cost_usd=c.cost, latency=round(c.latency, 3),
+                  cached=bool(c.extra.get("cached")), replayed=replayed))
+    llm.resolve()
+    return llm
+
+
 def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observers: list[Observer],
             expect_kind: str, fresh: bool = False) -> dict[str, Any]:
     task = load_task(task_path)
@@ -63,38 +89,26 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
             raise UserError(f"{run_dir} holds a run of task {prev!r}, not {task.name!r}; choose another --run-dir")
         if fresh:
             raise UserError(f"{run_dir} already holds a run; remove it or choose another --run-dir to start afresh")
+    emit = Events(record, observers)
+    llm = make_llm(config, record, emit)
     prior = record.read_summary() or {}
     resumed = record.open(config.model_dump(mode="json"),
                           {"name": task.name, "kind": task.kind, "root": str(task.root),
                            "spec": task.spec.model_dump(mode="json")})
-
-    def emit(event: str, /, **data: Any) -> None:
-        ev = record.event(event, **data)
-        for obs in observers:
-            obs(ev)
-
     started = time.monotonic()
-    record.replaying = False
+    record.replaying = False  # this session's own events are always written
     if resumed:
         emit("resumed", run_dir=str(run_dir))
     sandboxes, why = make_sandboxes(task, config, run_dir.name)
-    emit("start", task=task.name, kind=task.kind, model=config.model.default, roles=config.model.roles,
-         sandbox=sandboxes.backend, sandbox_reason=why, run_dir=str(run_dir), max_iters=config.budget.max_iters)
-    record.replaying = resumed  # until the first step that is not on record
-    evaluator = make_evaluator(task, config, sandboxes)
-    mc = config.model
-    policy = RetryPolicy(attempts=mc.retry_attempts, wait_max=mc.retry_wait_max, max_concurrent=mc.max_concurrent)
-    slots = threading.Semaphore(mc.max_concurrent)  # one limit shared by every role's model
-    llm = LLM(config, record, lambda name: get_model(name, mc, retry=policy, slots=slots, cache=mc.cache),
-              on_call=lambda req, c, replayed: emit(
-                  "model_call", role=req.role, index=req.index, model=c.model, prompt_tokens=c.prompt_tokens,
-                  completion_tokens=c.completion_tokens, cost_usd=c.cost, latency=round(c.latency, 3),
-                  cached=bool(c.extra.get("cached")), replayed=replayed))
-    llm.resolve()
     outcome = Outcome()
     baseline: dict[str, Any] = {}
     status_override: str | None = None
     try:
+        emit("start", task=task.name, kind=task.kind, model=config.model.default, roles=config.model.roles,
+             sandbox=sandboxes.backend, sandbox_reason=why, run_dir=str(run_dir),
+             max_iters=config.budget.max_iters)
+        record.replaying = resumed  # until the first step that is not on record
+        evaluator = make_evaluator(task, config, sandboxes)
         emit("step", agent="baseline")
         try:
             b = evaluator.prepare()
