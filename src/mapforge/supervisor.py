@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from mapforge.agents.coder import Coder
 from mapforge.agents.context import AgentContext
@@ -15,7 +14,7 @@ from mapforge.agents.debugger import REPAIRABLE, Debugger
 from mapforge.agents.llm import LLM
 from mapforge.agents.parsing import Plan
 from mapforge.agents.planner import Planner
-from mapforge.agents.retriever import Retriever
+from mapforge.agents.retriever import Retriever, memory_file
 from mapforge.config import Config
 from mapforge.errors import BudgetExhausted, ModelError
 from mapforge.evaluators import Evaluator
@@ -70,7 +69,7 @@ class Supervisor:
         self.task, self.config, self.record, self.llm = task, config, record, llm
         self.evaluator, self.emit = evaluator, emit
         a = config.agents
-        self.retriever = Retriever(a.exemplars, _memory_path(config))
+        self.retriever = Retriever(a.exemplars, memory_file(config.memory_file))
         self.planner = Planner(llm, a.plans, a.format_repairs)
         self.coder = Coder(llm, a.format_repairs)
         self.debugger = Debugger(llm, a.format_repairs)
@@ -187,11 +186,3 @@ class Supervisor:
         limit = self.config.budget.max_wall_seconds
         if limit is not None and time.monotonic() - self.started > limit:
             raise BudgetExhausted(f"wall-time budget of {limit:.0f}s reached")
-
-
-def _memory_path(config: Config) -> Any:
-    from pathlib import Path
-
-    if config.memory_file:
-        return Path(config.memory_file).expanduser()
-    return Path("~/.cache/mapforge/memory.jsonl").expanduser()

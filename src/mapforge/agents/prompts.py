@@ -14,6 +14,7 @@ from string import Template
 import numpy as np
 
 from mapforge.agents.retriever import Exemplar
+from mapforge.tasks.expr import eval_expr
 from mapforge.tasks.spec import OptimizeSpec, SolveSpec, Task
 
 
@@ -55,8 +56,6 @@ def task_block(task: Task, baseline_seconds: float | None) -> str:
 
 def profile_hint(spec: OptimizeSpec, seconds: float | None) -> str:
     """The reference's data volume and achieved bandwidth on the timing shape: a first roofline clue."""
-    from mapforge.tasks.expr import eval_expr
-
     total = 0
     for a in spec.args:
         if a.is_pointer and a.size is not None:

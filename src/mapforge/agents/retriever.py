@@ -111,6 +111,11 @@ def load_memory(path: Path | None) -> list[Exemplar]:
     return out
 
 
+def memory_file(configured: str | None) -> Path:
+    """Where the memory of earlier wins lives: the configured file, else ~/.cache/mapforge/memory.jsonl."""
+    return Path(configured or "~/.cache/mapforge/memory.jsonl").expanduser()
+
+
 def remember(path: Path, task: Task, source: str, speedup: float, plan: str, run: str) -> None:
     """Append a successful candidate to the memory library."""
     path.parent.mkdir(parents=True, exist_ok=True)

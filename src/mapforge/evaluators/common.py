@@ -7,8 +7,9 @@ from collections.abc import Callable
 from mapforge.evaluators.verdict import Status
 from mapforge.sandbox import ExecResult, Sandbox
 
-SandboxFactory = Callable[[], Sandbox]
-"""Returns a fresh sandbox per call; the evaluator closes it (``with new_sandbox() as sb``)."""
+NewSandbox = Callable[[], Sandbox]
+"""Returns a fresh sandbox per call; the evaluator closes it (``with new_sandbox() as sb``). A job passes its
+:class:`mapforge.sandbox.SandboxFactory` (a pool); tests may pass ``lambda: open_sandbox("local")``."""
 
 
 def exec_failure(r: ExecResult) -> Status:

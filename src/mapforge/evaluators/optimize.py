@@ -24,7 +24,7 @@ import numpy as np
 from mapforge.config import SandboxConfig, TimingConfig
 from mapforge.evaluators import native
 from mapforge.evaluators.cascade import Stage, run_cascade
-from mapforge.evaluators.common import SandboxFactory, exec_failure, tail
+from mapforge.evaluators.common import NewSandbox, exec_failure, tail
 from mapforge.evaluators.compare import compare_outputs
 from mapforge.evaluators.driver import (
     Case,
@@ -81,7 +81,7 @@ class Baseline:
 class OptimizeEvaluator:
     """Evaluates candidate sources for one optimize task. Call :meth:`prepare` once, then :meth:`evaluate`."""
 
-    def __init__(self, task: Task, new_sandbox: SandboxFactory, timing: TimingConfig, sandbox: SandboxConfig,
+    def __init__(self, task: Task, new_sandbox: NewSandbox, timing: TimingConfig, sandbox: SandboxConfig,
                  pins: CorePins | None = None):
         if not isinstance(task.spec, OptimizeSpec):
             raise TypeError("OptimizeEvaluator needs an optimize task")
@@ -97,7 +97,7 @@ class OptimizeEvaluator:
         """Changes smaller than this are 'no measurable change': the config's minimum, or the A/A spread."""
         self._timing_lock = threading.Lock()
         """Evaluations may run side by side (sandbox.parallel); timing runs never do."""
-        self._pins = pins if pins is not None else core_pins(sandbox.parallel)
+        self._pins = pins or CorePins()
 
     # -- limits ------------------------------------------------------------------------------
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mapforge.config import SandboxConfig
 from mapforge.evaluators.cascade import run_cascade
-from mapforge.evaluators.common import SandboxFactory, exec_failure, tail
+from mapforge.evaluators.common import NewSandbox, exec_failure, tail
 from mapforge.evaluators.verdict import StageResult, Status, Verdict
 from mapforge.sandbox import Limits, Sandbox
 from mapforge.tasks.spec import SolveSpec, Task, TestCase
@@ -24,7 +24,7 @@ def outputs_match(got: str, want: str) -> bool:
 
 
 class SolveEvaluator:
-    def __init__(self, task: Task, new_sandbox: SandboxFactory, sandbox: SandboxConfig) -> None:
+    def __init__(self, task: Task, new_sandbox: NewSandbox, sandbox: SandboxConfig) -> None:
         if not isinstance(task.spec, SolveSpec):
             raise TypeError("SolveEvaluator needs a solve task")
         self.task = task

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mapforge.agents.llm import LLM
-from mapforge.agents.retriever import remember
+from mapforge.agents.retriever import memory_file, remember
 from mapforge.config import Config
 from mapforge.errors import UserError
 from mapforge.evaluators.optimize import CorePins, HarnessError, OptimizeEvaluator, core_pins
@@ -19,7 +19,7 @@ from mapforge.models.retry import RetryPolicy
 from mapforge.runs.record import RunRecord
 from mapforge.runs.report import write_report
 from mapforge.sandbox import Limits, SandboxFactory, make_sandbox_factory, select_backend
-from mapforge.supervisor import Outcome, Supervisor, _memory_path
+from mapforge.supervisor import Outcome, Supervisor
 from mapforge.tasks.loader import load_task
 from mapforge.tasks.spec import Task
 
@@ -149,7 +149,7 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
         write_report(run_dir, summary, outcome)
         record.close()
     if summary["status"] == "improved" and outcome.best is not None and outcome.best.verdict.timing:
-        remember(_memory_path(config), task, outcome.best.source, outcome.best.verdict.timing.speedup,
+        remember(memory_file(config.memory_file), task, outcome.best.source, outcome.best.verdict.timing.speedup,
                  outcome.best.plan, run_dir.name)
     return summary
 
