@@ -76,6 +76,10 @@ class SandboxConfig(_Section):
     """Docker image to run candidates in (default: the tag ``mapforge sandbox build`` makes)."""
     gpus: bool = False
     """Give docker sandboxes the host's GPUs (needs the NVIDIA container runtime)."""
+    unsafe_no_isolation: bool = False
+    """Run candidate code even where neither Docker nor the local backend's isolation (namespaces, a private
+    root, the seccomp filter) is available. Never the default: candidates could then read hidden tests and
+    the run's records, use the network and outlive the job."""
 
 
 class TimingConfig(_Section):
@@ -89,6 +93,8 @@ class TimingConfig(_Section):
     """Time budget for timing one candidate (the interval is reported as measured)."""
     batch_seconds: float = Field(0.4, gt=0)
     """Approximate length of one timing process; each starts with a warm-up."""
+    min_processes: int = Field(3, ge=1, le=100)
+    """Timing processes at least: each draws its own memory layout, and the interval spans them."""
     warmup: int = Field(2, ge=0)
     """Untimed calls of each side before a batch."""
     min_effect: float = Field(0.01, ge=0)

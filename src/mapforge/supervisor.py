@@ -17,7 +17,7 @@ from mapforge.agents.planner import Planner
 from mapforge.agents.retriever import Retriever, memory_file
 from mapforge.config import Config
 from mapforge.errors import BudgetExhausted, ModelError
-from mapforge.evaluators import Evaluator
+from mapforge.evaluators import Evaluator, evaluate_guarded
 from mapforge.evaluators.verdict import Verdict
 from mapforge.runs.record import RunRecord
 from mapforge.tasks.spec import Task
@@ -155,11 +155,11 @@ class Supervisor:
             self.emit("step", agent="evaluator", candidate=ids[i])
         if len(todo) > 1 and self.parallel > 1:
             with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-                for i, v in zip(todo, pool.map(lambda i: self.evaluator.evaluate(items[i].source), todo)):
+                for i, v in zip(todo, pool.map(lambda i: evaluate_guarded(self.evaluator, items[i].source), todo)):
                     verdicts[i] = v
         else:
             for i in todo:
-                verdicts[i] = self.evaluator.evaluate(items[i].source)
+                verdicts[i] = evaluate_guarded(self.evaluator, items[i].source)
         return [self._record(ids[i], att, round_, verdicts[i], fresh=i in todo) for i, att in enumerate(items)]
 
     def _record(self, cid: str, att: Attempt, round_: int, verdict: Verdict, fresh: bool) -> Candidate:

@@ -128,6 +128,29 @@ def test_memory_bomb_rlimit(sb: Sandbox) -> None:
     _assert_usable(sb)
 
 
+def test_memory_bomb_that_retries_is_a_memory_verdict(sb: Sandbox) -> None:
+    """A bomb that swallows its allocation failures and keeps trying until the clock runs out is still
+    a memory verdict, not a timeout."""
+    code = ("a = []\n"
+            "while True:\n"
+            "    try: a.append(b'x' * (16 << 20))\n"
+            "    except MemoryError: pass\n")
+    r = _py(sb, code, limits=Limits(timeout=4, memory_mb=256))
+    assert r.killed == "memory", r
+    _assert_usable(sb)
+
+
+def test_the_work_dir_shows_no_host_paths(sb: Sandbox) -> None:
+    """Nothing of the host appears in the work dir (not the harness's venv when it lives under /work),
+    and PWD does not name the host's path."""
+    sb.write_file("mine.txt", "x")
+    r = sb.exec(["sh", "-c", 'echo "PWD=$PWD"; ls -A'], limits=Limits(timeout=10))
+    assert r.ok, r
+    lines = r.stdout.splitlines()
+    assert lines[0] in ("PWD=/work", "PWD="), lines[0]
+    assert lines[1:] == ["mine.txt"], r.stdout
+
+
 def test_infinite_loop(sb: Sandbox) -> None:
     start = time.monotonic()
     r = _py(sb, "while True: pass\n", limits=Limits(timeout=2))

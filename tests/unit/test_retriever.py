@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mapforge.agents.retriever import BM25, Retriever, load_memory, load_patterns, remember, tokenize
+from mapforge.evaluators.verdict import Timing, Verdict
 from mapforge.tasks.loader import load_task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,6 +76,12 @@ def test_patterns_ship_with_titles_and_text() -> None:
         assert p.text.strip() and not p.text.startswith("---")
 
 
+def win(speedup: float, status: str = "correct", ci: tuple[float, float] | None = None) -> Verdict:
+    lo, hi = ci or (speedup * 0.98, speedup * 1.02)
+    t = Timing(speedup=speedup, speedup_ci=(lo, hi), seconds=1e-3, baseline_seconds=speedup * 1e-3, pairs=30)
+    return Verdict(status=status, stage="timing", reason="", timing=t)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def matmul_task():  # type: ignore[no-untyped-def]
     return load_task(MATMUL)
@@ -83,8 +90,8 @@ def matmul_task():  # type: ignore[no-untyped-def]
 def test_memory_record_of_same_task_ranks_in_top_k(tmp_path: Path, matmul_task) -> None:  # type: ignore[no-untyped-def]
     mem = tmp_path / "memory.jsonl"
     word = load_task(REPO / "tasks" / "word-frequency")
-    remember(mem, word, "int main(void) { return 0; }\n", 1.4, "hash table", "run-w")
-    remember(mem, matmul_task, FAST_MATMUL.read_text(), 12.5, "4x8 register blocking", "run-m")
+    remember(mem, word, "int main(void) { return 0; }\n", win(1.4), "hash table", "run-w", "local")
+    remember(mem, matmul_task, FAST_MATMUL.read_text(), win(12.5), "4x8 register blocking", "run-m", "local")
     k = 3
     got = Retriever(k, mem).run(matmul_task)
     assert 1 <= len(got) <= k
@@ -114,7 +121,7 @@ def test_k_zero_returns_nothing(tmp_path: Path, matmul_task) -> None:  # type: i
 
 def test_torn_last_line_is_skipped(tmp_path: Path, matmul_task) -> None:  # type: ignore[no-untyped-def]
     mem = tmp_path / "memory.jsonl"
-    remember(mem, matmul_task, "void matmul(void) {}\n", 2.0, "p", "run-1")
+    remember(mem, matmul_task, "void matmul(void) {}\n", win(2.0), "p", "run-1", "local")
     good = mem.read_text()
     mem.write_text(good + good.replace("run-1", "run-2")[: len(good) // 2])  # crash mid-append
     recs = load_memory(mem)
@@ -124,8 +131,8 @@ def test_torn_last_line_is_skipped(tmp_path: Path, matmul_task) -> None:  # type
 
 def test_remember_appends_jsonl(tmp_path: Path, matmul_task) -> None:  # type: ignore[no-untyped-def]
     mem = tmp_path / "sub" / "memory.jsonl"
-    remember(mem, matmul_task, "src1", 1.5, "plan1", "r1")
-    remember(mem, matmul_task, "src2", 2.5, "plan2", "r2")
+    remember(mem, matmul_task, "src1", win(1.5), "plan1", "r1", "local")
+    remember(mem, matmul_task, "src2", win(2.5), "plan2", "r2", "local")
     lines = mem.read_text().splitlines()
     assert len(lines) == 2
     rec = json.loads(lines[1])
@@ -140,8 +147,22 @@ def test_another_tasks_win_ranks_below_the_matching_pattern(tmp_path: Path) -> N
     root = Path(__file__).resolve().parents[2]
     matmul, transpose = load_task(root / "tasks" / "matmul"), load_task(root / "tasks" / "transpose")
     mem = tmp_path / "memory.jsonl"
-    remember(mem, matmul, FAST_MATMUL.read_text(), 8.9, "register blocking", "run-m")
+    remember(mem, matmul, FAST_MATMUL.read_text(), win(8.9), "register blocking", "run-m", "local")
     got = Retriever(3, mem).run(transpose)
     assert got[0].source == "pattern:blocked-transpose.md"
     same = Retriever(3, mem).run(matmul)
     assert same[0].source == "memory:matmul/run-m"  # the same task's own win comes first
+
+
+def test_only_sound_wins_are_remembered_once_with_provenance(tmp_path: Path, matmul_task) -> None:  # type: ignore[no-untyped-def]
+    mem = tmp_path / "memory.jsonl"
+    assert not remember(mem, matmul_task, "a", win(1.5, status="cheat_suspected"), "p", "r0", "local")
+    assert not remember(mem, matmul_task, "b", win(1.05, ci=(0.95, 1.15)), "p", "r0", "local")  # not significant
+    assert remember(mem, matmul_task, "void  matmul(void) {}", win(2.0), "p", "r1", "docker")
+    # a resumed or replayed job offers the same source again (whitespace aside): nothing is added
+    assert not remember(mem, matmul_task, "void matmul(void)\n{}", win(2.0), "p", "r1", "docker")
+    lines = mem.read_text().splitlines()
+    assert len(lines) == 1
+    rec = json.loads(lines[0])
+    assert rec["verdict"] == "correct" and rec["sandbox"] == "docker" and rec["mapforge"]
+    assert rec["machine"] and rec["speedup_ci"] == [1.96, 2.04]

@@ -6,15 +6,21 @@ of earlier successful candidates (a JSONL file the supervisor appends to when a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
+import platform
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from mapforge import __version__
+from mapforge.evaluators.verdict import Verdict
 from mapforge.tasks.spec import OptimizeSpec, Task
 
 _TOKEN = re.compile(r"[a-z][a-z0-9]+")
@@ -95,14 +101,10 @@ def load_patterns() -> list[Exemplar]:
 
 
 def load_memory(path: Path | None) -> list[Exemplar]:
-    if path is None or not path.is_file():
-        return []
     out = []
-    for line in path.read_text().splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn last line from a crash: skip it
+    for rec in _records(path):
+        if rec.get("verdict", "correct") != "correct" or "source" not in rec:
+            continue
         out.append(Exemplar(
             title=f"earlier successful candidate for {rec['task']} ({rec['speedup']:.2f}x)",
             text=f"Task: {rec['description']}\nPlan: {rec.get('plan', '')}\n```{rec.get('language', 'c')}\n{rec['source']}```",
@@ -116,14 +118,50 @@ def memory_file(configured: str | None) -> Path:
     return Path(configured or "~/.cache/mapforge/memory.jsonl").expanduser()
 
 
-def remember(path: Path, task: Task, source: str, speedup: float, plan: str, run: str) -> None:
-    """Append a successful candidate to the memory library."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def remember(path: Path, task: Task, source: str, verdict: Verdict, plan: str, run: str, sandbox: str) -> bool:
+    """Append a win to the memory library: only a correct, significantly faster verdict, once per (task,
+    source). Each entry says which verdict, machine, sandbox and mapforge version it came from. Returns
+    whether it was added."""
+    if not verdict.improved or verdict.timing is None:
+        return False
     spec = task.spec
+    digest = hashlib.sha256(" ".join(source.split()).encode()).hexdigest()[:16]
+    if any(rec.get("task") == spec.name and rec.get("source_sha") == digest for rec in _records(path)):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = verdict.timing
     rec = {"task": spec.name, "description": spec.description.strip(), "tags": list(spec.tags),
-           "language": spec.language, "source": source, "speedup": speedup, "plan": plan, "run": run}
+           "language": spec.language, "source": source, "source_sha": digest, "speedup": t.speedup,
+           "speedup_ci": list(t.speedup_ci), "verdict": verdict.status, "plan": plan, "run": run,
+           "machine": machine_id(), "sandbox": sandbox, "mapforge": __version__}
     with path.open("a") as f:
         f.write(json.dumps(rec) + "\n")
+    return True
+
+
+def _records(path: Path | None) -> list[dict[str, Any]]:
+    if path is None or not path.is_file():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line from a crash: skip it
+        if isinstance(rec, dict):
+            out.append(rec)
+    return out
+
+
+def machine_id() -> str:
+    """Host name, CPU model and core count: where a timing was measured."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return f"{platform.node()} ({cpu}, {os.cpu_count()} cores)"
 
 
 class Retriever:

@@ -58,7 +58,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace, task: Any, ev: Any) -> None:
-    from mapforge.evaluators.optimize import HarnessError
+    from mapforge.evaluators import HarnessError
 
     result: dict[str, object] = {"task": task.name, "kind": task.kind, "valid": True}
     try:

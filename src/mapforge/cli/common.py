@@ -26,9 +26,15 @@ def add_job_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parallel", type=int, metavar="N", help="candidates evaluated at once (timing never overlaps)")
     p.add_argument("--gpus", action="store_true", default=None,
                    help="give docker sandboxes the host's GPUs (NVIDIA container runtime)")
+    add_unsafe_flag(p)
     p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
     p.add_argument("--json", action="store_true", help="print events as JSON lines on stdout")
     p.add_argument("--fresh", action="store_true", help="refuse to resume an existing run directory")
+
+
+def add_unsafe_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unsafe-no-isolation", action="store_true", default=None,
+                   help="run candidates even where no sandbox can isolate them (no Docker, namespaces refused)")
 
 
 def job_config(args: argparse.Namespace) -> Config:
@@ -47,6 +53,7 @@ def job_config(args: argparse.Namespace) -> Config:
     put("sandbox", "backend", args.sandbox)
     put("sandbox", "parallel", args.parallel)
     put("sandbox", "gpus", args.gpus)
+    put("sandbox", "unsafe_no_isolation", args.unsafe_no_isolation)
     roles = {}
     for item in args.role:
         role, sep, model = item.partition("=")

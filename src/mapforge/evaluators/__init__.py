@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from mapforge.evaluators.base import Baseline, Evaluator, HarnessError, evaluate_guarded
 from mapforge.evaluators.verdict import StageResult, Timing, Verdict
 
-__all__ = ["Evaluator", "StageResult", "Timing", "Verdict"]
-
-
-class Evaluator(Protocol):
-    """Evaluates candidate sources for one task."""
-
-    def prepare(self) -> object:
-        """Build and measure the baseline once per job; raises HarnessError when the task is broken."""
-        ...
-
-    def evaluate(self, source: str) -> Verdict:
-        ...
+__all__ = ["Baseline", "Evaluator", "HarnessError", "StageResult", "Timing", "Verdict", "evaluate_guarded"]

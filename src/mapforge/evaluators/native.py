@@ -157,3 +157,68 @@ def instruction_problems(disassembly: str) -> list[str]:
     if found:
         return [f"executes forbidden instructions ({', '.join(found)}): no system calls, timers or CPU queries"]
     return []
+
+
+# -- executable data -------------------------------------------------------------------------------------------
+_CODE_NAME = re.compile(r"^\.text(\..+)?$")
+_DATA_NAME = re.compile(r"^\.(l?rodata|l?data|l?bss|tdata|tbss|data\.rel(\.ro)?(\.local)?)(\..+)?$")
+_META_NAME = re.compile(r"^(\.comment|\.note(\..+)?|\.eh_frame|\.gcc_except_table(\..+)?|\.group|\.symtab|"
+                        r"\.strtab|\.shstrtab|\.rela?\..+|\.debug_.+|\.llvm_addrsig|\.symtab_shndx)$")
+_EXEC_OUTPUT = re.compile(r"^\.(init|fini|plt(\..+)?|iplt)$")
+
+
+def parse_sections(readelf_s: str) -> list[tuple[int, str, str]]:
+    """``readelf -SW`` -> [(index, name, flags)] (the null section left out)."""
+    rows = []
+    for line in readelf_s.splitlines():
+        m = re.match(r"^\s*\[\s*(\d+)\]\s+(\S.*)$", line)
+        if not m or m.group(1) == "0":
+            continue
+        tokens = m.group(2).split()
+        if len(tokens) < 9 or tokens[0] == "Name":
+            continue
+        flags = tokens[6] if len(tokens) >= 10 else ""
+        rows.append((int(m.group(1)), tokens[0], flags))
+    return rows
+
+
+def section_problems(readelf_s: str, readelf_syms: str) -> list[str]:
+    """Executable data, from ``readelf -SW`` and ``readelf -sW`` of the candidate's object: code only in
+    ``.text``/``.text.*`` (never writable), nothing but code there, and no custom sections. Machine code in
+    a const array, placed in an executable section and jumped into from C, walks around every check of
+    the compiler's own instructions."""
+    problems: list[str] = []
+    executable: set[int] = set()
+    for index, name, flags in parse_sections(readelf_s):
+        if "X" in flags:
+            executable.add(index)
+            if not _CODE_NAME.match(name):
+                problems.append(f"has an executable section {name!r}: code may only live in .text")
+            if "W" in flags:
+                problems.append(f"has a writable and executable section {name!r}")
+        elif _CODE_NAME.match(name) or _EXEC_OUTPUT.match(name):
+            problems.append(f"places data in the code section {name!r} (it would be linked into executable memory)")
+        elif not (_DATA_NAME.match(name) or _META_NAME.match(name)):
+            problems.append(f"has a custom section {name!r}: custom sections are not allowed")
+    for line in readelf_syms.splitlines():
+        tokens = line.split()
+        if len(tokens) >= 8 and tokens[0].rstrip(":").isdigit() and tokens[3] in ("OBJECT", "TLS"):
+            if tokens[6].isdigit() and int(tokens[6]) in executable:
+                problems.append(f"places the data object {tokens[7]!r} in an executable section")
+    return list(dict.fromkeys(problems))
+
+
+def segment_problems(readelf_l: str) -> list[str]:
+    """From ``readelf -lW`` of the linked program: no segment both writable and executable, no executable
+    stack."""
+    problems = []
+    for line in readelf_l.splitlines():
+        tokens = line.split()
+        if len(tokens) < 8 or not tokens[1].startswith("0x"):
+            continue
+        flags = "".join(tokens[6:-1])
+        if tokens[0] == "GNU_STACK" and "E" in flags:
+            problems.append("the linked program has an executable stack")
+        elif "W" in flags and "E" in flags:
+            problems.append(f"the linked program has a writable and executable {tokens[0]} segment")
+    return problems

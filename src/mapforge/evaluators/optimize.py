@@ -1,14 +1,19 @@
 """The evaluator for native (C/C++) optimize tasks: static check -> build -> correctness -> timing.
 
-Trust model: the candidate is linked into a driver process with the reference, so
+Trust model (README, "How verdicts are made"): the candidate is hostile, so
 
-- its source may not use inline assembly, quoted includes or load-time code (static check), and its
-  object may define no global symbol but the function and call nothing but libc memory functions and libm
-  (symbol check): it cannot call the reference, the timer, files or the network, nor interpose on them;
-- ground truth comes from a separate process that never saw the candidate (the baseline sandbox);
-- every timed call runs on freshly written inputs, and its output is compared with the reference's on the
-  same inputs, so a candidate that behaves differently when timed is caught;
-- all verdicts come from files the driver writes and the harness parses, never from stdout.
+- its source may not use inline assembly, quoted includes or load-time code (static check); its object may
+  define no global symbol but the function, call nothing but libc memory functions and libm, execute no
+  system-call/timer/CPU-id instructions, and hold no executable data or custom sections (object checks);
+- it runs only in the *runner* process, which makes its own state read-only and installs a seccomp filter
+  before the first candidate call (no threads, processes, files, sockets or exec): a call it should not
+  make ends it with the call named;
+- its outputs are judged by processes it never runs in: correctness against ground truth the baseline
+  process produced, timed calls by the *checker*, which regenerates each call's inputs, runs the reference
+  itself and compares every element of every timed output;
+- times are taken around each call by the runner and on their way to the checker before the call starts;
+  intervals span at least ``timing.min_processes`` processes (memory-layout luck is inside them);
+- all verdicts come from files and pipes the harness reads, never from stdout.
 """
 
 from __future__ import annotations
@@ -16,13 +21,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from mapforge.config import SandboxConfig, TimingConfig
 from mapforge.evaluators import native
+from mapforge.evaluators.base import Baseline, HarnessError
 from mapforge.evaluators.cascade import Stage, run_cascade
 from mapforge.evaluators.common import NewSandbox, exec_failure, tail
 from mapforge.evaluators.compare import compare_outputs
@@ -35,13 +40,22 @@ from mapforge.evaluators.driver import (
     output_bytes,
     output_layout,
 )
-from mapforge.evaluators.stats import median, median_ci, relative_halfwidth
+from mapforge.evaluators.native_results import parse_run, parse_time, runner_failure, wait_status
+from mapforge.evaluators.sampler import Batch, Sampler
+from mapforge.evaluators.stats import median
 from mapforge.evaluators.verdict import StageResult, Status, Timing, Verdict
 from mapforge.sandbox import ExecResult, Limits, Sandbox
 from mapforge.tasks.spec import OptimizeSpec, Task
 
+__all__ = ["CorePins", "HarnessError", "NativeBaseline", "OptimizeEvaluator", "core_pins"]
+
 #: Achieved write bandwidth above this (bytes/s) is physically implausible on a CPU core: flag it.
 MAX_PLAUSIBLE_WRITE_BW = 400e9
+#: The reference may run at most this much slower beside a candidate (in the runner) than alone (in the
+#: checker) before the candidate is suspected of slowing it down.
+MAX_REFERENCE_DRIFT = 1.5
+#: Linker flags for the runner: a read-only GOT, no executable stack.
+HARDEN = ("-Wl,-z,relro,-z,now,-z,noexecstack",)
 
 
 @dataclass(frozen=True)
@@ -61,21 +75,17 @@ def core_pins(parallel: int) -> CorePins:
     return CorePins(timing=("taskset", "-c", str(cores[-1])), work=("taskset", "-c", rest))
 
 
-class HarnessError(RuntimeError):
-    """The baseline itself failed: the task or the machine is broken, not a candidate."""
-
-
 @dataclass
-class Baseline:
-    """Everything measured about the reference once per job."""
+class NativeBaseline(Baseline):
+    """The reference's objects, its outputs per correctness case, and its A/A timing."""
 
-    seconds: float
-    aa: Timing
-    """The reference timed against itself: should be ~1.0 with 1.0 inside the interval."""
-    driver_o: bytes
-    ref_o: bytes
-    outputs: dict[int, list[np.ndarray]]
-    """Reference outputs per correctness case (by index)."""
+    driver_o: bytes = b""
+    ref_o: bytes = b""
+    refcand_o: bytes = b""
+    """The reference renamed as the candidate: linked into the checker, which must never hold candidate code."""
+    outputs: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    reference_drift: float = 1.0
+    """In the A/A run: the reference's median time in the runner over its median in the checker."""
 
 
 class OptimizeEvaluator:
@@ -92,12 +102,13 @@ class OptimizeEvaluator:
         self.sandbox_cfg = sandbox
         self.cases: list[Case] = correctness_cases(self.spec)
         self.timing_values = case_values(self.spec, self.spec.shapes.timing)
-        self.baseline: Baseline | None = None
+        self.baseline: NativeBaseline | None = None
         self.noise_floor: float = timing.min_effect
         """Changes smaller than this are 'no measurable change': the config's minimum, or the A/A spread."""
         self._timing_lock = threading.Lock()
         """Evaluations may run side by side (sandbox.parallel); timing runs never do."""
         self._pins = pins or CorePins()
+        self._strict = "0" if sandbox.unsafe_no_isolation else "1"
 
     # -- limits ------------------------------------------------------------------------------
     @property
@@ -112,88 +123,61 @@ class OptimizeEvaluator:
     def _sh(self, sb: Sandbox, cmd: list[str], limits: Limits | None = None) -> ExecResult:
         return sb.exec([*self._pins.work, *cmd], limits=limits or self.build_limits)
 
-    def _link(self, sb: Sandbox) -> ExecResult:
+    def _link(self, sb: Sandbox, out: str, cand: str) -> ExecResult:
         cc = native.compiler(self.spec.language)
         # reference first: its COMDAT/weak definitions win over any the candidate brings
-        return self._sh(sb, [cc, "-o", "driver", "driver.o", "ref.o", "cand.o", "-lm"])
+        return self._sh(sb, [cc, "-o", out, "driver.o", "ref.o", cand, "-lm", *HARDEN])
 
-    def _run_case(self, sb: Sandbox, which: int, case: Case) -> tuple[ExecResult, list[list[np.ndarray]], bytes]:
-        r = sb.exec([*self._pins.work, "./driver", "run", str(which), str(case.seed), "out.bin", *case.values],
-                    limits=self.run_limits)
-        if not r.ok:
-            return r, [], b""
-        raw = sb.read_file("out.bin")
-        layout = output_layout(self.spec, case.values)
-        per_pass = output_bytes(self.spec, case.values)
-        if len(raw) != 2 * per_pass + 2:
-            raise HarnessError(f"driver wrote {len(raw)} bytes, expected {2 * per_pass + 2}")
-        passes = []
-        off = 0
-        for _ in range(2):
-            arrays = []
-            for _, dt, count in layout:
-                arrays.append(np.frombuffer(raw, dtype=dt, count=count, offset=off).copy())
-                off += dt.itemsize * count
-            passes.append(arrays)
-        return r, passes, raw[off:]
+    def _run_case(self, sb: Sandbox, which: int, case: Case) -> tuple[ExecResult, bytes]:
+        r = sb.exec([*self._pins.work, "./runner", "run", str(which), str(case.seed), self._strict, "out.bin",
+                     *case.values], limits=self.run_limits)
+        return r, (sb.read_file("out.bin") if r.ok else b"")
 
-    def _time(self, sb: Sandbox, expect_ratio: float = 1.0) -> tuple[Timing | None, StageResult | None]:
-        """Adaptive interleaved timing of mf_ref vs mf_cand in ./driver (already built in ``sb``)."""
-        cfg = self.timing_cfg
+    def _time(self, sb: Sandbox, est_pair: float) -> tuple[Timing | StageResult, list[float]]:
+        """Adaptive timing of the runner's reference vs candidate, judged by the checker, over several
+        processes. Returns the timing (or the failed stage) and the checker's own reference times."""
         tol = self.spec.tolerance
-        t_ref: list[float] = []
-        t_cand: list[float] = []
-        started = time.monotonic()
-        est = self.baseline.seconds if self.baseline else 0.0
-        while True:
-            per_pair = max(est * (1 + 1 / max(expect_ratio, 0.05)), 1e-6)
-            reps = 3 if est == 0.0 else int(min(max(cfg.batch_seconds / per_pair, 3), 2000))
-            reps = min(reps, max(cfg.max_pairs - len(t_ref), 1))
-            r = sb.exec(
-                [*self._pins.timing, "./driver", "time", "7", str(reps), str(cfg.warmup), repr(tol.rtol), repr(tol.atol), "t.bin",
-                 *self.timing_values],
-                limits=self.run_limits,
-            )
+        check_times: list[float] = []
+
+        def run_batch(reps: int) -> Batch | StageResult:
+            seed = str(7 + 1000 * len(check_times))  # fresh inputs for every process
+            r = sb.exec([*self._pins.timing, "./checker", "time", "./runner", seed, str(reps),
+                         str(self.timing_cfg.warmup), repr(tol.rtol), repr(tol.atol), self._strict, "t.bin",
+                         *self.timing_values], limits=self.run_limits)
             if not r.ok:
-                return None, StageResult(stage="timing", ok=False, status=exec_failure(r),
-                                         reason=f"the timing run {r.describe()}",
-                                         feedback=tail(r.stderr), artifacts={"stderr": tail(r.stderr)})
-            raw = sb.read_file("t.bin")
-            if len(raw) != 16 * reps + 16:
-                raise HarnessError(f"timing file has {len(raw)} bytes, expected {16 * reps + 16}")
-            times = np.frombuffer(raw, dtype=np.float64, count=2 * reps)
-            diverged = int(np.frombuffer(raw, dtype=np.uint64, count=1, offset=16 * reps)[0])
-            if diverged:
-                return None, StageResult(
+                return StageResult(stage="timing", ok=False, status=exec_failure(r),
+                                   reason=f"the timing run {r.describe()}", feedback=tail(r.stderr),
+                                   artifacts={"stderr": tail(r.stderr)})
+            out = parse_time(sb.read_file("t.bin"))
+            code, sig = wait_status(out.runner_status)
+            failed = runner_failure("timing", code, sig, r.stderr, "during timing", tail(r.stderr))
+            if failed is not None:
+                return failed
+            if out.protocol:
+                return StageResult(stage="timing", ok=False, status="cheat_suspected",
+                                   reason="the candidate interfered with the harness: the timing channel broke "
+                                          f"its protocol (code {out.protocol}) after {out.done} calls")
+            if out.done < out.requested:
+                return StageResult(stage="timing", ok=False, status="cheat_suspected",
+                                   reason=f"the candidate interfered with the harness: the timing process stopped "
+                                          f"after {out.done} of {out.requested} calls")
+            if out.diverged:
+                return StageResult(
                     stage="timing", ok=False, status="cheat_suspected",
                     reason=f"during timing, its output differed from the reference's on the same inputs in "
-                           f"{diverged} of {reps} calls (it behaves differently when called repeatedly)",
-                )
-            t_ref += times[:reps].tolist()
-            t_cand += times[reps:].tolist()
-            est = median(t_ref)
-            expect_ratio = est / max(median(t_cand), 1e-12)
-            n = len(t_ref)
-            if n >= cfg.max_pairs or time.monotonic() - started > cfg.max_seconds:
-                break
-            if n >= cfg.min_pairs and relative_halfwidth([a / b for a, b in zip(t_ref, t_cand)]) < cfg.target_rel_ci:
-                break
-        ratios = [a / max(b, 1e-12) for a, b in zip(t_ref, t_cand)]
-        timing = Timing(
-            speedup=median(ratios), speedup_ci=median_ci(ratios), seconds=median(t_cand),
-            baseline_seconds=median(t_ref), pairs=len(ratios), min_effect=self.noise_floor,
-        )
-        floor = output_bytes(self.spec, self.timing_values) / MAX_PLAUSIBLE_WRITE_BW
-        if timing.seconds < floor:
-            return None, StageResult(
-                stage="timing", ok=False, status="cheat_suspected",
-                reason=f"median time {timing.seconds * 1e9:.0f} ns is below the physical floor of "
-                       f"{floor * 1e9:.0f} ns to write its outputs",
-            )
-        return timing, None
+                           f"{out.diverged} of {out.done} calls (first at call {out.first_diverged}): it behaves "
+                           "differently when called repeatedly or on other buffers")
+            if out.modified:
+                return StageResult(stage="timing", ok=False, status="cheat_suspected",
+                                   reason=f"it modified a const input during timing ({out.modified} of {out.done} calls)")
+            check_times.extend(out.t_check)
+            return Batch(ref=out.t_ref, cand=out.t_cand, wall=r.duration)
+
+        got = Sampler(self.timing_cfg, self.noise_floor).run(run_batch, est_pair)
+        return got, check_times
 
     # -- baseline ------------------------------------------------------------------------------
-    def prepare(self) -> Baseline:
+    def prepare(self) -> NativeBaseline:
         """Build the reference, record its outputs on every case, and time it against itself (A/A)."""
         spec = self.spec
         src = f"reference{spec.source_suffix}"
@@ -202,39 +186,55 @@ class OptimizeEvaluator:
             sb.write_file("driver.c", generate_driver(spec))
             sb.write_file(src, self.task.reference_source or "")
             steps = [
-                ["gcc", "-std=gnu11", "-O2", "-c", "driver.c", "-o", "driver.o"],
+                ["gcc", "-std=gnu11", "-O2", "-Wall", "-c", "driver.c", "-o", "driver.o"],
                 native.compile_cmd(spec.language, spec.cflags, src, "ref0.o"),
                 ["objcopy", f"--redefine-sym={spec.function}=mf_ref", "ref0.o", "ref.o"],
-                ["objcopy", f"--redefine-sym={spec.function}=mf_cand", "ref0.o", "cand.o"],
+                ["objcopy", f"--redefine-sym={spec.function}=mf_cand", "ref0.o", "refcand.o"],
             ]
             for cmd in steps:
                 r = self._sh(sb, cmd)
                 if not r.ok:
                     raise HarnessError(f"building the reference failed: {' '.join(cmd)}\n{tail(r.stderr)}")
-            r = self._link(sb)
-            if not r.ok:
-                raise HarnessError(f"linking the reference failed:\n{tail(r.stderr)}")
+            for out in ("runner", "checker"):
+                r = self._link(sb, out, "refcand.o")
+                if not r.ok:
+                    raise HarnessError(f"linking the reference failed:\n{tail(r.stderr)}")
             outputs: dict[int, list[np.ndarray]] = {}
             for i, case in enumerate(self.cases):
-                r, passes, flags = self._run_case(sb, 0, case)
+                r, raw = self._run_case(sb, 0, case)
+                if r.exit_code == 158:
+                    raise HarnessError("this host refuses the seccomp filter the harness puts around candidate "
+                                       "code; run with the docker sandbox, or pass --unsafe-no-isolation to run "
+                                       "candidates without it")
                 if not r.ok:
                     raise HarnessError(f"the reference {r.describe()} on {case.label()}:\n{tail(r.stderr)}")
-                for arr in passes[0]:
+                run = parse_run(raw, output_layout(spec, case.values))
+                if run is None:
+                    raise HarnessError(f"the reference's result on {case.label()} has {len(raw)} bytes, "
+                                       "not the expected size")
+                for arr in run.passes[0]:
                     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-                        raise HarnessError(f"the reference produced NaN/Inf on {case.label()}")
-                outputs[i] = passes[0]
-            timing, failed = self._time(sb)
-            if timing is None:
-                assert failed is not None
-                raise HarnessError(f"timing the reference against itself failed: {failed.reason}")
-            self.baseline = Baseline(
-                seconds=timing.baseline_seconds, aa=timing, driver_o=sb.read_file("driver.o"),
-                ref_o=sb.read_file("ref.o"), outputs=outputs,
-            )
+                        raise HarnessError(f"the reference produced NaN/Inf on {case.label()} (does it write "
+                                           "every element of its outputs?)")
+                outputs[i] = run.passes[0]
+            got, check = self._time(sb, est_pair=0.0)
+            if isinstance(got, StageResult):
+                raise HarnessError(f"timing the reference against itself failed: {got.reason}")
+            lo, hi = got.speedup_ci
             # What this machine cannot resolve right now: how far the reference strays from itself.
-            lo, hi = timing.speedup_ci
-            self.noise_floor = max(self.timing_cfg.min_effect, abs(timing.speedup - 1.0), hi - 1.0, 1.0 - lo)
+            self.noise_floor = max(self.timing_cfg.min_effect, abs(got.speedup - 1.0), hi - 1.0, 1.0 - lo)
+            self.baseline = NativeBaseline(
+                seconds=got.baseline_seconds, aa=got, noise_floor=self.noise_floor,
+                driver_o=sb.read_file("driver.o"), ref_o=sb.read_file("ref.o"),
+                refcand_o=sb.read_file("refcand.o"), outputs=outputs,
+                reference_drift=got.baseline_seconds / max(median(check), 1e-12),
+            )
             return self.baseline
+
+    def adopt(self, baseline: NativeBaseline) -> None:
+        """Use a baseline measured earlier (``mapforge eval``'s cache) instead of :meth:`prepare`."""
+        self.baseline = baseline
+        self.noise_floor = baseline.noise_floor
 
     # -- candidates ----------------------------------------------------------------------------
     def evaluate(self, source: str) -> Verdict:
@@ -256,16 +256,15 @@ class OptimizeEvaluator:
         assert self.baseline is not None
         src = f"candidate{spec.source_suffix}"
         sb.write_file(src, source)
-        sb.write_file("driver.o", self.baseline.driver_o)
-        sb.write_file("ref.o", self.baseline.ref_o)
+        for name in ("driver.o", "ref.o", "refcand.o"):
+            sb.write_file(name, getattr(self.baseline, name.replace(".", "_")))
         pp = native.compile_cmd(spec.language, spec.cflags, src, "candidate.i")
         pp[pp.index("-c")] = "-E"
         r = self._sh(sb, pp)
         if r.ok:
             problems = native.preprocessed_problems(sb.read_file("candidate.i").decode(errors="replace"), src)
             if problems:
-                return StageResult(stage="build", ok=False, status="rejected", reason=problems[0],
-                                   feedback="\n".join(f"- {p}" for p in problems))
+                return _rejected("build", problems)
         r = self._sh(sb, native.compile_cmd(spec.language, spec.cflags, src, "cand0.o"))
         log = r.stdout + r.stderr
         if not r.ok:
@@ -276,36 +275,48 @@ class OptimizeEvaluator:
         defined = self._sh(sb, ["nm", "-P", "-g", "--defined-only", "cand0.o"]).stdout
         undefined = self._sh(sb, ["nm", "-P", "--undefined-only", "cand0.o"]).stdout
         sections = self._sh(sb, ["readelf", "-SW", "cand0.o"]).stdout
+        symbols = self._sh(sb, ["readelf", "-sW", "cand0.o"]).stdout
         disassembly = self._sh(sb, ["objdump", "-d", "--no-show-raw-insn", "cand0.o"]).stdout
-        problems = native.symbol_problems(defined, undefined, sections, spec.function, spec.allow_symbols)
+        problems = native.section_problems(sections, symbols)
+        problems += native.symbol_problems(defined, undefined, sections, spec.function, spec.allow_symbols)
         problems += native.instruction_problems(disassembly)
         if problems:
-            return StageResult(stage="build", ok=False, status="rejected", reason=problems[0],
-                               feedback="\n".join(f"- {p}" for p in problems),
-                               artifacts={"build.log": log, "symbols.txt": defined + undefined})
+            cheat = any("executable" in p or "code section" in p for p in problems)
+            return _rejected("build", problems, "cheat_suspected" if cheat else "rejected",
+                             {"build.log": log, "symbols.txt": defined + undefined})
         r = self._sh(sb, ["objcopy", f"--redefine-sym={spec.function}=mf_cand", "cand0.o", "cand.o"])
-        if r.ok:
-            r = self._link(sb)
+        for out, obj in (("runner", "cand.o"), ("checker", "refcand.o")):
+            if r.ok:
+                r = self._link(sb, out, obj)
         if not r.ok:
             return StageResult(stage="build", ok=False, status="compile_error", reason="linking failed",
                                feedback=tail(r.stderr), artifacts={"build.log": log + r.stderr})
+        problems = native.segment_problems(self._sh(sb, ["readelf", "-lW", "runner"]).stdout)
+        if problems:
+            return _rejected("build", problems, "cheat_suspected")
         return StageResult(stage="build", ok=True, artifacts={"build.log": log} if log.strip() else {})
 
     def _correctness(self, sb: Sandbox, source: str) -> StageResult:
         assert self.baseline is not None
         for i, case in enumerate(self.cases):
-            r, passes, flags = self._run_case(sb, 1, case)
-            if not r.ok:
-                return StageResult(
-                    stage="correctness", ok=False, status=exec_failure(r),
-                    reason=f"the candidate {r.describe()} on {case.label()}",
-                    feedback=tail(r.stderr) if case.visible else "",
-                )
-            if any(flags):
-                return StageResult(stage="correctness", ok=False, status="cheat_suspected",
-                                   reason="it modified a const input buffer")
+            r, raw = self._run_case(sb, 1, case)
+            feedback = tail(r.stderr) if case.visible else ""
+            if r.killed is not None:
+                return StageResult(stage="correctness", ok=False, status=exec_failure(r),
+                                   reason=f"the candidate {r.describe()} on {case.label()}", feedback=feedback)
+            failed = runner_failure("correctness", r.exit_code, r.signal, r.stderr, f"on {case.label()}", feedback)
+            if failed is not None:
+                return failed
             layout = output_layout(self.spec, case.values)
-            for run_i, arrays in enumerate(passes):
+            run = parse_run(raw, layout)
+            if run is None:
+                return StageResult(stage="correctness", ok=False, status="cheat_suspected",
+                                   reason=f"the candidate interfered with the harness: its result on {case.label()} "
+                                          f"was malformed ({len(raw)} bytes)")
+            if any(before != after for before, after in run.hashes):
+                return StageResult(stage="correctness", ok=False, status="cheat_suspected",
+                                   reason=f"it modified a const input buffer on {case.label()}")
+            for run_i, arrays in enumerate(run.passes):
                 problem = compare_outputs(layout, arrays, self.baseline.outputs[i], self.spec.tolerance,
                                           show_values=case.visible)
                 if problem:
@@ -317,9 +328,25 @@ class OptimizeEvaluator:
                            reason=f"matched the reference on {len(self.cases)} cases")
 
     def _timing_stage(self, sb: Sandbox, source: str) -> StageResult:
+        assert self.baseline is not None and self.baseline.seconds is not None
         with self._timing_lock:
-            timing, failed = self._time(sb)
-        if failed is not None:
-            return failed
-        assert timing is not None
-        return StageResult(stage="timing", ok=True, reason=timing.describe(), timing=timing)
+            got, check = self._time(sb, est_pair=3 * self.baseline.seconds)
+        if isinstance(got, StageResult):
+            return got
+        floor = output_bytes(self.spec, self.timing_values) / MAX_PLAUSIBLE_WRITE_BW
+        if got.seconds < floor:
+            return StageResult(stage="timing", ok=False, status="cheat_suspected",
+                               reason=f"median time {got.seconds * 1e9:.0f} ns is below the physical floor of "
+                                      f"{floor * 1e9:.0f} ns to write its outputs")
+        drift = got.baseline_seconds / max(median(check), 1e-12)
+        if drift > MAX_REFERENCE_DRIFT * max(self.baseline.reference_drift, 1.0):
+            return StageResult(stage="timing", ok=False, status="cheat_suspected",
+                               reason=f"the reference ran {drift:.2f}x slower beside this candidate than on its own "
+                                      "(the candidate slows the code it is compared with)")
+        return StageResult(stage="timing", ok=True, reason=got.describe(), timing=got)
+
+
+def _rejected(stage: str, problems: list[str], status: Status = "rejected",
+              artifacts: dict[str, str] | None = None) -> StageResult:
+    return StageResult(stage=stage, ok=False, status=status, reason=problems[0],
+                       feedback="\n".join(f"- {p}" for p in problems), artifacts=artifacts or {})

@@ -8,6 +8,7 @@ failures only by count.
 from __future__ import annotations
 
 from mapforge.config import SandboxConfig
+from mapforge.evaluators.base import Baseline
 from mapforge.evaluators.cascade import run_cascade
 from mapforge.evaluators.common import NewSandbox, exec_failure, tail
 from mapforge.evaluators.verdict import StageResult, Status, Verdict
@@ -32,8 +33,8 @@ class SolveEvaluator:
         self.new_sandbox = new_sandbox
         self.sandbox_cfg = sandbox
 
-    def prepare(self) -> None:
-        return None
+    def prepare(self) -> Baseline:
+        return Baseline()
 
     @property
     def program(self) -> str:

@@ -33,6 +33,8 @@ class Timing(BaseModel):
     """Median baseline time per call, in the same run."""
     pairs: int
     """Number of interleaved (baseline, candidate) pairs."""
+    processes: int = 1
+    """Timing processes the pairs came from (the interval spans them: each has its own memory layout)."""
     min_effect: float = 0.01
     """Changes smaller than this fraction are below what the harness resolves (A/A runs show a few 0.1%)."""
 
@@ -45,7 +47,7 @@ class Timing(BaseModel):
     def describe(self) -> str:
         lo, hi = self.speedup_ci
         verdict = "no measurable change" if not self.significant else ("faster" if lo > 1 else "slower")
-        return f"{self.speedup:.3f}x [{lo:.3f}, {hi:.3f}] ({verdict}; {self.seconds * 1e3:.3f} ms vs {self.baseline_seconds * 1e3:.3f} ms, {self.pairs} pairs)"
+        return f"{self.speedup:.3f}x [{lo:.3f}, {hi:.3f}] ({verdict}; {self.seconds * 1e3:.3f} ms vs {self.baseline_seconds * 1e3:.3f} ms, {self.pairs} pairs in {self.processes} processes)"
 
 
 class StageResult(BaseModel):

@@ -12,7 +12,8 @@ from mapforge.agents.llm import LLM
 from mapforge.agents.retriever import memory_file, remember
 from mapforge.config import Config
 from mapforge.errors import UserError
-from mapforge.evaluators.optimize import CorePins, HarnessError, OptimizeEvaluator, core_pins
+from mapforge.evaluators import HarnessError
+from mapforge.evaluators.optimize import CorePins, OptimizeEvaluator, core_pins
 from mapforge.evaluators.solve import SolveEvaluator
 from mapforge.models.registry import get_model
 from mapforge.models.retry import RetryPolicy
@@ -33,7 +34,7 @@ def default_run_dir(task: Task) -> Path:
 def make_sandboxes(task: Task, config: Config, run_id: str) -> tuple[SandboxFactory, str]:
     """The job's sandbox factory (close it when done) and the one line saying which backend and why."""
     sc = config.sandbox
-    backend, reason = select_backend(sc.backend, image=sc.image)
+    backend, reason = select_backend(sc.backend, image=sc.image, unsafe=sc.unsafe_no_isolation)
     limits = Limits(memory_mb=max(sc.memory_mb, task.spec.limits.memory_mb))
     pool = sc.parallel if sc.pool_size is None else sc.pool_size
     factory = make_sandbox_factory(backend, limits, run_id, pool,
@@ -117,7 +118,7 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
             outcome.stop_reason = f"baseline failed: {e}"
             emit("baseline_failed", error=str(e))
         else:
-            if b is not None:
+            if b.aa is not None:
                 # a resumed job keeps the baseline it first measured: prompts (and so replay) depend on it
                 baseline = record.load_baseline() or {
                     "seconds": b.seconds, "aa_speedup": b.aa.speedup, "aa_ci": list(b.aa.speedup_ci),
@@ -148,9 +149,11 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
              best_speedup=(summary["best"] or {}).get("speedup"))
         write_report(run_dir, summary, outcome)
         record.close()
-    if summary["status"] == "improved" and outcome.best is not None and outcome.best.verdict.timing:
-        remember(memory_file(config.memory_file), task, outcome.best.source, outcome.best.verdict.timing.speedup,
-                 outcome.best.plan, run_dir.name)
+    best = outcome.best
+    if summary["status"] == "improved" and best is not None and best.verdict.improved:
+        # only a win that passed every check; the memory skips a source it already holds (resume, replay)
+        remember(memory_file(config.memory_file), task, best.source, best.verdict, best.plan, run_dir.name,
+                 sandboxes.backend)
     return summary
 
 

@@ -68,7 +68,8 @@ class Isolation:
         return self.mode in ("root", "userns")
 
 
-def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs: bool = True) -> str:
+def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs: bool = True,
+               python: bool = False) -> str:
     """Create the skeleton of a private root at ``fs`` and return the fstab that fills it."""
     lines: list[str] = []
 
@@ -114,8 +115,10 @@ def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs
     tmpfs("tmp", 64)
     tmpfs("dev/shm", 64)
     bind(str(work), "work", opts="nosuid,nodev")
-    for p in (*python_prefixes(), *expose):  # after the tmpfs mounts, so a path under /tmp lands on top
+    for p in (*(python_prefixes() if python else ()), *expose):  # after the tmpfs mounts: a path under /tmp lands on top
         host = Path(p).resolve()
+        if host.is_relative_to("/work"):
+            continue  # it would appear inside the command's own work dir (/work)
         if host.exists():
             if not host.is_dir() and host.is_relative_to("/tmp"):
                 raise ValueError(f"expose: {host} is a file under /tmp; expose its directory instead")
@@ -125,8 +128,9 @@ def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs
 
 
 def python_prefixes() -> list[Path]:
-    """The running interpreter's installation (and its venv) when outside ``/usr``: shown read-only so
-    ``sys.executable`` and its packages (e.g. torch in a venv on a GPU host) work in the sandbox."""
+    """The running interpreter's installation (and its venv) when outside ``/usr``: shown read-only, only to
+    sandboxes that ask for it (``python=True``), so ``sys.executable`` and its packages (e.g. torch in a venv
+    on a GPU host) work there. Native candidates never see it."""
     out: list[Path] = []
     for p in {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}:
         if not p.is_relative_to("/usr") and p != Path("/") and p.is_dir() and p not in out:
@@ -148,7 +152,7 @@ def _command(mode: str, fstab: Path | None, fs: Path | None) -> tuple[str, ...]:
         who = " ".join((*to_nobody, *drop_caps) if mode == "root" else drop_caps)
         mount, chroot = _which("mount"), _which("chroot")
         script = (f"{mount} -a -T {shlex.quote(str(fstab))} || exit 125; "
-                  f"exec {chroot} {shlex.quote(str(fs))} /usr/bin/env -C /work /usr/bin/setpriv {who} -- \"$@\"")
+                  f"exec {chroot} {shlex.quote(str(fs))} /usr/bin/env -C /work PWD=/work /usr/bin/setpriv {who} -- \"$@\"")
         user = () if mode == "root" else ("--user", "--map-root-user")
         return (unshare, *user, *_NS, "--", "/bin/sh", "-c", script, "mf")
     if mode == "ns-root":
@@ -223,7 +227,7 @@ class LocalSandbox:
     name = "local"
 
     def __init__(self, base_dir: Path | None = None, limits: Limits | None = None,
-                 expose: Sequence[str | Path] = ()) -> None:
+                 expose: Sequence[str | Path] = (), python: bool = False) -> None:
         self.limits = limits or Limits()
         self._iso = isolation()
         self._base = Path(tempfile.mkdtemp(prefix="mapforge-sbx-", dir=base_dir))
@@ -244,7 +248,8 @@ class LocalSandbox:
         self._fs = self._fstab = None
         if self._iso.private_root:
             self._fs, self._fstab = self._base / "fs", self._base / "fstab"
-            self._fstab.write_text(build_root(self._fs, self.root, expose, sysfs=self._iso.mode == "root"))
+            self._fstab.write_text(build_root(self._fs, self.root, expose, sysfs=self._iso.mode == "root",
+                                               python=python))
         self._prefix = _command(self._iso.mode, self._fstab, self._fs)
         self._home = "/work" if self._iso.private_root else str(self.root)
 
@@ -321,7 +326,8 @@ class LocalSandbox:
                     killed = "output_limit"
                     _kill_group(proc.pid)
                 elif time.monotonic() >= deadline and waiter.is_alive():
-                    killed = killed or "timeout"
+                    # a bomb that hit the address-space limit often retries until the clock runs out
+                    killed = killed or ("memory" if _near_memory_limit(proc.pid, lim.memory_mb) else "timeout")
                     _kill_group(proc.pid)
                     waiter.join(timeout=5)
         except BaseException:  # Ctrl-C or an error in the harness: the command must not outlive us
@@ -415,6 +421,25 @@ def _wait4(pid: int, out: dict[str, object]) -> None:
     _, status, ru = os.wait4(pid, 0)
     out["status"] = status
     out["rusage"] = ru
+
+
+def _near_memory_limit(sid: int, memory_mb: int) -> bool:
+    """Whether a process of session ``sid`` has reached 90% of the address-space limit (VmPeak)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) != sid:  # fields after comm: state ppid pgrp session ...
+                continue
+            with open(f"/proc/{entry}/status") as f:
+                peak = next((int(ln.split()[1]) for ln in f if ln.startswith("VmPeak:")), 0)
+        except (OSError, IndexError, ValueError):
+            continue
+        if peak >= 0.9 * memory_mb * 1024:
+            return True
+    return False
 
 
 def _kill_group(pid: int) -> None:

@@ -28,7 +28,7 @@ def docker_status(image: str | None = None) -> tuple[bool, str]:
         client = docker.from_env(timeout=5)
         version = client.version().get("Version", "?")
     except Exception as e:  # DockerException, requests' ConnectionError, OSError
-        return False, f"no Docker engine answers ({str(e).splitlines()[0][:120]})"
+        return False, f"no Docker engine answers ({_engine_problem(e)})"
     try:
         if not image_exists(client, tag):
             return False, f"Docker engine {version} answers but image {tag} is not built (run `mapforge sandbox build`)"
@@ -37,16 +37,44 @@ def docker_status(image: str | None = None) -> tuple[bool, str]:
     return True, f"Docker engine {version} answers and image {tag} is built"
 
 
-def select_backend(requested: str | None, *, image: str | None = None) -> tuple[str, str]:
+def _engine_problem(e: BaseException) -> str:
+    text = str(e)
+    if "FileNotFoundError" in text or "No such file" in text:
+        return "no daemon socket; `scripts/install-docker.sh` installs and starts one"
+    if "Permission denied" in text or "PermissionError" in text:
+        return "permission denied on the daemon socket; add yourself to the docker group"
+    if "Connection refused" in text:
+        return "the daemon socket refuses connections; is dockerd running?"
+    return text.splitlines()[0][:120] if text else type(e).__name__
+
+
+def _local(why: str, unsafe: bool) -> tuple[str, str]:
+    """The local backend, unless it cannot isolate candidates here and the user did not accept that."""
+    from mapforge.sandbox.local import isolation
+
+    iso = isolation()
+    if iso.private_root:
+        return "local", f"sandbox: local ({why})"
+    if unsafe:
+        return "local", f"sandbox: local WITHOUT ISOLATION (--unsafe-no-isolation; {iso.note})"
+    raise UserError(
+        f"no sandbox can isolate candidate code here: {why}, and the local backend's namespaces are refused "
+        f"({iso.note}). Install Docker (scripts/install-docker.sh, then `mapforge sandbox build`), run where "
+        "unprivileged user namespaces are allowed, or pass --unsafe-no-isolation to run model-written code "
+        "unconfined on this machine.")
+
+
+def select_backend(requested: str | None, *, image: str | None = None, unsafe: bool = False) -> tuple[str, str]:
     """``(backend, reason)``. ``None`` or ``"auto"``: docker when an engine answers and the image exists,
-    else local. An explicit ``"docker"`` that cannot run is a :class:`UserError` naming the fix."""
+    else local. An explicit ``"docker"`` that cannot run is a :class:`UserError` naming the fix, and so is a
+    local backend that cannot isolate candidates here, unless ``unsafe`` (``--unsafe-no-isolation``)."""
     if requested in (None, "", "auto"):
         ok, why = docker_status(image)
         if ok:
             return "docker", f"sandbox: docker ({why})"
-        return "local", f"sandbox: local ({why})"
+        return _local(why, unsafe)
     if requested == "local":
-        return "local", "sandbox: local (requested)"
+        return _local("requested", unsafe)
     if requested == "docker":
         from mapforge.sandbox.docker import docker_client, require_image
 

@@ -1,24 +1,62 @@
 /* mapforge harness runtime for native optimize tasks. Included by the generated driver.c only;
- * candidates never see or link against anything here by name (their symbols are checked). */
+ * candidates never see or link against anything here by name (their symbols are checked).
+ *
+ * Two programs are linked from the same driver object:
+ *   runner  = driver + reference + candidate: the only process that ever executes candidate code. Before the
+ *             first candidate call it makes its own state read-only (mprotect) and installs a seccomp filter
+ *             (no new threads/processes, no files, sockets or exec: see mf_lockdown).
+ *   checker = driver + reference only: it starts the runner, regenerates every timed call's inputs itself,
+ *             runs the reference on them and compares the candidate's outputs, which the runner ships through
+ *             a pipe right after each call. Expected outputs never exist in the runner.
+ */
 #ifndef MF_HARNESS_H
 #define MF_HARNESS_H
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <fenv.h>
 #include <math.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 enum mf_kind { MF_F32, MF_F64, MF_I8, MF_U8, MF_I16, MF_U16, MF_I32, MF_U32, MF_I64, MF_U64 };
 enum mf_role { MF_IN, MF_OUT, MF_INOUT, MF_SCALAR };
 enum mf_init { MF_NONE, MF_UNIFORM, MF_RANDINT };
+
+/* exit statuses the harness (not the candidate's code) uses; the evaluator maps them to verdicts */
+#define MF_EXIT_USAGE 2
+#define MF_EXIT_IO 96
+#define MF_EXIT_OOM 97
+#define MF_EXIT_NOFILTER 158 /* the seccomp filter could not be installed */
+#define MF_EXIT_SYSCALL 159  /* the candidate made a forbidden system call */
+
+/* runner -> checker record tags */
+#define MF_T0 0x10u
+#define MF_T1 0x20u
 
 typedef struct {
     int role, kind, init;
     double lo, hi;
     size_t elem;
 } mf_arg;
+
+typedef struct {
+    uint32_t tag, rep;
+    double t;
+} mf_record;
 
 static inline uint64_t mf_splitmix(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -55,13 +93,30 @@ static void mf_fill(void *buf, const mf_arg *a, size_t n, uint64_t seed, uint64_
     }
 }
 
+/* A 64-bit hash of a buffer (to tell whether a const input changed; not cryptographic). */
+static uint64_t mf_hash(const void *p, size_t bytes, uint64_t h) {
+    const unsigned char *c = (const unsigned char *)p;
+    size_t i = 0;
+    for (; i + 8 <= bytes; i += 8) {
+        uint64_t w;
+        memcpy(&w, c + i, 8);
+        h = (h ^ w) * 0x100000001B3ull;
+        h ^= h >> 29;
+    }
+    for (; i < bytes; i++) h = (h ^ c[i]) * 0x100000001B3ull;
+    return h;
+}
+
+static void mf_die(const char *msg, int code) {
+    ssize_t ignored = write(2, msg, strlen(msg));
+    (void)ignored;
+    _exit(code);
+}
+
 static void *mf_alloc(size_t bytes) {
     void *p = NULL;
     /* 64-byte aligned, plus slack so a zero-size buffer is still a valid pointer */
-    if (posix_memalign(&p, 64, bytes + 64) != 0) {
-        fprintf(stderr, "mapforge harness: out of memory allocating %zu bytes\n", bytes);
-        exit(97);
-    }
+    if (posix_memalign(&p, 64, bytes + 64) != 0) mf_die("mapforge harness: out of memory\n", MF_EXIT_OOM);
     return p;
 }
 
@@ -71,30 +126,166 @@ static double mf_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Number of elements of a and b (same kind) that differ beyond tolerance; NaN/Inf in a count as differing. */
-static size_t mf_mismatches(int kind, const void *a, const void *b, size_t n, double rtol, double atol) {
+/* Number of elements of got that differ from want (same kind) beyond tolerance; NaN/Inf in got always differ. */
+static size_t mf_mismatches(int kind, const void *got, const void *want, size_t n, double rtol, double atol) {
     size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
         double x, y;
         switch (kind) {
-        case MF_F32: x = ((const float *)a)[i]; y = ((const float *)b)[i]; break;
-        case MF_F64: x = ((const double *)a)[i]; y = ((const double *)b)[i]; break;
+        case MF_F32: x = ((const float *)got)[i]; y = ((const float *)want)[i]; break;
+        case MF_F64: x = ((const double *)got)[i]; y = ((const double *)want)[i]; break;
         default: {
             size_t w = kind == MF_I8 || kind == MF_U8 ? 1 : kind == MF_I16 || kind == MF_U16 ? 2
                      : kind == MF_I32 || kind == MF_U32 ? 4 : 8;
-            bad += memcmp((const char *)a + i * w, (const char *)b + i * w, w) != 0;
+            bad += memcmp((const char *)got + i * w, (const char *)want + i * w, w) != 0;
             continue;
         }
         }
-        if (!isfinite(x) || fabs(x - y) > atol + rtol * fabs(y)) bad++;
+        if (!isfinite(x) || !(fabs(x - y) <= atol + rtol * fabs(y))) bad++;
     }
     return bad;
 }
 
-static void mf_write(FILE *f, const void *p, size_t bytes) {
-    if (bytes && fwrite(p, 1, bytes, f) != bytes) {
-        fprintf(stderr, "mapforge harness: short write\n");
-        exit(98);
+/* write()/read() all bytes or die (the peer went away or the channel broke). */
+static void mf_put(int fd, const void *p, size_t bytes) {
+    const char *c = (const char *)p;
+    while (bytes) {
+        ssize_t k = write(fd, c, bytes);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) mf_die("mapforge harness: short write\n", MF_EXIT_IO);
+        c += k;
+        bytes -= (size_t)k;
     }
+}
+
+/* 0 on success, -1 on EOF or error before all bytes arrived. */
+static int mf_get(int fd, void *p, size_t bytes) {
+    char *c = (char *)p;
+    while (bytes) {
+        ssize_t k = read(fd, c, bytes);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        c += k;
+        bytes -= (size_t)k;
+    }
+    return 0;
+}
+
+/* ---- the runtime barrier -------------------------------------------------------------------------- */
+
+struct mf_sysname { int nr; const char *name; };
+static const struct mf_sysname mf_sysnames[] = {
+#define MF_SYS(n) {SYS_##n, #n}
+#ifdef SYS_open
+    MF_SYS(open),
+#endif
+#ifdef SYS_fork
+    MF_SYS(fork), MF_SYS(vfork),
+#endif
+    MF_SYS(openat), MF_SYS(clone), MF_SYS(execve), MF_SYS(socket), MF_SYS(connect), MF_SYS(bind),
+    MF_SYS(getdents64), MF_SYS(kill), MF_SYS(ptrace), MF_SYS(mprotect), MF_SYS(prctl), MF_SYS(close),
+    MF_SYS(lseek), MF_SYS(pread64), MF_SYS(pwrite64), MF_SYS(ioctl), MF_SYS(sendto), MF_SYS(recvfrom),
+    MF_SYS(rt_sigaction), MF_SYS(seccomp), MF_SYS(setrlimit), MF_SYS(nanosleep), MF_SYS(clock_nanosleep),
+    MF_SYS(sched_setaffinity), MF_SYS(unshare), MF_SYS(mount), MF_SYS(pipe2), MF_SYS(dup3),
+    MF_SYS(clock_settime), MF_SYS(perf_event_open), MF_SYS(process_vm_writev), MF_SYS(memfd_create),
+    MF_SYS(getrandom), MF_SYS(wait4), MF_SYS(getpid), MF_SYS(statx),
+#ifdef SYS_clone3
+    MF_SYS(clone3),
+#endif
+#undef MF_SYS
+};
+
+static void mf_on_sigsys(int sig, siginfo_t *si, void *ctx) {
+    (void)sig;
+    (void)ctx;
+    char msg[128] = "mapforge harness: forbidden system call ";
+    size_t n = strlen(msg);
+    int nr = si->si_syscall;
+    const char *name = NULL;
+    for (size_t i = 0; i < sizeof mf_sysnames / sizeof mf_sysnames[0]; i++)
+        if (mf_sysnames[i].nr == nr) name = mf_sysnames[i].name;
+    if (name) {
+        size_t k = strlen(name);
+        memcpy(msg + n, name, k);
+        n += k;
+        msg[n++] = ' ';
+    }
+    char digits[16];
+    int d = 0;
+    unsigned v = (unsigned)nr;
+    do { digits[d++] = (char)('0' + v % 10); v /= 10; } while (v && d < 15);
+    msg[n++] = '(';
+    msg[n++] = '#';
+    while (d) msg[n++] = digits[--d];
+    msg[n++] = ')';
+    msg[n++] = '\n';
+    ssize_t ignored = write(2, msg, n);
+    (void)ignored;
+    _exit(MF_EXIT_SYSCALL);
+}
+
+#if defined(__x86_64__)
+#define MF_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define MF_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#define MF_LD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, field))
+#define MF_RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+#define MF_ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(nr), 0, 1), MF_RET(SECCOMP_RET_ALLOW)
+
+/* Make [state, state+bytes) read-only, then allow only what the harness itself needs from here on:
+ * memory management without PROT_EXEC (malloc), read/write on open descriptors, clocks, exit, and what
+ * abort() uses on itself. Anything else (clone, fork, execve, open, socket, mprotect, ...) traps to
+ * mf_on_sigsys, which names the call and exits with MF_EXIT_SYSCALL. Returns 0, or -1 when the host
+ * refuses the filter (the caller decides whether that is fatal). */
+static int mf_lockdown(void *state, size_t bytes) {
+    if (mprotect(state, bytes, PROT_READ) != 0) mf_die("mapforge harness: mprotect failed\n", MF_EXIT_IO);
+#ifndef MF_AUDIT_ARCH
+    return -1;
+#else
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = mf_on_sigsys;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSYS, &sa, NULL) != 0) return -1;
+    uint32_t pid = (uint32_t)getpid();
+    struct sock_filter prog[] = {
+        MF_LD(arch),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MF_AUDIT_ARCH, 1, 0),
+        MF_RET(SECCOMP_RET_KILL_PROCESS),
+        MF_LD(nr),
+#if defined(__x86_64__)
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1), /* x32 ABI */
+        MF_RET(SECCOMP_RET_TRAP),
+#endif
+        /* mmap: only without PROT_EXEC */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4),
+        MF_LD(args[2]),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),
+        MF_RET(SECCOMP_RET_TRAP),
+        MF_RET(SECCOMP_RET_ALLOW),
+        /* tgkill: only to this process (abort -> raise) */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tgkill, 0, 4),
+        MF_LD(args[0]),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, pid, 0, 1),
+        MF_RET(SECCOMP_RET_ALLOW),
+        MF_RET(SECCOMP_RET_TRAP),
+        MF_ALLOW(SYS_read), MF_ALLOW(SYS_write), MF_ALLOW(SYS_munmap), MF_ALLOW(SYS_brk),
+        MF_ALLOW(SYS_mremap), MF_ALLOW(SYS_madvise), MF_ALLOW(SYS_exit), MF_ALLOW(SYS_exit_group),
+        MF_ALLOW(SYS_rt_sigreturn), MF_ALLOW(SYS_rt_sigprocmask), MF_ALLOW(SYS_clock_gettime),
+        MF_ALLOW(SYS_gettimeofday), MF_ALLOW(SYS_getpid), MF_ALLOW(SYS_gettid), MF_ALLOW(SYS_futex),
+        MF_ALLOW(SYS_sched_yield), MF_ALLOW(SYS_newfstatat),
+#ifdef SYS_fstat
+        MF_ALLOW(SYS_fstat),
+#endif
+        MF_RET(SECCOMP_RET_TRAP),
+    };
+    struct sock_fprog fprog = {(unsigned short)(sizeof prog / sizeof prog[0]), prog};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) != 0) return -1;
+    return 0;
+#endif
 }
 #endif

@@ -1,0 +1,85 @@
+"""The timing sampler: adaptive batches of interleaved (baseline, candidate) pairs, one process per batch.
+
+It knows nothing about what is timed: a target hands it a ``run_batch(reps)`` that runs one fresh process
+and returns that process's per-pair times (or a failed stage). The sampler plans batch sizes from what
+it has seen, insists on at least ``min_processes`` processes so the interval spans memory-layout luck,
+and stops when the 95% interval of the median per-pair ratio is tight or the budget is spent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mapforge.config import TimingConfig
+from mapforge.evaluators.stats import median, process_median_ci
+from mapforge.evaluators.verdict import StageResult, Timing
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One process's interleaved pairs: ``ref[i]`` and ``cand[i]`` were timed side by side."""
+
+    ref: list[float]
+    cand: list[float]
+    wall: float
+    """Wall-clock seconds the whole process took (start-up and checking included), to plan the next."""
+
+    @property
+    def ratios(self) -> list[float]:
+        return [a / max(b, 1e-12) for a, b in zip(self.ref, self.cand)]
+
+
+RunBatch = Callable[[int], "Batch | StageResult"]
+
+
+class Sampler:
+    def __init__(self, cfg: TimingConfig, min_effect: float) -> None:
+        self.cfg = cfg
+        self.min_effect = min_effect
+
+    def _reps(self, batches: list[Batch], est_pair: float, started: float) -> int:
+        cfg = self.cfg
+        done = sum(len(b.ref) for b in batches)
+        if batches:
+            est_pair = max(sum(b.wall for b in batches) / max(done, 1), 1e-6)
+        # keep room for the processes still owed, within the time budget and the pair cap
+        owed = max(cfg.min_processes - len(batches), 1)
+        left = max(cfg.max_seconds - (time.monotonic() - started), cfg.batch_seconds / 4)
+        seconds = min(cfg.batch_seconds, left / owed)
+        reps = int(seconds / est_pair) if est_pair > 0 else 3
+        cap = max((cfg.max_pairs - done) // owed, 1)
+        return max(min(reps, cap, 2000), 3 if done < cfg.max_pairs else 1)
+
+    def run(self, run_batch: RunBatch, est_pair_seconds: float) -> Timing | StageResult:
+        """Sample until done; a failed batch's StageResult is returned as it is."""
+        cfg = self.cfg
+        started = time.monotonic()
+        batches: list[Batch] = []
+        while True:
+            got = run_batch(self._reps(batches, est_pair_seconds, started))
+            if isinstance(got, StageResult):
+                return got
+            batches.append(got)
+            n = sum(len(b.ref) for b in batches)
+            enough_processes = len(batches) >= cfg.min_processes
+            if not enough_processes:
+                continue
+            if n >= cfg.max_pairs or time.monotonic() - started > cfg.max_seconds:
+                break
+            if n >= cfg.min_pairs:
+                lo, hi = process_median_ci([b.ratios for b in batches])
+                m = median([r for b in batches for r in b.ratios])
+                if m > 0 and (hi - lo) / (2 * m) < cfg.target_rel_ci:
+                    break
+        ratios = [b.ratios for b in batches]
+        return Timing(
+            speedup=median([r for rs in ratios for r in rs]),
+            speedup_ci=process_median_ci(ratios),
+            seconds=median([t for b in batches for t in b.cand]),
+            baseline_seconds=median([t for b in batches for t in b.ref]),
+            pairs=sum(len(rs) for rs in ratios),
+            processes=len(batches),
+            min_effect=self.min_effect,
+        )
