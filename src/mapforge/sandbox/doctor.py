@@ -55,6 +55,33 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
+SECCOMP_PROBE = r"""#include "mf_harness.h"
+static char state[4096] __attribute__((aligned(4096)));
+int main(void) {
+    if (mf_lockdown(state, sizeof state) != 0) return 3;
+    syscall(SYS_getppid); /* not on the allow list: the filter must stop it */
+    return 4;
+}
+"""
+
+
+def seccomp_active(sb: Sandbox) -> tuple[bool, str]:
+    """Whether the harness's seccomp filter installs and stops a forbidden call inside this sandbox."""
+    from importlib import resources
+
+    sb.write_file("mf_harness.h", resources.files("mapforge.evaluators").joinpath("c/mf_harness.h").read_text())
+    sb.write_file("probe.c", SECCOMP_PROBE)
+    built = sb.exec(["gcc", "-O1", "probe.c", "-o", "probe", "-lm"], limits=Limits(timeout=60))
+    if not built.ok:
+        return False, f"could not build the probe: {built.stderr.strip()[:200]}"
+    r = sb.exec(["./probe"], limits=Limits(timeout=10))
+    if r.exit_code == 159:
+        return True, "active (a forbidden system call was stopped and named)"
+    if r.exit_code == 3:
+        return False, "refused by this host (prctl PR_SET_SECCOMP failed)"
+    return False, f"not effective (probe {r.describe()})"
+
+
 def probe(sb: Sandbox, hidden: list[str]) -> Report:
     """Run the probes in ``sb`` and judge them."""
     script = PROBE.replace("HIDDEN", " ".join(f"'{p}'" for p in hidden) or "/nonexistent")
@@ -80,6 +107,9 @@ def probe(sb: Sandbox, hidden: list[str]) -> Report:
     judge(facts.get("fsize_blocks") != "unlimited", "file size limit")
     env = set(facts.get("env_keys", "").split())
     judge(env <= {"PATH", "HOME", "TMPDIR", "LANG", "PWD", "HOSTNAME", "SHLVL", "_"}, "empty environment")
+    filtered, why = seccomp_active(sb)
+    judge(filtered, "seccomp filter around candidate code")
+    facts["seccomp"] = why
     facts["network"] = " ".join(net.stdout.split())
     return rep
 
