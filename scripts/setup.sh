@@ -41,6 +41,15 @@ say "installing mapforge and its test tools into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[dev]'
 
+browser() {  # the report test opens report.html in Debian's headless Chromium
+    command -v chromium >/dev/null 2>&1 && return
+    say "installing chromium (for the report's browser test)"
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=""; fi
+    $SUDO apt-get update -q >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null
+}
+browser
+
 say "installing the embedded local model"
 PYTHON=.venv/bin/python scripts/install-local-model.sh
 

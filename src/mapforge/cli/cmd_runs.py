@@ -1,9 +1,10 @@
-"""``mapforge runs list|show``."""
+"""``mapforge runs list|show|compare``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from mapforge.errors import UserError
@@ -19,7 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh = verbs.add_parser("show", help="show one run's summary and candidates")
     sh.add_argument("dir", type=Path)
     sh.add_argument("--json", action="store_true")
+    sh.add_argument("--html", action="store_true", help="(re)draw the run's report.html and print its path")
     sh.set_defaults(func=cmd_show)
+    cmp = verbs.add_parser("compare", help="put several runs side by side (a table; --html: a page with a plot)")
+    cmp.add_argument("dirs", type=Path, nargs="+", metavar="RUN")
+    cmp.add_argument("--html", type=Path, metavar="FILE", help="also write a page with the table and a plot")
+    cmp.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
+    cmp.set_defaults(func=cmd_compare)
 
 
 def _summary(d: Path) -> dict[str, object] | None:
@@ -29,9 +36,16 @@ def _summary(d: Path) -> dict[str, object] | None:
         return None
 
 
+def _require_run(d: Path) -> None:
+    if not (d / "events.jsonl").exists():
+        raise UserError(f"{d}: not a mapforge run directory (no events.jsonl)")
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
-        raise UserError(f"{args.root}: no such folder (runs go to ./runs unless --run-dir says otherwise)")
+        print(f"no runs yet: {args.root}/ does not exist (a job writes its run there, or where --run-dir says)",
+              file=sys.stderr)
+        return 0
     for d in sorted(p for p in args.root.iterdir() if (p / "events.jsonl").exists()):
         s = _summary(d) or {"task": "?", "status": "running or crashed", "best": None, "candidates": "?"}
         if args.json:
@@ -47,8 +61,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     d: Path = args.dir
-    if not (d / "events.jsonl").exists():
-        raise UserError(f"{d}: not a mapforge run directory (no events.jsonl)")
+    _require_run(d)
+    if args.html:
+        from mapforge.runs.html_report import write_html_report
+
+        print(write_html_report(d))
+        return 0
     s = _summary(d)
     if args.json:
         print(json.dumps(s))
@@ -61,4 +79,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         print(f"{d}: no summary yet (the job is running or was killed); events so far:")
         print((d / "events.jsonl").read_text()[-3000:])
+    if (d / "report.html").exists():
+        print(f"report with charts: {d / 'report.html'}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from mapforge.runs.compare import load_runs, render_compare, row, table
+
+    runs = load_runs(args.dirs)
+    if args.json:
+        for r in runs:
+            print(json.dumps(row(r)))
+    else:
+        print(table(runs))
+    if args.html:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(render_compare(runs))
+        print(f"wrote {args.html}", file=sys.stderr)
     return 0

@@ -1,9 +1,11 @@
-"""A human-readable report (``report.md``) next to summary.json."""
+"""The human-readable reports next to summary.json: ``report.md`` (text) and ``report.html`` (charts)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from mapforge.runs.html_report import write_html_report
 
 
 def _fmt_speedup(c: Any) -> str:
@@ -37,3 +39,4 @@ def write_report(run_dir: Path, summary: dict[str, Any], outcome: Any) -> None:
         lines.append(f"| {c.id} | {c.plan[:40]} | {c.parent or '-'} | {c.verdict.status} | {c.verdict.stage} | "
                      f"{_fmt_speedup(c)} | {reason} |")
     (run_dir / "report.md").write_text("\n".join(lines) + "\n")
+    write_html_report(run_dir)
