@@ -221,3 +221,27 @@ def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
     assert [(c["plan"], c["iteration"], c["parent"]) for c in cands.values()] == [
         ("Register blocking", 1, None), ("Off by one", 2, None), ("Off by one", 2, "c0002")]
     assert read_summary(run)["status"] == "improved"
+
+
+def test_a_candidate_that_crashes_the_harness_does_not_end_the_job(tmp_path: Path) -> None:
+    """The first plan's code holds a lone UTF-16 surrogate (legal in a JSON reply, not encodable as a file):
+    judging it raises inside the harness. That candidate gets a harness_error verdict, the second plan's
+    honest candidate is judged, the job ends improved, and a resume replays both verdicts."""
+    crashing = "/* \ud800 */\n" + FAST
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Broken text", "Register blocking")],
+        "coder": [code_reply(crashing), code_reply(FAST)],
+        "debugger": [code_reply(crashing)],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "2", "--sandbox", "local", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
+    s = read_summary(run)
+    assert s["status"] == "improved", s
+    verdicts = {cid: rec["verdict"] for cid, rec in candidates(run).items()}
+    assert verdicts["c0001"]["status"] == "harness_error" and "UnicodeEncodeError" in verdicts["c0001"]["reason"]
+    assert verdicts["c0002"]["status"] == "correct"
+    again = optimize("tasks/matmul", script, run, "--max-iters", "2", "--sandbox", "local", "--json",
+                     env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
+    events = [json.loads(line) for line in again.stdout.splitlines() if line.startswith("{")]
+    assert [e["status"] for e in events if e["event"] == "candidate"] == ["harness_error", "correct"]
+    assert read_summary(run)["status"] == "improved"

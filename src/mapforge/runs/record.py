@@ -36,8 +36,13 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _write_source(path: Path, source: str) -> None:
+    """Model-written text is saved whatever it holds (a lone surrogate from a JSON reply included)."""
+    path.write_bytes(source.encode("utf-8", "surrogatepass"))
+
+
 def source_hash(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class RunRecord:
@@ -131,7 +136,7 @@ class RunRecord:
         d = self.candidate_dir(cid)
         d.mkdir(parents=True, exist_ok=True)
         src = d / f"source{suffix}"
-        src.write_text(source)
+        _write_source(src, source)
         for stage in verdict.stages:
             for name, text in stage.artifacts.items():
                 (d / name).write_text(text)
@@ -146,7 +151,7 @@ class RunRecord:
         for old in best.glob("source.*"):
             old.unlink()
         path = best / f"source{suffix}"
-        path.write_text(source)
+        _write_source(path, source)
         _atomic_write(best / "verdict.json", json.dumps({"id": cid, "verdict": verdict.model_dump(mode="json")}, indent=2))
         return path
 
