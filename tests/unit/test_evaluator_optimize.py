@@ -13,7 +13,7 @@ import pytest
 
 from mapforge.config import Config, TimingConfig
 from mapforge.evaluators.optimize import OptimizeEvaluator
-from mapforge.evaluators.verdict import Verdict
+from mapforge.evaluators.verdict import Timing, Verdict
 from mapforge.sandbox import open_sandbox
 from mapforge.tasks.loader import load_task
 from mapforge.tasks.spec import Limits, Shapes
@@ -184,3 +184,20 @@ def test_infinite_loop_times_out() -> None:
     v = ev.evaluate(naive(before="volatile int spin = 1; while (spin) { }"))
     assert (v.status, v.stage) == ("timeout", "correctness"), v.summary_line()
     assert v.stages[-1].seconds < 10
+
+
+# -- head to head ---------------------------------------------------------------------------------------------
+def test_head_to_head_orders_two_candidates(evaluator: OptimizeEvaluator) -> None:
+    """Two correct candidates timed against each other in one runner: the faster one wins either way round."""
+    fast, slow = FAST.read_text(), naive()
+    up = evaluator.head_to_head(slow, fast)
+    down = evaluator.head_to_head(fast, slow)
+    assert isinstance(up, Timing) and isinstance(down, Timing), (up, down)
+    assert up.speedup_ci[0] > 1.0 and up.significant, up.describe()
+    assert down.speedup_ci[1] < 1.0 and down.significant, down.describe()
+
+
+def test_head_to_head_still_checks_the_challenger(evaluator: OptimizeEvaluator) -> None:
+    wrong = naive(inner="C[i * n + j] = acc + (i == 3 ? 1.0f : 0.0f);")
+    got = evaluator.head_to_head(FAST.read_text(), wrong)
+    assert not isinstance(got, Timing) and got.status == "cheat_suspected" and "differed" in got.reason

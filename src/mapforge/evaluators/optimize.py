@@ -123,10 +123,10 @@ class OptimizeEvaluator:
     def _sh(self, sb: Sandbox, cmd: list[str], limits: Limits | None = None) -> ExecResult:
         return sb.exec([*self._pins.work, *cmd], limits=limits or self.build_limits)
 
-    def _link(self, sb: Sandbox, out: str, cand: str) -> ExecResult:
+    def _link(self, sb: Sandbox, out: str, cand: str, ref: str = "ref.o") -> ExecResult:
         cc = native.compiler(self.spec.language)
         # reference first: its COMDAT/weak definitions win over any the candidate brings
-        return self._sh(sb, [cc, "-o", out, "driver.o", "ref.o", cand, "-lm", *HARDEN])
+        return self._sh(sb, [cc, "-o", out, "driver.o", ref, cand, "-lm", *HARDEN])
 
     def _run_case(self, sb: Sandbox, which: int, case: Case) -> tuple[ExecResult, bytes]:
         r = sb.exec([*self._pins.work, "./runner", "run", str(which), str(case.seed), self._strict, "out.bin",
@@ -252,31 +252,40 @@ class OptimizeEvaluator:
         return StageResult(stage="static", ok=True)
 
     def _build(self, sb: Sandbox, source: str) -> StageResult:
-        spec = self.spec
         assert self.baseline is not None
-        src = f"candidate{spec.source_suffix}"
-        sb.write_file(src, source)
         for name in ("driver.o", "ref.o", "refcand.o"):
             sb.write_file(name, getattr(self.baseline, name.replace(".", "_")))
-        pp = native.compile_cmd(spec.language, spec.cflags, src, "candidate.i")
+        built = self._compile(sb, source, "candidate", "mf_cand")
+        if not built.ok:
+            return built
+        return self._link_pair(sb, "candidate.o", built)
+
+    def _compile(self, sb: Sandbox, source: str, name: str, symbol: str) -> StageResult:
+        """Compile ``source`` to ``<name>.o`` with the task's function renamed to ``symbol``, after the
+        preprocessed-source and object checks."""
+        spec = self.spec
+        src = f"{name}{spec.source_suffix}"
+        sb.write_file(src, source)
+        pp = native.compile_cmd(spec.language, spec.cflags, src, f"{name}.i")
         pp[pp.index("-c")] = "-E"
         r = self._sh(sb, pp)
         if r.ok:
-            problems = native.preprocessed_problems(sb.read_file("candidate.i").decode(errors="replace"), src)
+            problems = native.preprocessed_problems(sb.read_file(f"{name}.i").decode(errors="replace"), src)
             if problems:
                 return _rejected("build", problems)
-        r = self._sh(sb, native.compile_cmd(spec.language, spec.cflags, src, "cand0.o"))
+        raw = f"{name}0.o"
+        r = self._sh(sb, native.compile_cmd(spec.language, spec.cflags, src, raw))
         log = r.stdout + r.stderr
         if not r.ok:
             status: Status = "compile_error" if r.killed is None else exec_failure(r)
             return StageResult(stage="build", ok=False, status=status,
                                reason=f"compilation failed ({r.describe()})",
                                feedback=tail(log), artifacts={"build.log": log})
-        defined = self._sh(sb, ["nm", "-P", "-g", "--defined-only", "cand0.o"]).stdout
-        undefined = self._sh(sb, ["nm", "-P", "--undefined-only", "cand0.o"]).stdout
-        sections = self._sh(sb, ["readelf", "-SW", "cand0.o"]).stdout
-        symbols = self._sh(sb, ["readelf", "-sW", "cand0.o"]).stdout
-        disassembly = self._sh(sb, ["objdump", "-d", "--no-show-raw-insn", "cand0.o"]).stdout
+        defined = self._sh(sb, ["nm", "-P", "-g", "--defined-only", raw]).stdout
+        undefined = self._sh(sb, ["nm", "-P", "--undefined-only", raw]).stdout
+        sections = self._sh(sb, ["readelf", "-SW", raw]).stdout
+        symbols = self._sh(sb, ["readelf", "-sW", raw]).stdout
+        disassembly = self._sh(sb, ["objdump", "-d", "--no-show-raw-insn", raw]).stdout
         problems = native.section_problems(sections, symbols)
         problems += native.symbol_problems(defined, undefined, sections, spec.function, spec.allow_symbols)
         problems += native.instruction_problems(disassembly)
@@ -284,17 +293,49 @@ class OptimizeEvaluator:
             cheat = any("executable" in p or "code section" in p for p in problems)
             return _rejected("build", problems, "cheat_suspected" if cheat else "rejected",
                              {"build.log": log, "symbols.txt": defined + undefined})
-        r = self._sh(sb, ["objcopy", f"--redefine-sym={spec.function}=mf_cand", "cand0.o", "cand.o"])
-        for out, obj in (("runner", "cand.o"), ("checker", "refcand.o")):
-            if r.ok:
-                r = self._link(sb, out, obj)
+        r = self._sh(sb, ["objcopy", f"--redefine-sym={spec.function}={symbol}", raw, f"{name}.o"])
+        if not r.ok:
+            return StageResult(stage="build", ok=False, status="compile_error", reason="objcopy failed",
+                               feedback=tail(r.stderr))
+        return StageResult(stage="build", ok=True, artifacts={"build.log": log} if log.strip() else {})
+
+    def _link_pair(self, sb: Sandbox, cand: str, built: StageResult, ref: str = "ref.o") -> StageResult:
+        """Link the runner (``ref`` + ``cand``) and the checker (reference only); check the runner's segments."""
+        r = self._link(sb, "runner", cand, ref)
+        if r.ok:
+            r = self._link(sb, "checker", "refcand.o")
         if not r.ok:
             return StageResult(stage="build", ok=False, status="compile_error", reason="linking failed",
-                               feedback=tail(r.stderr), artifacts={"build.log": log + r.stderr})
+                               feedback=tail(r.stderr),
+                               artifacts={"build.log": built.artifacts.get("build.log", "") + r.stderr})
         problems = native.segment_problems(self._sh(sb, ["readelf", "-lW", "runner"]).stdout)
         if problems:
             return _rejected("build", problems, "cheat_suspected")
-        return StageResult(stage="build", ok=True, artifacts={"build.log": log} if log.strip() else {})
+        return built
+
+    def head_to_head(self, champion: str, challenger: str) -> Timing | StageResult:
+        """Time ``challenger`` against ``champion`` (both already judged correct) by the same protocol as
+        every timing: one runner with the champion on the reference's side and the challenger on the
+        candidate's, interleaved, over several processes; the checker still compares every challenger output
+        with the true reference. ``speedup > 1``: the challenger is faster. A StageResult when either fails."""
+        if self.baseline is None:
+            self.prepare()
+        assert self.baseline is not None and self.baseline.seconds is not None
+        with self.new_sandbox() as sb:
+            for name in ("driver.o", "ref.o", "refcand.o"):
+                sb.write_file(name, getattr(self.baseline, name.replace(".", "_")))
+            champ = self._compile(sb, champion, "champion", "mf_ref")
+            if not champ.ok:
+                return champ
+            chall = self._compile(sb, challenger, "challenger", "mf_cand")
+            if not chall.ok:
+                return chall
+            linked = self._link_pair(sb, "challenger.o", chall, ref="champion.o")
+            if not linked.ok:
+                return linked
+            with self._timing_lock:
+                got, _ = self._time(sb, est_pair=3 * self.baseline.seconds)
+            return got
 
     def _correctness(self, sb: Sandbox, source: str) -> StageResult:
         assert self.baseline is not None
