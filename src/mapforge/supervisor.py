@@ -1,28 +1,42 @@
-"""The supervisor loop: retrieve -> plan -> (code -> evaluate -> debug*) per plan, keep the best."""
+"""The supervisor loop: retrieve -> plan -> (code -> evaluate -> debug*) per plan, keep the best.
+
+The best is the reference until a candidate is significantly faster than it; after that a challenger must
+beat the best head to head (``search.selection``). Plans are coded from parents drawn from a population
+of islands (``search.population``); code already judged is never judged again, and code that is an
+exemplar's own is caught before evaluation (``search.novelty``).
+"""
 
 from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
-from mapforge.agents.coder import Coder
+from mapforge.agents.coder import Coder, function_name
 from mapforge.agents.context import AgentContext
 from mapforge.agents.debugger import REPAIRABLE, Debugger
 from mapforge.agents.llm import LLM
 from mapforge.agents.parsing import Plan
 from mapforge.agents.planner import Planner
-from mapforge.agents.retriever import Retriever, memory_file
+from mapforge.agents.retriever import Exemplar, Retriever, memory_file
 from mapforge.config import Config
 from mapforge.errors import BudgetExhausted, ModelError
 from mapforge.evaluators import Evaluator, evaluate_guarded
 from mapforge.evaluators.verdict import Verdict
-from mapforge.runs.record import RunRecord
-from mapforge.tasks.spec import Task
+from mapforge.search.machine import MachineFacts, machine_facts, min_bytes, roofline_fraction
+from mapforge.search.novelty import exemplar_copy, source_key
+from mapforge.search.population import Member, Population
+from mapforge.search.selection import Entrant, Selection, Standing
+from mapforge.search.store import CandidateStore
+from mapforge.tasks.spec import OptimizeSpec, Task
 
 Emit = Callable[..., None]
+#: Failures that say the plan (not its code) was wrong once the debugger has had its rounds.
+PLAN_FAULTS = frozenset({"timeout", "cheat_suspected", "wrong_answer"})
 
 
 @dataclass
@@ -32,8 +46,11 @@ class Candidate:
     verdict: Verdict
     plan: str
     parent: str | None
-    """The candidate this one repairs (debugger), else None (coder, from the best so far)."""
+    """The candidate this one repairs (debugger), else None (coder, from ``base``)."""
     round: int
+    base: str = "reference"
+    """The population member the coder started from (``reference`` for the task's own code)."""
+    standing: Standing | None = None
 
 
 @dataclass(frozen=True)
@@ -44,113 +61,222 @@ class Attempt:
     iteration: int
     source: str
     parent: Candidate | None = None
+    base: str = "reference"
+    precheck: Verdict | None = None
+    """The verdict when the source was caught before evaluation (an exemplar's code)."""
+    earlier: tuple[tuple[str, str], ...] = ()
+    """Earlier attempts at this plan: (source, verdict line), for the debugger."""
 
 
 @dataclass
 class Outcome:
     best: Candidate | None = None
+    """The best candidate that is significantly faster than the reference (solve: highest pass rate)."""
     candidates: list[Candidate] = field(default_factory=list)
     iterations: int = 0
     stop_reason: str = "budget: max_iters"
+    standings: dict[str, Any] = field(default_factory=dict)
+    search: Counter[str] = field(default_factory=Counter)
+    """Counts: rounds, duplicates, retries, exemplar_copies, abandoned, head_to_head_runs."""
+    islands: dict[str, Any] = field(default_factory=dict)
 
-
-def better(a: Verdict, b: Verdict | None, kind: str) -> bool:
-    """Is ``a`` better than ``b``? optimize: correct and faster; solve: higher pass rate."""
-    if kind == "solve":
-        return (a.pass_rate or 0) > ((b.pass_rate or 0) if b else 0)
-    if not a.correct or a.timing is None:
-        return False
-    return b is None or b.timing is None or a.timing.speedup > b.timing.speedup
+    def summary_fields(self) -> dict[str, Any]:
+        """What the job adds to summary.json beside ``best``: every candidate's standing and the search's counts."""
+        return {"standings": self.standings.get("standings", []),
+                "search": {**self.search, "islands": self.islands}}
 
 
 class Supervisor:
-    def __init__(self, task: Task, config: Config, record: RunRecord, llm: LLM, evaluator: Evaluator,
-                 emit: Emit, baseline_seconds: float | None) -> None:
+    def __init__(self, task: Task, config: Config, record: CandidateStore, llm: LLM, evaluator: Evaluator,
+                 emit: Emit, baseline_seconds: float | None, machine: MachineFacts | None = None) -> None:
         self.task, self.config, self.record, self.llm = task, config, record, llm
         self.evaluator, self.emit = evaluator, emit
-        a = config.agents
-        self.retriever = Retriever(a.exemplars, memory_file(config.memory_file))
+        a, s = config.agents, config.search
+        self.retriever = Retriever(a.exemplars, memory_file(config.memory_file), a.min_relevance,
+                                   frozenset(a.held_out))
         self.planner = Planner(llm, a.plans, a.format_repairs)
         self.coder = Coder(llm, a.format_repairs)
         self.debugger = Debugger(llm, a.format_repairs)
-        self.ctx = AgentContext(task=task, baseline_seconds=baseline_seconds)
+        self.ctx = AgentContext(task=task, baseline_seconds=baseline_seconds, exemplar_code=a.exemplar_code)
         self.outcome = Outcome()
         self.started = time.monotonic()
         self.parallel = max(1, min(config.sandbox.parallel, os.cpu_count() or 1))
+        aa = (record.load_baseline() or {}).get("aa_ci")
+        duel = getattr(evaluator, "head_to_head", None) if s.head_to_head and task.kind == "optimize" else None
+        self.selection = Selection(task.kind, record, duel, tuple(aa) if aa else None)
+        self.population = Population(task.reference_source or "", s.islands, s.island_size, s.lineage_budget,
+                                     s.novelty_weight)
+        self.seen: dict[str, str] = {source_key(task.reference_source or ""): "the reference"}
+        self.machine = machine
+        self._stale = 0
+        self._round_best: str | None = None
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self) -> Outcome:
         try:
-            self.emit("step", agent="retriever")
-            self.ctx.exemplars = self.retriever.run(self.task)
-            self.emit("retrieved", exemplars=[{"title": e.title, "source": e.source, "score": e.score}
-                                              for e in self.ctx.exemplars])
+            self._setup()
             queue: list[Plan] = []
             while self.outcome.iterations < self.config.budget.max_iters:
                 self._check_wall()
                 if not queue:
-                    self.emit("step", agent="planner")
-                    queue = self.planner.run(self.ctx)  # sorted by confidence
-                    self.emit("plans", plans=[p.model_dump() for p in queue])
+                    queue = self._plan()
                 width = min(self.parallel, len(queue), self.config.budget.max_iters - self.outcome.iterations)
                 self._attempt([queue.pop(0) for _ in range(width)])
-                if self.task.kind == "solve" and self.outcome.best and self.outcome.best.verdict.correct:
-                    self.outcome.stop_reason = "solved"
+                stop = self._early_stop(round_done=not queue)
+                if stop:
+                    self.outcome.stop_reason = stop
                     break
         except BudgetExhausted as e:
             self.outcome.stop_reason = f"budget: {e.reason}"
         except ModelError as e:
             self.outcome.stop_reason = f"model error: {e}"
+        finally:
+            self._save_standings()
         return self.outcome
 
-    def _attempt(self, plans: list[Plan]) -> None:
-        """Code each plan, then debug each failing candidate up to t rounds while its verdict is repairable.
+    def _setup(self) -> None:
+        if isinstance(self.task.spec, OptimizeSpec):
+            self.machine = self.machine or machine_facts()
+            self.ctx.machine = self.machine.describe()
+        self.emit("step", agent="retriever")
+        self.ctx.exemplars = self.retriever.run(self.task)
+        self.emit("retrieved", exemplars=[{"title": e.title, "source": e.source, "score": e.score}
+                                          for e in self.ctx.exemplars])
+        self._save_standings()
 
-        Model calls happen one at a time in plan order, evaluations of a round side by side: the run stays
-        deterministic (and so resumable by replay) whatever the parallelism.
+    def _plan(self) -> list[Plan]:
+        self.outcome.search["rounds"] += 1
+        self._round_best = self.selection.best.id if self.selection.best else None
+        self.emit("step", agent="planner")
+        plans = self.planner.run(self.ctx)  # sorted by confidence
+        self.emit("plans", plans=[p.model_dump() for p in plans])
+        return plans
+
+    def _early_stop(self, round_done: bool) -> str | None:
+        best = self.outcome.best
+        if self.task.kind == "solve":
+            return "solved" if best and best.verdict.correct else None
+        s = self.config.search
+        if best is not None and s.roofline_stop is not None and self.machine is not None:
+            frac = self._roofline(best.verdict)
+            if frac is not None and frac >= s.roofline_stop:
+                return f"roofline: the best reaches {frac:.0%} of the memory roofline"
+        if round_done:
+            now = self.selection.best.id if self.selection.best else None
+            self._stale = 0 if now != self._round_best else self._stale + 1
+            if s.patience is not None and self._stale >= s.patience:
+                return f"no improvement: nothing beat the best in {self._stale} planning rounds"
+        return None
+
+    def _attempt(self, plans: list[Plan]) -> None:
+        """Code each plan from a parent of the population, then debug each failing candidate up to t rounds
+        while its verdict is repairable. Model calls happen one at a time in plan order, evaluations of a
+        round side by side: the run stays deterministic (and so resumable by replay) whatever the parallelism.
         """
         live: list[Attempt] = []
         for plan in plans:
             self.outcome.iterations += 1
             self.emit("iteration", n=self.outcome.iterations, plan=plan.title, confidence=plan.confidence)
-            self.emit("step", agent="coder")
-            source = self.coder.run(self.ctx, plan)
-            if source is None:
-                self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
-                self.emit("no_code", plan=plan.title)
-            else:
-                live.append(Attempt(plan, self.outcome.iterations, source))
-        for round_ in range(self.config.agents.debug_rounds + 1):
-            cands = self._evaluate_all(live, round_)
+            att = self._code(plan)
+            if att is not None:
+                live.append(att)
+        last = self.config.agents.debug_rounds
+        for round_ in range(last + 1):
             repairs: list[Attempt] = []
-            for att, cand in zip(live, cands):
+            for att, cand in zip(live, self._evaluate_all(live, round_)):
                 v = cand.verdict
-                if v.correct or v.status not in REPAIRABLE or round_ == self.config.agents.debug_rounds:
-                    self.ctx.history.append(f"{att.plan.title}: {v.summary_line()}")
+                if v.correct or v.status not in REPAIRABLE or round_ == last:
+                    self._conclude(att, cand)
                     continue
                 self._check_wall()
-                self.emit("step", agent="debugger", candidate=cand.id)
-                fixed = self.debugger.run(self.ctx, cand.source, v)
-                if fixed is None:
-                    self.ctx.history.append(f"{att.plan.title}: {v.summary_line()} (no usable repair)")
-                else:
-                    repairs.append(Attempt(att.plan, att.iteration, fixed, cand))
+                fixed = self._repair(att, cand)
+                if fixed is not None:
+                    repairs.append(fixed)
             live = repairs
             if not live:
                 break
 
+    # -- agents, with no repeats -------------------------------------------------------------------
+    def _code(self, plan: Plan) -> Attempt | None:
+        text = f"{plan.title} {plan.bottleneck} {plan.approach}"
+        parent: Member | None = self.population.choose(text) if self.task.kind == "optimize" else None
+        start = None if parent is None else ("", "") if parent is self.population.root else (
+            parent.source, parent.summary)
+        exemplars = self._exemplars_for(plan)
+        for temp in (None, self.config.model.retry_temperature):
+            self.emit("step", agent="coder")
+            source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp)
+            if source is None:
+                self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
+                self.emit("no_code", plan=plan.title)
+                return None
+            if self._fresh(source, "coder", temp is None):
+                base = parent.id if parent else "reference"
+                return Attempt(plan, self.outcome.iterations, source, None, base, self._precheck(source, exemplars))
+        self.ctx.history.append(f"{plan.title}: the coder only repeated code already judged (abandoned)")
+        return None
+
+    def _repair(self, att: Attempt, cand: Candidate) -> Attempt | None:
+        for temp in (None, self.config.model.retry_temperature):
+            self.emit("step", agent="debugger", candidate=cand.id)
+            fixed = self.debugger.run(self.ctx, cand.source, cand.verdict, att.plan, list(att.earlier), temp)
+            if fixed is None:
+                self.ctx.history.append(f"{att.plan.title}: {cand.verdict.summary_line()} (no usable repair)")
+                return None
+            if self._fresh(fixed, "debugger", temp is None):
+                earlier = (*att.earlier, (cand.source, cand.verdict.summary_line()))
+                return Attempt(att.plan, att.iteration, fixed, cand, att.base,
+                               self._precheck(fixed, self.ctx.exemplars), earlier)
+        self.outcome.search["abandoned"] += 1
+        self.ctx.history.append(f"{att.plan.title}: code at fault: {cand.verdict.summary_line()} (the repair "
+                                "repeated code already judged; abandoned)")
+        return None
+
+    def _fresh(self, source: str, agent: str, can_retry: bool) -> bool:
+        """True for code not judged before (then it is claimed); else say so and count a retry or not."""
+        key = source_key(source)
+        if key not in self.seen:
+            self.seen[key] = f"iteration {self.outcome.iterations}"
+            return True
+        self.outcome.search["duplicates"] += 1
+        self.outcome.search["retries"] += can_retry
+        self.emit("duplicate", agent=agent, of=self.seen[key], retry=can_retry)
+        return False
+
+    def _precheck(self, source: str, exemplars: list[Exemplar]) -> Verdict | None:
+        shown = {e.source: e for e in [*self.ctx.exemplars, *exemplars]
+                 if not e.source.startswith(f"memory:{self.task.name}/")}
+        why = exemplar_copy(source, [(e.title, e.text) for e in shown.values()], function_name(self.ctx))
+        if why is None:
+            return None
+        self.outcome.search["exemplar_copies"] += 1
+        return Verdict(status="rejected", stage="precheck", reason=why, feedback=why)
+
+    def _exemplars_for(self, plan: Plan) -> list[Exemplar]:
+        """The retriever asked again with the plan's bottleneck (for its coder), if so configured."""
+        if not self.config.agents.retrieve_per_plan:
+            return self.ctx.exemplars
+        got = self.retriever.run(self.task, focus=f"{plan.bottleneck} {plan.approach}")
+        self.emit("retrieved", plan=plan.title, exemplars=[{"title": e.title, "source": e.source,
+                                                            "score": e.score} for e in got])
+        return got
+
+    # -- evaluation and selection --------------------------------------------------------------------
     def _evaluate_all(self, items: list[Attempt], round_: int) -> list[Candidate]:
         """Evaluate candidates (ids assigned in order; recorded verdicts reused), then record them in order."""
         base = len(self.outcome.candidates)
         ids = [f"c{base + i + 1:04d}" for i in range(len(items))]
         verdicts: dict[int, Verdict] = {}
-        todo = []
+        todo, replayed = [], set()
         for i, (cid, att) in enumerate(zip(ids, items)):
             cached = self.record.cached_verdict(cid, att.source)
-            if cached is None:
-                todo.append(i)
-            else:
+            if cached is not None:
                 verdicts[i] = cached
+                replayed.add(i)
+            elif att.precheck is not None:
+                verdicts[i] = att.precheck  # caught before evaluation
+            else:
+                todo.append(i)
         for i in todo:
             self.emit("step", agent="evaluator", candidate=ids[i])
         if len(todo) > 1 and self.parallel > 1:
@@ -160,27 +286,77 @@ class Supervisor:
         else:
             for i in todo:
                 verdicts[i] = evaluate_guarded(self.evaluator, items[i].source)
-        return [self._record(ids[i], att, round_, verdicts[i], fresh=i in todo) for i, att in enumerate(items)]
+        return [self._record(ids[i], att, round_, verdicts[i], i not in replayed) for i, att in enumerate(items)]
 
     def _record(self, cid: str, att: Attempt, round_: int, verdict: Verdict, fresh: bool) -> Candidate:
-        source = att.source
+        source, suffix = att.source, self.task.spec.source_suffix
+        if verdict.status == "harness_error":
+            self.seen.pop(source_key(source), None)  # the harness failed, not the code: it may come again
+        else:
+            self.seen[source_key(source)] = cid
         parent = att.parent.id if att.parent else None
-        lineage = {"plan": att.plan.title, "parent": parent, "round": round_, "iteration": att.iteration}
+        lineage = {"plan": att.plan.title, "parent": parent, "round": round_, "iteration": att.iteration,
+                   "base": att.base}
         if fresh:
-            self.record.save_candidate(cid, source, self.task.spec.source_suffix, verdict, lineage)
-        cand = Candidate(cid, source, verdict, att.plan.title, parent, round_)
+            self.record.save_candidate(cid, source, suffix, verdict, lineage)
+        cand = Candidate(cid, source, verdict, att.plan.title, parent, round_, att.base)
         self.outcome.candidates.append(cand)
+        cand.standing = st = self.selection.offer(Entrant(cid, source, verdict))
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,
                   speedup=verdict.speedup, speedup_ci=verdict.timing.speedup_ci if verdict.timing else None,
-                  pass_rate=verdict.pass_rate, **lineage)
-        best = self.outcome.best
-        if better(verdict, best.verdict if best else None, self.task.kind):
+                  pass_rate=verdict.pass_rate, standing=st.note, head_to_head=st.head_to_head, **lineage)
+        t = verdict.timing
+        if verdict.correct and t is not None and t.speedup > 1.0:
+            plan = f"{att.plan.title} {att.plan.bottleneck} {att.plan.approach}"
+            self.population.add(cid, source, t.speedup, plan, verdict.summary_line())
+            self.outcome.islands = self.population.describe()
+        if st.became_best:
             self.outcome.best = cand
-            self.record.save_best(cid, source, self.task.spec.source_suffix, verdict)
-            self.ctx.best_source = source
-            self.ctx.best_summary = verdict.summary_line()
-            self.emit("best", id=cid, speedup=verdict.speedup, pass_rate=verdict.pass_rate)
+            self.record.save_best(cid, source, suffix, verdict)
+            self.ctx.best_source, self.ctx.best_summary = source, verdict.summary_line()
+            self.ctx.best_evidence = self._evidence(verdict)
+            self.emit("best", id=cid, speedup=verdict.speedup, pass_rate=verdict.pass_rate,
+                      head_to_head=st.head_to_head)
+        self._save_standings()
         return cand
+
+    def _conclude(self, att: Attempt, cand: Candidate) -> None:
+        """Supervisor-guided correction: decide whether the plan or its code was at fault, and tell the
+        planner (through its history) in those words."""
+        v, st, title = cand.verdict, cand.standing, att.plan.title
+        if v.correct and st is not None and st.became_best:
+            line, fault = f"{title}: {v.summary_line()} (new best)", None
+        elif v.correct:
+            line, fault = f"{title}: plan at fault: the code was correct but {st.note if st else 'not faster'}", "plan"
+        elif v.status in PLAN_FAULTS:
+            line, fault = f"{title}: plan at fault: {v.summary_line()} (after {cand.round} repairs)", "plan"
+        else:
+            line, fault = f"{title}: code at fault: {v.summary_line()} (after {cand.round} repairs)", "code"
+        self.ctx.history.append(line)
+        if fault:
+            self.emit("blame", candidate=cand.id, plan=title, at_fault=fault)
+
+    def _roofline(self, verdict: Verdict) -> float | None:
+        spec, m = self.task.spec, self.machine
+        if not isinstance(spec, OptimizeSpec) or m is None or verdict.timing is None:
+            return None
+        if min_bytes(spec) <= max(m.caches.values(), default=0):
+            return None  # the timing shape fits in cache: the memory roofline does not bound it
+        return roofline_fraction(spec, verdict.timing.seconds, m)
+
+    def _evidence(self, verdict: Verdict) -> str:
+        """The roofline fraction, and the verdict's profile once the timing stage attaches one."""
+        frac = self._roofline(verdict)
+        lines = [] if frac is None else [f"It reaches {frac:.0%} of this machine's memory roofline."]
+        profile = getattr(verdict, "profile", None)
+        if profile is not None and hasattr(profile, "describe"):
+            lines.append(profile.describe())
+        return "\n".join(lines)
+
+    def _save_standings(self) -> None:
+        self.outcome.standings = self.selection.report()
+        self.outcome.search["head_to_head_runs"] = self.selection.duels
+        self.record.save_standings({**self.outcome.standings, "search": self.outcome.summary_fields()["search"]})
 
     def _check_wall(self) -> None:
         limit = self.config.budget.max_wall_seconds

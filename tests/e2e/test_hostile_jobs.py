@@ -40,7 +40,7 @@ def test_hostile_solve_program_leaves_records_intact_and_learns_nothing(tmp_path
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Snoop")],
         "coder": [code_reply(src, "python")],
-        "debugger": [code_reply(src, "python")],
+        "debugger": [code_reply(src + "\nprint('again')", "python")],  # not the same code: it is judged again
     })
     run_cli("solve", "tasks/word-frequency", "--model", f"scripted/{script}", "--run-dir", str(run),
             "--max-iters", "1", "--sandbox", backend,

@@ -6,11 +6,14 @@ from mapforge.agents import prompts
 from mapforge.agents.context import AgentContext
 from mapforge.agents.llm import LLM
 from mapforge.agents.parsing import Plan, ask_parsed, extract_code
-from mapforge.tasks.spec import OptimizeSpec
+from mapforge.agents.retriever import Exemplar
+from mapforge.tasks.spec import OptimizeSpec, SolveSpec
 
 
 def function_name(ctx: AgentContext) -> str | None:
     spec = ctx.task.spec
+    if isinstance(spec, SolveSpec):
+        return spec.entry_point  # function tasks; None for programs
     return spec.function if isinstance(spec, OptimizeSpec) else None
 
 
@@ -20,19 +23,22 @@ class Coder:
     def __init__(self, llm: LLM, repairs: int) -> None:
         self.llm, self.repairs = llm, repairs
 
-    def run(self, ctx: AgentContext, plan: Plan) -> str | None:
-        """The candidate's source, or None when no usable code came back."""
+    def run(self, ctx: AgentContext, plan: Plan, parent: tuple[str, str] | None = None,
+            exemplars: list[Exemplar] | None = None, temperature: float | None = None) -> str | None:
+        """The candidate's source, or None when no usable code came back. ``parent`` is (source, verdict line)
+        of the code to start from (default: the best so far); ``exemplars`` default to the job's."""
         lang = prompts.language_tag(ctx.task)
-        parent = ""
-        if ctx.best_source:
-            parent = f"The best correct version so far ({ctx.best_summary}); improve on it:\n```{lang}\n{ctx.best_source.strip()}\n```"
+        src, line = parent if parent else (ctx.best_source, ctx.best_summary)
+        parent_text = prompts.parent_block(lang, src, line, lead="Start from this correct version; improve on it")
         content = prompts.render(
             "coder", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds),
-            exemplar_block=prompts.exemplar_block(ctx.exemplars), parent_block=parent,
+            exemplar_block=prompts.exemplar_block(ctx.exemplars if exemplars is None else exemplars, ctx.exemplar_code),
+            parent_block=parent_text,
             plan_title=plan.title, plan_bottleneck=plan.bottleneck, plan_approach=plan.approach,
             output_rules=prompts.output_rules(ctx.task),
         )
         messages = [prompts.system_message(), {"role": "user", "content": content}]
         fn = function_name(ctx)
-        reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs)
+        reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs,
+                              temperature)
         return reply.code if reply else None

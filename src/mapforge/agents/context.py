@@ -16,4 +16,10 @@ class AgentContext:
     best_source: str | None = None
     best_summary: str | None = None
     history: list[str] = field(default_factory=list)
-    """One line per tried plan: its title and outcome."""
+    """One line per tried plan: its title and outcome (``plan at fault:`` lines are feedback for the planner)."""
+    machine: str = ""
+    """Measured machine facts (bandwidth, peak flops, caches), one line; empty when unknown."""
+    best_evidence: str = ""
+    """What the harness measured about the best (roofline fraction, profile); empty when nothing."""
+    exemplar_code: bool = True
+    """Show pattern cards' code blocks (the supervisor sets it from ``agents.exemplar_code``)."""

@@ -6,7 +6,7 @@ from mapforge.agents import prompts
 from mapforge.agents.coder import function_name
 from mapforge.agents.context import AgentContext
 from mapforge.agents.llm import LLM
-from mapforge.agents.parsing import ask_parsed, extract_code
+from mapforge.agents.parsing import Plan, ask_parsed, extract_code
 from mapforge.evaluators.verdict import Verdict
 
 #: Verdicts a repair can plausibly fix. Timeouts and cheating suspicions are left to new plans.
@@ -20,15 +20,22 @@ class Debugger:
     def __init__(self, llm: LLM, repairs: int) -> None:
         self.llm, self.repairs = llm, repairs
 
-    def run(self, ctx: AgentContext, source: str, verdict: Verdict) -> str | None:
+    def run(self, ctx: AgentContext, source: str, verdict: Verdict, plan: Plan | None = None,
+            attempts: list[tuple[str, str]] | None = None, temperature: float | None = None) -> str | None:
+        """A repair of ``source``, or None. The debugger sees the plan the candidate implements (to keep it)
+        and its earlier attempts at that plan, each with its verdict line."""
         lang = prompts.language_tag(ctx.task)
         feedback = f"\nDetails:\n```\n{verdict.feedback.strip()[:4000]}\n```\n" if verdict.feedback.strip() else ""
+        plan_block = (f"The candidate implements this plan; keep to it:\nTitle: {plan.title}\n"
+                      f"Bottleneck: {plan.bottleneck}\nApproach: {plan.approach}") if plan else ""
         content = prompts.render(
             "debugger", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds), language=lang,
+            plan_block=plan_block, attempts_block=prompts.attempts_block(lang, attempts or []),
             source=source.strip(), status=verdict.status, stage=verdict.stage, reason=verdict.reason,
             feedback_block=feedback, output_rules=prompts.output_rules(ctx.task),
         )
         messages = [prompts.system_message(), {"role": "user", "content": content}]
         fn = function_name(ctx)
-        reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs)
+        reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs,
+                              temperature)
         return reply.code if reply else None

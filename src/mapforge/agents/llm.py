@@ -35,6 +35,10 @@ class RoleUsage:
     """Replies that could not be parsed even after the repair requests."""
     format_repairs: int = 0
     """Repair requests sent after an unparseable reply."""
+    cached_requests: int = 0
+    """Requests answered from the response cache: their tokens are below, not in the spent counts above."""
+    cached_prompt_tokens: int = 0
+    cached_completion_tokens: int = 0
 
 
 @dataclass
@@ -59,10 +63,18 @@ class Usage:
             return None
         return sum(r.cost for r in self.roles.values())
 
+    @property
+    def cached(self) -> dict[str, int]:
+        """Replies served by the response cache (tokens not spent in this job)."""
+        return {"requests": sum(r.cached_requests for r in self.roles.values()),
+                "prompt": sum(r.cached_prompt_tokens for r in self.roles.values()),
+                "completion": sum(r.cached_completion_tokens for r in self.roles.values())}
+
     def as_dict(self) -> dict[str, object]:
         return {
             "prompt": self.prompt_tokens,
             "completion": self.completion_tokens,
+            "cached": self.cached,
             "cost_usd": self.cost,
             "per_role": {k: asdict(v) for k, v in sorted(self.roles.items())},
         }
@@ -117,11 +129,18 @@ class LLM:
         if cost_limit is not None and spent >= cost_limit:
             raise BudgetExhausted(f"cost limit of ${cost_limit:.2f} reached (${spent:.4f} spent)")
 
-    def ask(self, role: str, messages: list[dict[str, str]]) -> Completion:
+    def reply_tokens(self, messages: list[dict[str, str]]) -> int:
+        """The reply cap of the next request (a subclass may lower it, or raise BudgetExhausted)."""
+        return self.config.model.max_reply_tokens
+
+    def ask(self, role: str, messages: list[dict[str, str]], temperature: float | None = None) -> Completion:
+        """One request at the role's temperature (or ``temperature``). Replies from the response cache are
+        counted apart from spent tokens (``Usage.cached``); replies replayed from the run record as spent."""
         self.check_budget()
         mc = self.config.model
-        request = Request(role=role, index=self._counts[role], messages=messages, temperature=mc.temperature,
-                          max_tokens=mc.max_reply_tokens)
+        temp = mc.temperature_for(role) if temperature is None else temperature
+        request = Request(role=role, index=self._counts[role], messages=messages, temperature=temp,
+                          max_tokens=self.reply_tokens(messages))
         self._counts[role] += 1
         name = self.model_name(role)
         key = request_key(name, request)
@@ -132,8 +151,13 @@ class LLM:
             self.store.record_call(key, request, completion)
         u = self.usage.roles[role]
         u.requests += 1
-        u.prompt_tokens += completion.prompt_tokens
-        u.completion_tokens += completion.completion_tokens
+        if completion.extra.get("cached"):
+            u.cached_requests += 1
+            u.cached_prompt_tokens += completion.prompt_tokens
+            u.cached_completion_tokens += completion.completion_tokens
+        else:
+            u.prompt_tokens += completion.prompt_tokens
+            u.completion_tokens += completion.completion_tokens
         if completion.cost is None:
             u.cost_known = False
         else:

@@ -95,7 +95,8 @@ def parse_plans(text: str, limit: int) -> list[Plan]:
 
 
 def ask_parsed(
-    llm: LLM, role: str, messages: list[dict[str, str]], parse: Callable[[str], T], repairs: int
+    llm: LLM, role: str, messages: list[dict[str, str]], parse: Callable[[str], T], repairs: int,
+    temperature: float | None = None,
 ) -> tuple[T | None, str]:
     """Ask, parse; on ParseError ask again (at most ``repairs`` times) quoting the error.
 
@@ -104,7 +105,7 @@ def ask_parsed(
     convo = list(messages)
     text = ""
     for attempt in range(repairs + 1):
-        text = llm.ask(role, convo).text
+        text = llm.ask(role, convo, temperature).text
         try:
             return parse(text), text
         except ParseError as e:

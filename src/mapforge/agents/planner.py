@@ -23,10 +23,12 @@ class Planner:
     def run(self, ctx: AgentContext) -> list[Plan]:
         goal = ("make the function faster while keeping its results" if ctx.task.kind == "optimize"
                 else "solve the problem correctly within the limits")
+        best = prompts.parent_block(prompts.language_tag(ctx.task), ctx.best_source, ctx.best_summary,
+                                    ctx.best_evidence, lead="The current best version, which your plans improve on")
         content = prompts.render(
-            "planner", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds),
-            exemplar_block=prompts.exemplar_block(ctx.exemplars), history_block=prompts.history_block(ctx.history),
-            k=self.k, goal=goal,
+            "planner", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds), machine_block=ctx.machine,
+            exemplar_block=prompts.exemplar_block(ctx.exemplars, ctx.exemplar_code), parent_block=best,
+            history_block=prompts.history_block(ctx.history), k=self.k, goal=goal,
         )
         messages = [prompts.system_message(), {"role": "user", "content": content}]
         plans, _ = ask_parsed(self.llm, self.role, messages, lambda t: parse_plans(t, self.k), self.repairs)

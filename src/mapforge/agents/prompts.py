@@ -7,6 +7,7 @@ and reference outputs never do.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from string import Template
@@ -37,9 +38,14 @@ def language_tag(task: Task) -> str:
 
 def task_block(task: Task, baseline_seconds: float | None) -> str:
     spec = task.spec
+    if not isinstance(spec, (OptimizeSpec, SolveSpec)):  # a target with prompt sections of its own
+        from mapforge.targets import target_of
+
+        return target_of(task).task_block(task, baseline_seconds)
     if isinstance(spec, OptimizeSpec):
         shapes = "; ".join(", ".join(f"{k}={v}" for k, v in s.items()) for s in spec.shapes.visible)
-        base = f"{baseline_seconds * 1e3:.3f} ms" if baseline_seconds else "an unmeasured time"
+        # two significant digits: the prompt (and so the response cache) does not change with timing noise
+        base = f"{float(f'{baseline_seconds * 1e3:.2g}'):g} ms" if baseline_seconds else "an unmeasured time"
         base += profile_hint(spec, baseline_seconds)
         return render(
             "optimize_task", name=spec.name, description=spec.description.strip(), language=spec.language,
@@ -47,11 +53,25 @@ def task_block(task: Task, baseline_seconds: float | None) -> str:
             baseline=base, shapes=shapes, rtol=spec.tolerance.rtol, atol=spec.tolerance.atol,
         )
     assert isinstance(spec, SolveSpec)
+    if spec.format == "function":
+        return function_task_block(spec)
     examples = "\n".join(
         f"Input:\n```\n{ex.input.rstrip()}\n```\nOutput:\n```\n{ex.output.rstrip()}\n```" for ex in spec.examples
     )
     return render("solve_task", name=spec.name, description=spec.description.strip(), language=spec.language,
                   examples=examples)
+
+
+def function_task_block(spec: SolveSpec) -> str:
+    """A function task: its prompt code (signature and docstring) and the visible examples as calls."""
+    examples = "\n".join(f">>> {ex.input}\n{ex.output}" for ex in spec.examples)
+    if examples:
+        examples = f"Examples:\n```\n{examples}\n```"
+    code = spec.prompt.strip()
+    if f"def {spec.entry_point}" not in code:
+        code = (code + "\n\n\n" if code else "") + f"def {spec.entry_point}(...):"
+    return render("solve_function_task", name=spec.name, description=spec.description.strip(),
+                  entry_point=spec.entry_point, prompt=code, examples=examples)
 
 
 def profile_hint(spec: OptimizeSpec, seconds: float | None) -> str:
@@ -69,17 +89,50 @@ def profile_hint(spec: OptimizeSpec, seconds: float | None) -> str:
 
 def output_rules(task: Task) -> str:
     spec = task.spec
+    if not isinstance(spec, (OptimizeSpec, SolveSpec)):
+        from mapforge.targets import target_of
+
+        return target_of(task).output_rules(task)
     if isinstance(spec, OptimizeSpec):
         return render("optimize_rules", language=spec.language, signature=spec.signature)
+    if isinstance(spec, SolveSpec) and spec.format == "function":
+        return render("solve_function_rules", entry_point=spec.entry_point)
     return render("solve_rules", language=spec.language)
 
 
-def exemplar_block(exemplars: list[Exemplar]) -> str:
+_CODE = re.compile(r"```[^\n]*\n.*?```", re.S)
+
+
+def exemplar_block(exemplars: list[Exemplar], code: bool = True) -> str:
+    """Exemplars as techniques. With ``code=False`` pattern cards lose their code blocks (small models copy
+    them verbatim, under the card's function name); memories of earlier wins keep theirs."""
     if not exemplars:
         return ""
-    parts = ["## Relevant techniques and earlier solutions"]
+    parts = ["## Relevant techniques (apply the idea to this task's own code; do not copy other functions)"]
     for e in exemplars:
-        parts.append(f"### {e.title}\n{e.text.strip()}")
+        text = e.text.strip()
+        if not code and e.source.startswith("pattern:"):
+            text = _CODE.sub("", text).strip()
+        parts.append(f"### {e.title}\n{text}")
+    return "\n\n".join(parts)
+
+
+def parent_block(lang: str, source: str | None, summary: str | None, evidence: str = "",
+                 lead: str = "The current best version") -> str:
+    """The code a plan or candidate starts from, with its verdict and what the harness measured about it."""
+    if not source:
+        return ""
+    out = f"{lead} ({summary}):\n```{lang}\n{source.strip()}\n```"
+    return out + (f"\n{evidence.strip()}" if evidence.strip() else "")
+
+
+def attempts_block(lang: str, attempts: list[tuple[str, str]]) -> str:
+    """Earlier attempts at the same plan, each with its verdict line (newest last)."""
+    if not attempts:
+        return ""
+    parts = ["## Your earlier attempts at this plan (do not repeat them)"]
+    for i, (src, line) in enumerate(attempts, 1):
+        parts.append(f"Attempt {i}: {line}\n```{lang}\n{src.strip()[:3000]}\n```")
     return "\n\n".join(parts)
 
 

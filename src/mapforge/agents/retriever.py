@@ -45,6 +45,9 @@ class Exemplar:
     """``pattern:<file>`` or ``memory:<task>/<run>``."""
     tags: tuple[str, ...] = ()
     score: float = 0.0
+    derived_from: tuple[str, ...] = ()
+    """Bundled tasks this exemplar was written from (a card's ``derived_from``, a memory's task): held out
+    when the benchmark measures those tasks."""
 
 
 class BM25:
@@ -96,7 +99,7 @@ def load_patterns() -> list[Exemplar]:
             continue
         meta, body = _front_matter(entry.read_text())
         out.append(Exemplar(title=meta.get("title", entry.name), text=body, source=f"pattern:{entry.name}",
-                            tags=_list(meta.get("tags", ""))))
+                            tags=_list(meta.get("tags", "")), derived_from=_list(meta.get("derived_from", ""))))
     return out
 
 
@@ -109,6 +112,7 @@ def load_memory(path: Path | None) -> list[Exemplar]:
             title=f"earlier successful candidate for {rec['task']} ({rec['speedup']:.2f}x)",
             text=f"Task: {rec['description']}\nPlan: {rec.get('plan', '')}\n```{rec.get('language', 'c')}\n{rec['source']}```",
             source=f"memory:{rec['task']}/{rec.get('run', '')}", tags=tuple(rec.get("tags", [])),
+            derived_from=(rec["task"],),
         ))
     return out
 
@@ -167,9 +171,16 @@ def machine_id() -> str:
 class Retriever:
     role = "retriever"
 
-    def __init__(self, k: int, memory_file: Path | None) -> None:
+    def __init__(self, k: int, memory_file: Path | None, min_score: float = 0.0,
+                 held_out: frozenset[str] = frozenset()) -> None:
         self.k = k
         self.memory_file = memory_file
+        self.min_score = min_score
+        """An exemplar whose relevance (BM25 score per distinct query term) is below this is not shown: none
+        rather than an unrelated one. On the bundled tasks a task's own card scores 0.8-1.3, unrelated
+        cards 0.25-0.45."""
+        self.held_out = held_out
+        """Task names whose cards and memories are left out (the benchmark's leave-one-out)."""
 
     def query_for(self, task: Task) -> list[str]:
         spec = task.spec
@@ -186,20 +197,25 @@ class Retriever:
             return 1.0
         return 2.0 if e.source.removeprefix("memory:").split("/", 1)[0] == task.name else 0.5
 
-    def run(self, task: Task) -> list[Exemplar]:
-        """The k best exemplars; memories of the same task name are preferred by their score, not forced."""
+    def run(self, task: Task, focus: str = "") -> list[Exemplar]:
+        """The k best exemplars scoring at least ``min_score``; memories of the same task name are preferred
+        by their score, not forced. ``focus`` (a plan's bottleneck and approach) is weighted like the task's
+        name, so the retriever can be asked again per bottleneck."""
         if self.k == 0:
             return []
-        library = load_patterns() + [m for m in load_memory(self.memory_file)]
+        library = [e for e in load_patterns() + load_memory(self.memory_file)
+                   if not set(e.derived_from) & self.held_out]
         if not library:
             return []
         docs = [tokenize(f"{e.title} {' '.join(e.tags)} {' '.join(e.tags)} {e.text}") for e in library]
-        scores = [s * self._memory_weight(e, task) for s, e in zip(BM25(docs).scores(self.query_for(task)), library)]
+        query = self.query_for(task) + tokenize(focus) * 3
+        scores = [s * self._memory_weight(e, task) for s, e in zip(BM25(docs).scores(query), library)]
         ranked = sorted(zip(scores, range(len(library))), key=lambda p: (-p[0], p[1]))
+        terms = max(len(set(query)), 1)
         out = []
         for score, i in ranked[: self.k]:
-            if score <= 0:
+            if score <= 0 or score / terms < self.min_score:
                 break
             e = library[i]
-            out.append(Exemplar(e.title, e.text, e.source, e.tags, round(score, 3)))
+            out.append(Exemplar(e.title, e.text, e.source, e.tags, round(score, 3), e.derived_from))
         return out

@@ -7,7 +7,9 @@ Layout::
     DIR/baseline.json        the reference's time and A/A self-test, as first measured
     DIR/events.jsonl         one JSON object per event, appended and flushed as it happens
     DIR/calls/NNNN-ROLE.json every model call: messages, reply, tokens, latency (the replay memo)
-    DIR/candidates/ID/       source, verdict.json (with lineage), build.log
+    DIR/candidates/ID/       source, verdict.json (with lineage), build.log, duel.json (head-to-head
+                             timing against the best it challenged)
+    DIR/standings.json       every candidate's standing against the reference and the best
     DIR/best/                the best candidate's source and verdict
     DIR/summary.json         the contract other tools read (see ARCHITECTURE.md)
 
@@ -24,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from mapforge.evaluators.verdict import Verdict
+from mapforge.evaluators.verdict import Timing, Verdict
 from mapforge.models.base import Completion, Request
 
 SCHEMA_VERSION = 1
@@ -154,6 +156,29 @@ class RunRecord:
         _write_source(path, source)
         _atomic_write(best / "verdict.json", json.dumps({"id": cid, "verdict": verdict.model_dump(mode="json")}, indent=2))
         return path
+
+    # -- head-to-head timings and standings (the supervisor's CandidateStore) -----------------------
+    def cached_duel(self, champion: str, challenger: str) -> Timing | None:
+        try:
+            rec = json.loads((self.candidate_dir(challenger) / "duel.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            self.replaying = False
+            return None
+        if rec.get("champion") != champion or rec.get("timing") is None:
+            self.replaying = False
+            return None
+        return Timing.model_validate(rec["timing"])
+
+    def save_duel(self, champion: str, challenger: str, timing: Timing | None, reason: str) -> None:
+        d = self.candidate_dir(challenger)
+        d.mkdir(parents=True, exist_ok=True)
+        rec = {"schema_version": SCHEMA_VERSION, "champion": champion, "challenger": challenger, "reason": reason,
+               "timing": timing.model_dump(mode="json") if timing else None}
+        _atomic_write(d / "duel.json", json.dumps(rec, indent=2))
+
+    def save_standings(self, standings: dict[str, Any]) -> None:
+        _atomic_write(self.root / "standings.json",
+                      json.dumps({"schema_version": SCHEMA_VERSION, **standings}, indent=2))
 
     # -- baseline --------------------------------------------------------------------------------
     def load_baseline(self) -> dict[str, Any] | None:

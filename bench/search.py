@@ -1,0 +1,141 @@
+"""Does the search earn its tokens? Single-shot sampling against the full loop, at equal tokens, held out.
+
+For each task, two arms with the same model and the same token budget:
+
+- ``loop``: ``mapforge optimize`` (planner, per-plan retrieval, population, debugger, significant selection),
+  with ``--max-tokens`` = the budget;
+- ``single``: k independent samples of one coder prompt (the task and a generic "make it faster" plan, at
+  temperature 0.8, no exemplars), each judged by the same harness, the best kept by the same significant
+  selection (head to head), until the budget is spent.
+
+Every run gets a fresh response cache and a fresh memory; the loop runs with the cards and memories derived
+from the task held out (``agents.held_out``: leave-one-out). Prints a row per task and arm (status, best
+speedup with its interval, tokens, wall time), then the totals per arm: fast_1 (share of tasks whose best is
+significantly faster than the reference), geomean speedup (a task without a win counts 1.0) and tokens per
+improved task.
+
+    python bench/search.py [--model local/qwen2.5-coder-1.5b-instruct] [--tasks tsvc-s000,tsvc-s116]
+                           [--budget 6000] [--out bench-runs/search]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+GENERIC = {"title": "Make it faster", "bottleneck": "whatever limits the reference",
+           "approach": "Rewrite the function for speed, keeping its results.", "confidence": 0.5}
+
+
+def loop_arm(task: str, model: str, budget: int, out: Path) -> dict[str, Any]:
+    run = out / f"loop-{task}"
+    with tempfile.TemporaryDirectory(prefix="mf-bench-") as tmp:
+        env = {**os.environ, "MAPFORGE_CACHE_DIR": f"{tmp}/cache", "MAPFORGE_MEMORY_FILE": f"{tmp}/memory.jsonl",
+               "MAPFORGE_AGENTS__HELD_OUT": json.dumps([task]),
+               "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"planner": 0.7})}
+        cmd = [sys.executable, "-m", "mapforge", "optimize", str(REPO / "tasks" / task), "--model", model,
+               "--max-tokens", str(budget), "--max-iters", "100", "--run-dir", str(run), "--sandbox", "local"]
+        subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    s = json.loads((run / "summary.json").read_text())
+    return {"status": s["status"], "best": s.get("best"), "tokens": s["tokens"]["prompt"] + s["tokens"]["completion"],
+            "wall": s["wall_seconds"], "candidates": s["candidates"]}
+
+
+def single_arm(task_name: str, model: str, budget: int, out: Path) -> dict[str, Any]:
+    from mapforge.agents.coder import Coder
+    from mapforge.agents.context import AgentContext
+    from mapforge.agents.parsing import Plan
+    from mapforge.config import load_config
+    from mapforge.errors import BudgetExhausted
+    from mapforge.evaluators import evaluate_guarded
+    from mapforge.runs.job import Events, make_evaluator, make_llm, make_sandboxes
+    from mapforge.runs.record import RunRecord
+    from mapforge.search.selection import Entrant, Selection
+    from mapforge.tasks.loader import load_task
+
+    task = load_task(REPO / "tasks" / task_name)
+    run = out / f"single-{task_name}"
+    config = load_config(flags={"model": {"default": model, "temperature": 0.8},
+                                "sandbox": {"backend": "local"}, "budget": {"max_tokens": budget}})
+    record = RunRecord(run)
+    record.open(config.model_dump(mode="json"), {"name": task.name})
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mf-bench-") as tmp:
+        os.environ["MAPFORGE_CACHE_DIR"] = f"{tmp}/cache"
+        llm = make_llm(config, record, Events(record, []))
+        sandboxes, _ = make_sandboxes(task, config, run.name)
+        try:
+            ev = make_evaluator(task, config, sandboxes)
+            base = ev.prepare()
+            record.save_baseline({"seconds": base.seconds, "aa_ci": list(base.aa.speedup_ci) if base.aa else None})
+            sel = Selection("optimize", record, getattr(ev, "head_to_head", None))
+            coder, ctx, seen, n = Coder(llm, 1), AgentContext(task=task, baseline_seconds=base.seconds), set(), 0
+            try:
+                while True:
+                    src = coder.run(ctx, Plan(**GENERIC), ("", ""), [])
+                    if src is None or src in seen:
+                        continue
+                    seen.add(src)
+                    n += 1
+                    cid = f"c{n:04d}"
+                    v = evaluate_guarded(ev, src)
+                    record.save_candidate(cid, src, ".c", v, {"plan": GENERIC["title"]})
+                    sel.offer(Entrant(cid, src, v))
+            except BudgetExhausted:
+                pass
+        finally:
+            sandboxes.close()
+            record.close()
+    best = None
+    if sel.best is not None and sel.best.verdict.timing is not None:
+        t = sel.best.verdict.timing
+        best = {"candidate_id": sel.best.id, "speedup": t.speedup, "speedup_ci": list(t.speedup_ci)}
+    return {"status": "improved" if best else "no_improvement", "best": best, "candidates": n,
+            "tokens": llm.usage.total_tokens, "wall": round(time.monotonic() - started, 1)}
+
+
+def totals(rows: list[dict[str, Any]]) -> str:
+    wins = [r for r in rows if r["status"] == "improved"]
+    speedups = [r["best"]["speedup"] if r["status"] == "improved" else 1.0 for r in rows]
+    geo = math.exp(sum(math.log(s) for s in speedups) / len(speedups)) if speedups else 1.0
+    tokens = sum(r["tokens"] for r in rows)
+    per = f"{tokens / len(wins):.0f}" if wins else "-"
+    return f"fast_1 {len(wins)}/{len(rows)} ({len(wins) / max(len(rows), 1):.0%}), geomean {geo:.3f}x, tokens per improved task {per}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="local/qwen2.5-coder-1.5b-instruct")
+    ap.add_argument("--tasks", default="tsvc-s000,tsvc-s116,tsvc-s2251")
+    ap.add_argument("--budget", type=int, default=6000, help="tokens per task and arm")
+    ap.add_argument("--arms", default="single,loop")
+    ap.add_argument("--out", type=Path, default=REPO / "bench-runs" / "search")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, list[dict[str, Any]]] = {a: [] for a in args.arms.split(",")}
+    print("| task | arm | status | best speedup [95% CI] | candidates | tokens | wall s |\n|---|---|---|---|---|---|---|")
+    for task in args.tasks.split(","):
+        for arm in results:
+            r = (loop_arm if arm == "loop" else single_arm)(task, args.model, args.budget, args.out)
+            r["task"] = task
+            results[arm].append(r)
+            b = r["best"] or {}
+            sp = f"{b['speedup']:.2f}x [{b['speedup_ci'][0]:.2f}, {b['speedup_ci'][1]:.2f}]" if b.get("speedup") else "-"
+            print(f"| {task} | {arm} | {r['status']} | {sp} | {r['candidates']} | {r['tokens']} | {r['wall']:.0f} |",
+                  flush=True)
+    for arm, rows in results.items():
+        print(f"{arm} ({args.model}, budget {args.budget} tokens/task): {totals(rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""A candidate's profile: what the planner and debugger can read about *why* it is as fast as it is.
+
+- the compiler's vectorisation report (gcc ``-fopt-info-vec-all``) for the candidate's own loops: which
+  loops were vectorised and why the others were not;
+- a summary of the function's disassembly: instructions, vector instructions by register width, FMAs,
+  loads/stores, and backward branches (loops);
+- instruction counts from valgrind's callgrind when a run command is given and valgrind is installed where
+  the sandbox runs (``perf stat`` is not used: hardware counters are unavailable in the VMs and containers
+  mapforge usually runs in; callgrind counts the same on every run);
+- the fraction of the memory roofline reached, when the caller passes the machine's bandwidth.
+
+``profile_candidate`` never fails a candidate: what cannot be measured is None, with the reason in ``notes``.
+The timing stage may call it after a correct timing (optimize.py owns that hook); nothing here changes a
+verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from mapforge.evaluators.native import compile_cmd
+from mapforge.evaluators.verdict import Disassembly, Profile
+from mapforge.sandbox import Limits, Sandbox
+from mapforge.tasks.spec import OptimizeSpec
+
+_VEC_LINE = re.compile(r"^[^:]*:(\d+):\d+: (optimized|missed): (.*)$")
+_INSN = re.compile(r"^\s*[0-9a-f]+:\s+([a-z][a-z0-9.]*)\s*(.*)$")
+_FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
+
+
+def vectorisation_report(text: str, source_name: str) -> tuple[list[str], list[str]]:
+    """(vectorised, missed) lines of gcc's -fopt-info-vec-all output that concern ``source_name``."""
+    done, missed, seen = [], [], set()
+    for line in text.splitlines():
+        if not line.startswith(source_name):
+            continue
+        m = _VEC_LINE.match(line)
+        if not m:
+            continue
+        lineno, kind, msg = m.groups()
+        if kind == "optimized" and "vectorized" in msg.lower():
+            done.append(f"line {lineno}: {msg.strip()}")
+        elif kind == "missed" and lineno not in seen and ("not vectorized" in msg or "couldn't" in msg):
+            seen.add(lineno)
+            missed.append(f"line {lineno}: {msg.strip()}")
+    return done, missed
+
+
+def summarise_disassembly(text: str, function: str) -> Disassembly:
+    """Counts over ``function``'s instructions in ``objdump -d`` output."""
+    d, inside, addr_re = Disassembly(), False, re.compile(r"^\s*([0-9a-f]+):")
+    vec: Counter[str] = Counter()
+    for line in text.splitlines():
+        f = _FUNC.match(line)
+        if f:
+            inside = f.group(1) == function
+            continue
+        m = _INSN.match(line)
+        if not inside or not m:
+            continue
+        op, args = m.groups()
+        d.instructions += 1
+        for reg in ("zmm", "ymm", "xmm"):
+            if reg in args:
+                vec[reg] += 1
+                break
+        d.fma += op.startswith("vfmadd") or op.startswith("vfmsub") or op.startswith("vfnmadd")
+        d.loads_stores += "(" in args
+        d.divisions += op.startswith(("div", "vdiv", "idiv"))
+        if op.startswith("j"):
+            here = addr_re.match(line)
+            target = re.match(r"([0-9a-f]+)", args)
+            if here and target and int(target.group(1), 16) < int(here.group(1), 16):
+                d.loops += 1
+    d.vector = dict(vec)
+    return d
+
+
+def callgrind_count(text: str) -> int | None:
+    m = re.search(r"^(?:summary|totals):\s*(\d+)", text, re.M)
+    return int(m.group(1)) if m else None
+
+
+def profile_candidate(sb: Sandbox, spec: OptimizeSpec, source: str, *, run_cmd: list[str] | None = None,
+                      min_seconds: float | None = None, seconds: float | None = None,
+                      limits: Limits | None = None) -> Profile:
+    """Profile ``source`` in ``sb`` (which may already hold the candidate's build). ``run_cmd`` is a command
+    that calls the function once in the sandbox without the seccomp filter (e.g. the runner in its
+    unfiltered correctness mode), for callgrind; ``min_seconds`` is the task's roofline time (bytes / the
+    machine's bandwidth) and ``seconds`` the candidate's measured time."""
+    prof = Profile()
+    lim = limits or Limits(timeout=60, memory_mb=1024)
+    name = f"profile{spec.source_suffix}"
+    sb.write_file(name, source)
+    cmd = compile_cmd(spec.language, [*spec.cflags, "-fopt-info-vec-all=vec.txt"], name, "profile.o")
+    r = sb.exec(cmd, limits=lim)
+    if not r.ok:
+        prof.notes.append(f"profile build failed: {r.describe()}")
+        return prof
+    prof.vectorised, prof.missed = vectorisation_report(sb.read_file("vec.txt").decode(errors="replace"), name)
+    r = sb.exec(["objdump", "-d", "--no-show-raw-insn", "profile.o"], limits=lim)
+    if r.ok:
+        prof.disassembly = summarise_disassembly(r.stdout, spec.function)
+    else:
+        prof.notes.append(f"objdump failed: {r.describe()}")
+    if run_cmd:
+        r = sb.exec(["valgrind", "--tool=callgrind", "--callgrind-out-file=cg.out", *run_cmd], limits=lim)
+        count = callgrind_count(sb.read_file("cg.out").decode(errors="replace")) if r.ok else None
+        if count is not None:
+            prof.instructions, prof.counter_source = count, "callgrind"
+        else:
+            prof.notes.append(f"callgrind unavailable: {r.describe() if not r.ok else 'no summary'}")
+    else:
+        prof.notes.append("no instruction counts: no run command given (perf counters are not used)")
+    if min_seconds and seconds:
+        prof.roofline_fraction = min_seconds / seconds
+    return prof

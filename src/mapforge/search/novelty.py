@@ -1,0 +1,81 @@
+"""What a job refuses to evaluate, and how far apart two programs are.
+
+- :func:`normalise`: a source without comments and with whitespace collapsed; two candidates with the
+  same normal form are the same candidate (judged once).
+- :func:`exemplar_copy`: a candidate that is an exemplar's own code (its function, under its own name, or
+  the exemplar's code nearly token for token) is caught before evaluation, with a message that says so.
+- :func:`similarity`: Jaccard similarity of token 4-grams, for novelty (ShinkaEvolve rejects a child too
+  close to what the archive holds; here it also weights parent choice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|\S")
+_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
+_DEF = re.compile(r"^[A-Za-z_][\w \t\*]*?\b([A-Za-z_]\w*)\s*\([^;{)]*\)\s*\{", re.M)
+_KEYWORDS = frozenset("if for while switch return sizeof".split())
+
+
+def normalise(source: str) -> str:
+    """Comments removed, runs of whitespace collapsed: formatting and comments do not make code new."""
+    text = _COMMENT.sub(" ", source)
+    return " ".join(text.split())
+
+
+def source_key(source: str) -> str:
+    return hashlib.sha256(normalise(source).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def tokens(source: str) -> list[str]:
+    return _TOKEN.findall(normalise(source))
+
+
+@lru_cache(maxsize=512)
+def _shingles(source: str, n: int = 4) -> frozenset[tuple[str, ...]]:
+    toks = tokens(source)
+    return frozenset(tuple(toks[i:i + n]) for i in range(max(len(toks) - n + 1, 1)))
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two sources' token 4-grams: 1.0 identical, ~0 unrelated."""
+    sa, sb = _shingles(a), _shingles(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def defined_functions(source: str) -> set[str]:
+    """Names of the functions a C/C++ source defines (a heuristic good enough for model replies)."""
+    return {m.group(1) for m in _DEF.finditer(_COMMENT.sub(" ", source)) if m.group(1) not in _KEYWORDS}
+
+
+def code_blocks(text: str) -> list[str]:
+    return [b for b in _FENCE.findall(text) if b.strip()]
+
+
+def exemplar_copy(source: str, exemplars: list[tuple[str, str]], function: str | None,
+                  threshold: float = 0.8) -> str | None:
+    """Why ``source`` is an exemplar's code rather than a solution of this task, or None.
+
+    ``exemplars`` are (title, text) pairs whose fenced code blocks are compared. A candidate is a copy when
+    it defines an exemplar's function without defining ``function``, or when its tokens match one of the
+    exemplar's code blocks almost exactly (``threshold`` of 4-gram Jaccard similarity)."""
+    ours = defined_functions(source)
+    for title, text in exemplars:
+        for block in code_blocks(text):
+            theirs = defined_functions(block) - ({function} if function else set())
+            shared = sorted(ours & theirs)
+            if shared and (function is None or function not in ours):
+                return (f"this is the code of the exemplar '{title}' (it defines {', '.join(shared)}, the "
+                        f"exemplar's own function{'s' if len(shared) > 1 else ''}), not an implementation of "
+                        f"{function or 'the task'}: apply the technique to this task's code instead")
+            sim = similarity(source, block)
+            if sim >= threshold:
+                return (f"this is the exemplar '{title}''s code nearly token for token ({sim:.0%} alike), not "
+                        f"code written for this task: apply the technique to this task's code instead")
+    return None

@@ -1,0 +1,13 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s222.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void s222(float *restrict a, const float *restrict b, const float *restrict c, float *restrict e, int n)
+{
+    for (int i = 1; i < n; i++) {
+        a[i] += b[i] * c[i];
+        e[i] = e[i - 1] * e[i - 1];
+        a[i] -= b[i] * c[i];
+    }
+}

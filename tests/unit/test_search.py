@@ -1,0 +1,190 @@
+"""Significant selection, no repeats, exemplar copies and the population (no sandbox: the duel is a given
+function here; the e2e tests run the real head-to-head)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mapforge.evaluators.verdict import StageResult, Timing, Verdict
+from mapforge.search.novelty import defined_functions, exemplar_copy, normalise, similarity, source_key
+from mapforge.search.population import Population, technique
+from mapforge.search.selection import Entrant, Selection
+
+
+class Store:
+    """An in-memory CandidateStore."""
+
+    def __init__(self) -> None:
+        self.duels: dict[tuple[str, str], Timing | None] = {}
+        self.standings: dict[str, Any] = {}
+
+    def cached_verdict(self, cid: str, source: str) -> Verdict | None:
+        return None
+
+    def save_candidate(self, cid: str, source: str, suffix: str, verdict: Verdict, lineage: dict[str, Any]) -> Path:
+        return Path(cid)
+
+    def save_best(self, cid: str, source: str, suffix: str, verdict: Verdict) -> Path:
+        return Path(cid)
+
+    def load_baseline(self) -> dict[str, Any] | None:
+        return {"seconds": 1e-3, "aa_speedup": 1.0, "aa_ci": [0.99, 1.01]}
+
+    def cached_duel(self, champion: str, challenger: str) -> Timing | None:
+        return self.duels.get((champion, challenger))
+
+    def save_duel(self, champion: str, challenger: str, timing: Timing | None, reason: str) -> None:
+        self.duels[(champion, challenger)] = timing
+
+    def save_standings(self, standings: dict[str, Any]) -> None:
+        self.standings = standings
+
+
+def timing(speedup: float, lo: float, hi: float, floor: float = 0.01) -> Timing:
+    return Timing(speedup=speedup, speedup_ci=(lo, hi), seconds=1e-3 / speedup, baseline_seconds=1e-3, pairs=40,
+                  processes=3, min_effect=floor)
+
+
+def cand(cid: str, speedup: float, lo: float, hi: float, status: str = "correct") -> Entrant:
+    v = Verdict(status=status, stage="timing", reason="", timing=timing(speedup, lo, hi))  # type: ignore[arg-type]
+    return Entrant(cid, f"void f(void) {{ /* {cid} */ }}", v)
+
+
+class Duels:
+    """The harness's head_to_head stand-in: a fixed answer per challenger source, and a log of calls."""
+
+    def __init__(self, answers: dict[str, Timing | StageResult]) -> None:
+        self.answers, self.calls = answers, []  # type: ignore[var-annotated]
+
+    def __call__(self, champion: str, challenger: str) -> Timing | StageResult:
+        self.calls.append((champion, challenger))
+        return self.answers[challenger]
+
+
+def test_a_slower_first_candidate_never_becomes_best() -> None:
+    sel = Selection("optimize", Store(), None, (0.99, 1.01))
+    st = sel.offer(cand("c0001", 0.8, 0.78, 0.82))
+    assert sel.best is None and not st.became_best and st.vs_reference == "slower"
+    st = sel.offer(cand("c0002", 1.004, 0.99, 1.02))  # inside the noise: no measurable change
+    assert sel.best is None and st.vs_reference == "no measurable change"
+    report = sel.report()
+    assert report["best"] == "reference" and report["standings"][0]["speedup_ci"] == [0.99, 1.01]
+
+
+def test_a_noisy_higher_median_does_not_displace_a_significant_win() -> None:
+    """The issue's example: 1.06x [0.95, 1.15] must not replace 1.05x [1.04, 1.06]."""
+    sel = Selection("optimize", Store(), Duels({}))
+    sel.offer(cand("c0001", 1.05, 1.04, 1.06))
+    assert sel.best is not None and sel.best.id == "c0001"
+    st = sel.offer(cand("c0002", 1.06, 0.95, 1.15))
+    assert sel.best.id == "c0001" and st.note == "not significantly faster than the reference"
+
+
+def test_head_to_head_decides_between_two_wins() -> None:
+    store = Store()
+    a, b, c = cand("c0001", 2.0, 1.9, 2.1), cand("c0002", 2.05, 1.95, 2.15), cand("c0003", 2.6, 2.5, 2.7)
+    duel = Duels({b.source: timing(1.004, 0.99, 1.02), c.source: timing(1.3, 1.25, 1.35)})
+    sel = Selection("optimize", store, duel)
+    assert sel.offer(a).became_best
+    st_b = sel.offer(b)  # higher median against the reference, but no faster head to head
+    assert sel.best is not None and sel.best.id == "c0001" and not st_b.became_best
+    assert st_b.head_to_head is not None and st_b.head_to_head["significant"] is False
+    st_c = sel.offer(c)
+    assert sel.best.id == "c0003" and st_c.became_best and st_c.challenged == "c0001"
+    assert duel.calls == [(a.source, b.source), (a.source, c.source)]
+    assert store.duels[("c0001", "c0003")] is not None  # recorded: a resumed job replays it
+    again = Selection("optimize", store, duel)
+    again.offer(a)
+    again.offer(b)
+    assert len(duel.calls) == 4 - 2 and again.duels == 0  # both duels replayed from the store
+
+
+def test_no_duel_when_the_challenger_cannot_be_faster() -> None:
+    duel = Duels({})
+    sel = Selection("optimize", Store(), duel)
+    sel.offer(cand("c0001", 3.0, 2.9, 3.1))
+    st = sel.offer(cand("c0002", 2.0, 1.9, 2.2))
+    assert duel.calls == [] and "tops out" in st.note and sel.best is not None and sel.best.id == "c0001"
+
+
+def test_a_failed_duel_keeps_the_best() -> None:
+    b = cand("c0002", 2.2, 2.0, 2.4)
+    sel = Selection("optimize", Store(), Duels({b.source: StageResult(stage="timing", ok=False, reason="boom")}))
+    sel.offer(cand("c0001", 2.0, 1.9, 2.1))
+    st = sel.offer(b)
+    assert sel.best is not None and sel.best.id == "c0001" and st.head_to_head == {"error": "boom"}
+
+
+def test_without_a_duel_intervals_must_separate() -> None:
+    sel = Selection("optimize", Store(), None)
+    sel.offer(cand("c0001", 2.0, 1.9, 2.1))
+    sel.offer(cand("c0002", 2.15, 2.05, 2.3))
+    assert sel.best is not None and sel.best.id == "c0001"
+    sel.offer(cand("c0003", 2.5, 2.4, 2.6))
+    assert sel.best.id == "c0003"
+    ids = [s["id"] for s in sel.report()["standings"]]
+    assert ids == ["reference", "c0001", "c0002", "c0003"]
+
+
+def test_solve_selection_is_by_pass_rate() -> None:
+    sel = Selection("solve", Store(), None)
+    for cid, rate in (("c0001", 0.5), ("c0002", 0.4), ("c0003", 1.0)):
+        v = Verdict(status="correct" if rate == 1 else "wrong_answer", stage="tests", reason="", pass_rate=rate)
+        sel.offer(Entrant(cid, cid, v))
+    assert sel.best is not None and sel.best.id == "c0003"
+
+
+def test_normal_form_ignores_comments_and_whitespace() -> None:
+    a = "void f(int *x) {\n  x[0] = 1; // one\n}\n"
+    b = "/* doc */ void f(int *x)\n{ x[0] = 1;   }"
+    assert normalise(a) != normalise("void f(int *x) { x[0] = 2; }")
+    assert source_key(a) == source_key(b)
+    assert similarity(a, b) == 1.0 and similarity(a, "int main(void) { return 42; }") < 0.2
+
+
+CARD = """Use four accumulators.
+
+```c
+float sum4(const float *x, int n)
+{
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int i = 0; i + 3 < n; i += 4) { s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]; }
+    return s0 + s1 + s2 + s3;
+}
+```
+"""
+
+
+def test_an_exemplars_own_function_is_caught_before_evaluation() -> None:
+    copied = CARD.split("```c\n")[1].split("```")[0]
+    why = exemplar_copy(copied, [("Multiple accumulators", CARD)], "scale")
+    assert why is not None and "sum4" in why and "Multiple accumulators" in why and "scale" in why
+    own = "void scale(float *y, const float *x, int n) { for (int i = 0; i < n; i++) y[i] = 2 * x[i]; }"
+    assert exemplar_copy(own, [("Multiple accumulators", CARD)], "scale") is None
+    renamed = copied.replace("float sum4(", "float scale(")
+    assert exemplar_copy(renamed, [("Multiple accumulators", CARD)], "scale") is not None  # nearly verbatim
+    assert defined_functions(own) == {"scale"}
+
+
+def test_technique_keys_islands() -> None:
+    assert technique("Vectorise with AVX2 intrinsics") == "vectorise"
+    assert technique("Cache blocking: tile the loops for locality") == "memory"
+    assert technique("Four accumulators break the dependency chain") == "ilp"
+    assert technique("Use Horner's rule") == "algorithm"
+    assert technique("Make it better") == "other"
+
+
+def test_population_chooses_by_score_and_novelty_within_budget() -> None:
+    pop = Population("void f(void) { ref(); }", islands=3, island_size=2, lineage_budget=2, novelty_weight=0.3)
+    assert pop.choose("vectorise with simd") is pop.root  # nothing yet: the reference
+    pop.add("c0001", "void f(void) { simd_a(); }", 2.0, "vectorise with simd", "2.0x")
+    pop.add("c0002", "void f(void) { simd_b(); more(); }", 1.5, "simd lanes", "1.5x")
+    pop.add("c0003", "void f(void) { simd_c(); }", 1.2, "avx vector", "1.2x")  # third in a 2-slot island
+    assert [m.id for m in pop.islands["vectorise"]] == ["c0001", "c0002"]
+    assert pop.choose("vectorise it").id == "c0001"
+    assert pop.choose("vectorise it").id == "c0001"
+    assert pop.choose("vectorise it").id == "c0002"  # c0001 used up its lineage budget
+    pop.add("c0004", "void f(void) { tile(); }", 3.0, "cache tiling", "3.0x")
+    assert pop.choose("unroll to break the dependency chain").id == "c0004"  # no ilp island yet: the elites
+    assert set(pop.describe()) == {"vectorise", "memory"}
