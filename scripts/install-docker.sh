@@ -7,8 +7,14 @@
 # registry is reachable. Prints what it did. Needs root (or sudo) for apt and dockerd.
 #
 #   scripts/install-docker.sh            # then: mapforge sandbox build
+#   scripts/install-docker.sh --check    # only say (in one line, in a second) whether this machine can run one
 #   DOCKERD_LOG=/var/log/dockerd.log WAIT_SECONDS=60 scripts/install-docker.sh
+#
+# On a machine that cannot run an engine (an unprivileged container: no CAP_SYS_ADMIN, no namespaces, a
+# read-only cgroup tree) it says so in one line and exits 3 before installing anything.
 set -euo pipefail
+CHECK_ONLY=""
+[ "${1:-}" = "--check" ] && CHECK_ONLY=1
 
 LOG=${DOCKERD_LOG:-/var/log/mapforge-dockerd.log}
 WAIT=${WAIT_SECONDS:-60}
@@ -19,6 +25,32 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 say() { echo "install-docker: $*"; }
+
+cannot() {
+    echo "install-docker: this machine cannot run a Docker engine ($1). Use the local sandbox instead" \
+         "(mapforge ... --sandbox local; tests: scripts/test.sh --no-docker), or point DOCKER_HOST at an engine elsewhere." >&2
+    exit 3
+}
+
+# An engine needs root, CAP_SYS_ADMIN, mount/net/pid namespaces and a writable cgroup tree: probe them
+# quickly, before anything is installed or waited for.
+preflight() {
+    if docker info >/dev/null 2>&1; then return 0; fi  # one answers already (maybe via DOCKER_HOST)
+    local caps
+    caps=$($SUDO grep -m1 '^CapEff:' /proc/self/status 2>/dev/null | awk '{print $2}')
+    if [ -n "$caps" ] && [ $(( 0x$caps >> 21 & 1 )) -eq 0 ]; then
+        cannot "no CAP_SYS_ADMIN: an unprivileged container?"
+    fi
+    if command -v unshare >/dev/null 2>&1 && ! $SUDO unshare --mount --net --pid --fork true 2>/dev/null; then
+        cannot "mount/network/PID namespaces are refused: an unprivileged container?"
+    fi
+    local probe=/sys/fs/cgroup/mapforge-probe-$$
+    if [ -d /sys/fs/cgroup ] && ! { $SUDO mkdir "$probe" 2>/dev/null && $SUDO rmdir "$probe"; }; then
+        if ! $SUDO test -w /sys/fs/cgroup; then cannot "the cgroup tree /sys/fs/cgroup is read-only"; fi
+    fi
+}
+preflight
+if [ -n "$CHECK_ONLY" ]; then say "this machine can run a Docker engine"; exit 0; fi
 
 apt_install() {
     if [ -z "${APT_UPDATED:-}" ]; then
@@ -62,8 +94,12 @@ for _ in $(seq 1 "$WAIT"); do
         say "engine answers ($(docker info --format '{{.ServerVersion}} {{.Driver}} cgroup v{{.CgroupVersion}}' 2>/dev/null))"
         exit 0
     fi
+    if ! pgrep -x dockerd >/dev/null 2>&1; then  # it died: no point waiting out the minute
+        why=$($SUDO grep -m1 -E 'failed to start daemon|level=fatal|operation not permitted' "$LOG" 2>/dev/null \
+              | sed -E 's/.*msg="?([^"]*)"?.*/\1/' | cut -c1-160)
+        cannot "dockerd exited at start: ${why:-see $LOG}"
+    fi
     sleep 1
 done
-echo "install-docker: dockerd did not answer within ${WAIT}s; last lines of $LOG:" >&2
-tail -n 20 "$LOG" >&2 || true
+echo "install-docker: dockerd did not answer within ${WAIT}s (see $LOG)" >&2
 exit 1

@@ -61,4 +61,6 @@ fi
 if ! "$PY" -c "import mapforge" >/dev/null 2>&1; then
     export PYTHONPATH="$ROOT/src${PYTHONPATH:+:$PYTHONPATH}"
 fi
+say "weights: the embedded model's GGUF file (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M, ~1.1 GB, sha256-verified)"
+say "  into ${MAPFORGE_MODELS_DIR:-~/.cache/mapforge/models}; the pull says where each part comes from"
 "$PY" -m mapforge.cli.cmd_models pull "$@"

@@ -19,9 +19,13 @@ def run_verb(args: argparse.Namespace, kind: str) -> int:
     from mapforge.runs.display import JsonLines, Progress
     from mapforge.runs.job import Observer, run_job
 
-    config = job_config(args)
-    observers: list[Observer] = [JsonLines()] if args.json else [Progress()]
-    summary = run_job(args.task, config, args.run_dir, observers, expect_kind=kind, fresh=args.fresh)
+    config = job_config(args)  # config and flag errors print before any live display starts
+    display = JsonLines() if args.json else Progress()
+    observers: list[Observer] = [display]
+    try:
+        summary = run_job(args.task, config, args.run_dir, observers, expect_kind=kind, fresh=args.fresh)
+    finally:
+        display.close()  # an error mid-job must not leave the terminal's cursor hidden
     if summary["status"] == "failed":
         print(f"mapforge: the job could not run: {summary['stop_reason']}", file=sys.stderr)
         return 1

@@ -32,10 +32,12 @@ def register(subparsers: Any) -> None:
     d.add_argument("--json", action="store_true", help="one JSON object on stdout")
     d.set_defaults(func=cmd_doctor)
 
-    c = sub.add_parser("cleanup", help="remove sandbox containers left behind by dead runs (by label)")
+    c = sub.add_parser("cleanup", help="remove sandbox containers left behind by killed jobs (never a live job's)")
     c.add_argument("--run", help="only containers of this run id (label mapforge.run)")
     c.add_argument("--images", action="store_true", help="also remove sandbox images of older recipes")
     c.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    c.add_argument("--force", action="store_true",
+                   help="also remove containers whose job cannot be told alive (another host, older mapforge)")
     c.set_defaults(func=cmd_cleanup)
 
 
@@ -102,7 +104,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_cleanup(args: argparse.Namespace) -> int:
-    from mapforge.sandbox.docker import LABEL_RUN, LABEL_SANDBOX, docker_client, remove_container
+    from mapforge.sandbox.docker import LABEL_OWNER, LABEL_RUN, docker_client, remove_container
     from mapforge.sandbox.image import REPOSITORY, image_tag
 
     try:
@@ -110,14 +112,28 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     except ImportError:
         _say("docker SDK not installed: no docker sandboxes to clean up")
         return 0
+    from mapforge.sandbox.reaper import owner_alive, reap_orphans
+
     client = docker_client(timeout=60)
-    label = f"{LABEL_RUN}={args.run}" if args.run else LABEL_SANDBOX
-    leftovers = client.containers.list(all=True, filters={"label": label})
-    for c in leftovers:
-        _say(f"{'would remove' if args.dry_run else 'removing'} {c.name} (run {c.labels.get(LABEL_RUN, '?')}, {c.status})")
-        if not args.dry_run:
-            remove_container(c)
-    _say(f"{len(leftovers)} sandbox container(s) {'found' if args.dry_run else 'removed'}")
+    if args.run:  # one run's containers, but never while its job is alive
+        found = client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={args.run}"})
+        live = [c for c in found if owner_alive(c.labels)]
+        for c in (c for c in found if c not in live):
+            _say(f"{'would remove' if args.dry_run else 'removing'} {c.name} (run {args.run}, {c.status})")
+            if not args.dry_run:
+                remove_container(c)
+        gone, kept = [c for c in found if c not in live], live
+    else:
+        gone, kept = reap_orphans(client, _say, dry_run=args.dry_run, unknown_too=args.force)
+    live = [c for c in kept if owner_alive(c.labels)]
+    if live:
+        pids = sorted({c.labels.get(LABEL_OWNER, "").split("/")[1] for c in live})
+        _say(f"kept {len(live)} container(s) of running job(s) (pid {', '.join(pids)})")
+    unknown = [c for c in kept if owner_alive(c.labels) is None]
+    if unknown:
+        _say(f"kept {len(unknown)} container(s) whose job cannot be told alive (another host or an older "
+             "mapforge): --force removes them")
+    _say(f"{len(gone)} sandbox container(s) {'found' if args.dry_run else 'removed'}")
     if args.images:
         current = image_tag()
         for img in client.images.list(name=REPOSITORY):

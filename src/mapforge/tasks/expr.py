@@ -1,4 +1,9 @@
-"""Safe integer arithmetic over a shape's parameters: ``"n*n"``, ``"(n+2)*(m+2)"``, ``"n//4"``."""
+"""Safe arithmetic over a shape's parameters.
+
+Sizes are integers: ``"n*n"``, ``"(n+2)*(m+2)"``, ``"n//4"`` (:func:`eval_expr`). Scalar values and
+initialiser bounds may also be real numbers: ``"1.5"``, ``"-1e-3"``, ``"n-1"``, ``"1/n"``
+(:func:`eval_number`).
+"""
 
 from __future__ import annotations
 
@@ -17,16 +22,20 @@ _OPS = {
 
 
 class ExprError(ValueError):
-    """An expression that is not integer arithmetic over known names."""
+    """An expression that is not arithmetic over known names."""
 
 
 def eval_expr(expr: str, env: Mapping[str, int]) -> int:
     """Evaluate ``expr`` with the names in ``env``; only + - * // % ** and parentheses are allowed."""
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError as e:
-        raise ExprError(f"not an expression: {e.msg}") from None
-    return _eval(tree.body, env)
+    v = _eval(_parse(expr), env, real=False)
+    assert isinstance(v, int)
+    return v
+
+
+def eval_number(expr: str, env: Mapping[str, int]) -> int | float:
+    """Like :func:`eval_expr`, but real literals (``1.5``, ``2e-3``) and true division ``/`` are allowed
+    too. The result is an ``int`` when every step was integer arithmetic."""
+    return _eval(_parse(expr), env, real=True)
 
 
 def check_expr(expr: str, env: Mapping[str, int]) -> int:
@@ -37,21 +46,36 @@ def check_expr(expr: str, env: Mapping[str, int]) -> int:
     return v
 
 
-def _eval(node: ast.AST, env: Mapping[str, int]) -> int:
+def _parse(expr: str) -> ast.AST:
+    try:
+        return ast.parse(expr.strip(), mode="eval").body
+    except SyntaxError as e:
+        raise ExprError(f"not an expression: {e.msg}") from None
+
+
+def _eval(node: ast.AST, env: Mapping[str, int], real: bool) -> int | float:
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if real and isinstance(node, ast.Constant) and isinstance(node.value, float):
         return node.value
     if isinstance(node, ast.Name):
         if node.id not in env:
             known = ", ".join(sorted(env)) or "none"
             raise ExprError(f"unknown name {node.id!r} (shape parameters: {known})")
         return int(env[node.id])
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        left, right = _eval(node.left, env), _eval(node.right, env)
-        if isinstance(node.op, (ast.FloorDiv, ast.Mod)) and right == 0:
+    if isinstance(node, ast.BinOp) and (type(node.op) in _OPS or (real and isinstance(node.op, ast.Div))):
+        left, right = _eval(node.left, env, real), _eval(node.right, env, real)
+        if isinstance(node.op, (ast.FloorDiv, ast.Mod, ast.Div)) and right == 0:
             raise ExprError("division by zero")
-        if isinstance(node.op, ast.Pow) and (right < 0 or right > 64):
+        if isinstance(node.op, ast.Div):
+            return left / right
+        if isinstance(node.op, ast.Pow) and (not isinstance(right, int) or right < 0 or right > 64):
             raise ExprError("exponents must be integers from 0 to 64")
-        return int(_OPS[type(node.op)](left, right))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_eval(node.operand, env)
+        v = _OPS[type(node.op)](left, right)
+        return v if isinstance(v, float) else int(v)
+    if isinstance(node, ast.UnaryOp) and (isinstance(node.op, ast.USub) or (real and isinstance(node.op, ast.UAdd))):
+        v = _eval(node.operand, env, real)
+        return -v if isinstance(node.op, ast.USub) else v
+    if real:
+        raise ExprError("only numbers, shape parameters, + - * / // % ** and parentheses are allowed")
     raise ExprError("only integers, shape parameters, + - * // % ** and parentheses are allowed")
