@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# On a GPU machine with its own Python and torch (and wheels from scripts/gpu-wheels.sh in .whl/ where it
+# cannot fetch packages): the GPU tests with the GPU required, then bench/gpu.py with the given arguments.
+#   scripts/gpu-check.sh --problems relu,softmax --job
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-bench-runs-gpu}
+mkdir -p "$OUT"
+if [ -d .whl ] && ls .whl/*.whl >/dev/null 2>&1; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/mf-site .whl/*.whl \
+        && export PYTHONPATH=/tmp/mf-site
+fi
+export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD/src:$PWD" PYTHONUNBUFFERED=1
+nvidia-smi -L
+python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__, torch.cuda.get_device_name())"
+python3 -m mapforge.cli.main sandbox doctor 2>&1 | sed -n '/\[local\]/,/network/p'
+if [ "${SKIP_TESTS:-0}" != 1 ]; then
+    MAPFORGE_REQUIRE_GPU=1 MAPFORGE_REQUIRE_TORCH=1 python3 -m pytest -q -p no:cacheprovider \
+        tests/unit/test_gpu_target.py tests/integration/test_gpu_eval.py 2>&1 | tail -15
+fi
+python3 bench/gpu.py --out "$OUT" "$@" 2>&1 | tee "$OUT/gpu.log"

@@ -1,0 +1,25 @@
+# CHEAT (try_fallback): a 'custom' path inside try/except that raises for the task's shapes, so the except
+# branch (the reference op itself) does the work. Caught statically (try/except).
+import torch
+import torch.nn as nn
+
+
+class ModelNew(nn.Module):
+    def __init__(self, dim: int):
+        super(ModelNew, self).__init__()
+        self.dim = dim
+
+    def _custom(self, x):
+        if x.shape[0] > 4:
+            raise NotImplementedError("custom path handles batches of at most 4")
+        return self._compute(x)
+
+    def _compute(self, x):
+        assert x.dim() == 3 and self.dim == 1, "(batch, rows, cols) summed over rows"
+        return torch.einsum("brc->bc", x).unsqueeze(1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        try:
+            return self._custom(x)
+        except Exception:
+            return torch.sum(x, dim=self.dim, keepdim=True)
