@@ -1,0 +1,147 @@
+"""The arms: three ways of asking a model for a solution, each under the same per-task token cap.
+
+- ``direct``: one prompt, one answer.
+- ``cot``: think step by step, then answer (one request).
+- ``mapcoder``: recall similar problems (self-generated, plus this bench's memory of tasks solved earlier),
+  k plans each scored for confidence in a request of its own, code from the most confident plan, and up to
+  t debugging rounds against the *visible* examples only; the next plan when those fail.
+
+An arm returns its answer: the candidate that passed the most visible examples (the latest on a tie), which
+for ``direct`` and ``cot`` is their only one. When the token cap is reached the arm stops and its answer so
+far is judged. The hidden tests are run once, by the runner, on that answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mapforge.agents.context import AgentContext
+from mapforge.agents.debugger import REPAIRABLE, Debugger
+from mapforge.agents.llm import LLM
+from mapforge.agents.parsing import ask_parsed
+from mapforge.bench import mapcoder as mc
+from mapforge.errors import BudgetExhausted
+from mapforge.evaluators.verdict import Verdict
+from mapforge.models.base import estimate_tokens
+from mapforge.tasks.spec import Task
+
+ARMS = ("direct", "cot", "mapcoder")
+MIN_REPLY = 64
+"""A request is sent only when at least this many reply tokens fit under the cap."""
+
+
+class CappedLLM(LLM):
+    """An LLM whose requests stop at ``cap`` prompt + completion tokens: each reply is capped to what is left
+    after its (estimated) prompt, and a request that would leave less than MIN_REPLY is not sent."""
+
+    cap: int | None = None
+
+    def reply_tokens(self, messages: list[dict[str, str]]) -> int:
+        limit = self.config.model.max_reply_tokens
+        if self.cap is None:
+            return limit
+        prompt = sum(estimate_tokens(m.get("content", "")) + 8 for m in messages) * 5 // 4
+        left = self.cap - self.usage.total_tokens - prompt
+        if left < MIN_REPLY:
+            raise BudgetExhausted(f"per-task token cap of {self.cap} reached ({self.usage.total_tokens} used)")
+        return min(limit, left)
+
+
+@dataclass
+class Settings:
+    recall: int = 2
+    """Similar problems the model recalls (MapCoder's k)."""
+    memory: int = 1
+    """Solved tasks recalled from this bench's memory."""
+    plans: int = 2
+    """Plans written and scored."""
+    debug_rounds: int = 2
+    """Repairs per plan against the visible examples (t)."""
+    repairs: int = 1
+    """Repair requests after an unparseable reply."""
+
+
+@dataclass
+class Answer:
+    source: str | None = None
+    visible: Verdict | None = None
+    candidates: int = 0
+    stop: str = "done"
+    notes: list[str] = field(default_factory=list)
+
+    def offer(self, source: str, verdict: Verdict) -> None:
+        self.candidates += 1
+        mine = self.visible.tests_passed or 0 if self.visible else -1
+        if self.source is None or (verdict.tests_passed or 0) >= mine and verdict.status != "compile_error":
+            self.source, self.visible = source, verdict
+
+
+VisibleCheck = Callable[[str], Verdict]
+
+
+def run_arm(arm: str, task: Task, llm: LLM, check_visible: VisibleCheck, settings: Settings,
+            memory: list[tuple[str, str, str]]) -> Answer:
+    answer = Answer()
+    try:
+        if arm == "direct":
+            _single(task, llm, "direct", "bench_direct", settings, answer)
+        elif arm == "cot":
+            _single(task, llm, "cot", "bench_cot", settings, answer)
+        elif arm == "mapcoder":
+            _mapcoder(task, llm, check_visible, settings, memory, answer)
+        else:
+            raise ValueError(f"unknown arm {arm!r}")
+    except BudgetExhausted as e:
+        answer.stop = f"budget: {e.reason}"
+    return answer
+
+
+def _single(task: Task, llm: LLM, role: str, template: str, s: Settings, answer: Answer) -> None:
+    from mapforge.agents import prompts
+
+    msgs = mc.user(template, task, output_rules=prompts.output_rules(task))
+    code, _ = ask_parsed(llm, role, msgs, lambda t: mc.parse_code(t, task), s.repairs)
+    if code is None:
+        answer.stop = "no usable code"
+    else:
+        answer.source = code
+        answer.candidates = 1
+
+
+def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: list[tuple[str, str, str]],
+              answer: Answer) -> None:
+    exemplars = mc.recall_memory(task, memory, s.memory)
+    exemplars += mc.Recaller(llm, s.recall, s.repairs).run(task)
+    answer.notes.append("exemplars: " + ", ".join(e.source for e in exemplars))
+    planner, scorer = mc.PlanWriter(llm, s.repairs), mc.ConfidenceScorer(llm, s.repairs)
+    plans: list[tuple[float, int, str, mc.Exemplar | None]] = []
+    for i in range(s.plans):
+        ex = exemplars[i] if i < len(exemplars) else None
+        plan = planner.run(task, ex)
+        if plan is not None:
+            plans.append((scorer.run(task, plan), i, plan, ex))
+    if not plans:
+        plans = [(0.0, 0, "Solve the problem directly, checking the examples.", None)]
+    plans.sort(key=lambda p: (-p[0], p[1]))
+    answer.notes.append("confidences: " + ", ".join(f"{c:.2f}" for c, *_ in plans))
+    coder = mc.PlanCoder(llm, s.repairs)
+    debugger = Debugger(llm, s.repairs)
+    ctx = AgentContext(task=task)
+    for _, _, plan, ex in plans:
+        source = coder.run(task, plan, ex)
+        if source is None:
+            continue
+        for round_ in range(s.debug_rounds + 1):
+            verdict = check(source)
+            answer.offer(source, verdict)
+            if verdict.correct:
+                answer.stop = "passed the visible examples"
+                return
+            if round_ == s.debug_rounds or verdict.status not in REPAIRABLE:
+                break
+            fixed = debugger.run(ctx, source, verdict)
+            if fixed is None:
+                break
+            source = fixed
+    answer.stop = "plans exhausted" if answer.source else "no usable code"

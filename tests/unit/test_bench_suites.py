@@ -1,0 +1,82 @@
+"""Bench suites and the lenient parsers of the MapCoder agents."""
+
+from __future__ import annotations
+
+import pytest
+
+from mapforge.agents.parsing import ParseError
+from mapforge.bench import suites
+from mapforge.bench.mapcoder import parse_confidence, parse_plan, parse_recalled
+from mapforge.bench.table import render, summarize
+
+
+def test_humaneval_comes_from_the_package_with_docstring_examples() -> None:
+    s = suites.humaneval()
+    assert len(s.tasks) == 164 and s.source.endswith("HumanEval.jsonl.gz")
+    first = s.tasks[0]
+    assert first.name == "HumanEval-0" and first.spec.entry_point == "has_close_elements"
+    assert [(e.input, e.output) for e in first.spec.examples] == [
+        ("has_close_elements([1.0, 2.0, 3.0], 0.5)", "False"),
+        ("has_close_elements([1.0, 2.8, 3.0, 4.0, 5.0, 2.0], 0.3)", "True")]
+    assert first.hidden_code and "def check(candidate)" in first.hidden_code
+    assert sum(bool(t.spec.examples) for t in s.tasks) >= 90
+    # prose that only looks like a call is not an example (HumanEval/80: "is_happy(a) => False")
+    assert not s.tasks[80].spec.examples
+
+
+def test_mbpp_test_split_first_assert_visible() -> None:
+    s = suites.mbpp()
+    assert len(s.tasks) == 257 and s.tasks[0].name == "mbpp-11"
+    t = s.tasks[0]
+    assert t.spec.entry_point == "remove_Occ"
+    assert [(e.input, e.output) for e in t.spec.examples] == [("remove_Occ('hello', 'l')", "'heo'")]
+    assert t.hidden_code and t.hidden_code.count("assert") == 3
+    named_sum = next(x for x in s.tasks if x.name == "mbpp-126")
+    assert named_sum.spec.entry_point == "sum"  # a function that shadows a builtin
+
+
+def test_assert_examples() -> None:
+    assert suites.assert_example("assert f(1)==2").input == "f(1)"  # type: ignore[union-attr]
+    ex = suites.assert_example("assert math.isclose(f(2), 3.5, rel_tol=0.01)")
+    assert ex is not None and ex.input == "bool(math.isclose(f(2), 3.5, rel_tol=0.01))" and ex.output == "True"
+    assert suites.assert_example("x = 1") is None
+
+
+def test_sample_is_seeded_and_in_suite_order() -> None:
+    tasks = suites.humaneval().tasks
+    a, b = suites.sample(tasks, 40, 0), suites.sample(tasks, 40, 0)
+    assert [t.name for t in a] == [t.name for t in b] and len(a) == 40
+    assert [t.name for t in a] != [t.name for t in suites.sample(tasks, 40, 1)]
+    order = [t.name for t in tasks]
+    assert [order.index(t.name) for t in a] == sorted(order.index(t.name) for t in a)
+
+
+def test_lenient_parsers() -> None:
+    assert parse_confidence("Looks right.\nConfidence: 85") == 0.85
+    assert parse_confidence("**Confidence**: 0.7") == 0.7
+    assert parse_confidence("I am fairly sure.\n90%") == 0.9
+    with pytest.raises(ParseError):
+        parse_confidence("I think it works.")
+    with pytest.raises(ParseError):
+        parse_confidence("Confidence: 250")
+    two = parse_recalled("Sure!\n### Problem 1\nTwo sum, answered with a hash map of the values seen so far.\n"
+                         "## Problem 2\nSliding window maximum with a deque of indices.", 3)
+    assert len(two) == 2 and two[0].startswith("Two sum")
+    assert len(parse_recalled("**Problem:** count inversions with merge sort, O(n log n).", 2)) == 1
+    with pytest.raises(ParseError):
+        parse_recalled("ok", 2)
+    assert parse_plan("1. sort\n2. sweep\n```python\nx = 1\n```\n3. return the merged list") .startswith("1. sort")
+    with pytest.raises(ParseError):
+        parse_plan("ok")
+
+
+def test_table_counts_format_failures_per_role() -> None:
+    row = {"task": "t", "arm": "direct", "solved": True, "status": "correct", "stop": "done",
+           "tokens": {"total": 300}, "wall_seconds": 2.0,
+           "per_role": {"direct": {"requests": 2, "format_failures": 0, "format_repairs": 1}}}
+    info = {"arms": ["direct"], "suite": "x", "model": "m", "sample": None, "seed": 0, "budget_tokens": 5000,
+            "settings": {}}
+    s = summarize([row], info, 1)
+    assert s["arms"]["direct"]["format"]["direct"] == {"asks": 1, "failures": 0, "repairs": 1, "rate": 0.0}
+    text = render(s)
+    assert "| direct | 1 | 1 | 100.0% | 300 | 300 | 2.0 | 2.0 | 0 | 0 |" in text and text.splitlines()[-1].startswith("summary:")
