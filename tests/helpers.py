@@ -84,3 +84,13 @@ def require_docker() -> None:
 
     ok, why = docker_status()
     require(None if ok else why, "scripts/install-docker.sh && mapforge sandbox build", "MAPFORGE_REQUIRE_DOCKER")
+
+
+def require_isolation() -> None:
+    """Skip hostile candidates on the local backend where it cannot isolate them (namespaces refused: an
+    unprivileged container), instead of running them unconfined; CI (MAPFORGE_REQUIRE_ISOLATION=1) fails."""
+    from mapforge.sandbox.local import isolation
+
+    iso = isolation()
+    require(None if iso.private_root else f"the local sandbox cannot isolate candidates here ({iso.note})",
+            "run on a host that allows user/mount namespaces, or use the docker backend", "MAPFORGE_REQUIRE_ISOLATION")

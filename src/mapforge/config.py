@@ -54,9 +54,16 @@ class ModelConfig(_Section):
     """Requests in flight at once, across all agents."""
     cache: bool = True
     """Answer identical temperature-0 requests from the on-disk cache (MAPFORGE_CACHE_DIR)."""
+    temperatures: dict[str, float] = Field(default_factory=dict)
+    """Per-agent sampling temperature overrides: ``{planner = 0.7, coder = 0.2}`` (others use ``temperature``)."""
+    retry_temperature: float = Field(0.8, ge=0, le=2)
+    """Temperature of the one retry when a coder or debugger reply repeats code already judged."""
 
     def for_role(self, role: str) -> str:
         return self.roles.get(role, self.default)
+
+    def temperature_for(self, role: str) -> float:
+        return self.temperatures.get(role, self.temperature)
 
 
 class SandboxConfig(_Section):
@@ -111,6 +118,50 @@ class AgentsConfig(_Section):
     """Repair attempts per failing candidate (t)."""
     format_repairs: int = Field(1, ge=0, le=3)
     """Extra requests when a reply cannot be parsed."""
+    min_relevance: float = Field(0.45, ge=0)
+    """Relevance (BM25 score per distinct query term) an exemplar needs to be shown at all: none rather than
+    an unrelated one (a task's own card scores ~0.8-1.3, unrelated cards ~0.25-0.45)."""
+    exemplar_code: bool = False
+    """Show pattern cards' code blocks (small models copy them verbatim); by default only the technique."""
+    held_out: list[str] = Field(default_factory=list)
+    """Task names whose pattern cards (``derived_from``) and memories the retriever leaves out (leave-one-out)."""
+    retrieve_per_plan: bool = True
+    """Ask the retriever again with each plan's bottleneck, for the coder of that plan."""
+
+
+class SearchConfig(_Section):
+    islands: int = Field(4, ge=1, le=16)
+    """Islands of the population, keyed by the technique a plan names (memory, vectorise, ILP, algorithm...)."""
+    island_size: int = Field(2, ge=1, le=16)
+    """Correct candidates kept per island (the best by speedup; MAP-Elites keeps one)."""
+    lineage_budget: int = Field(3, ge=1, le=100)
+    """Children a parent may have before it is retired (a lineage that stops paying gets no more calls)."""
+    novelty_weight: float = Field(0.3, ge=0)
+    """Weight of novelty (distance of a parent's code from the rest of the population) in parent choice."""
+    patience: int | None = Field(3, ge=1)
+    """Stop after this many planning rounds without a new best (None: never)."""
+    roofline_stop: float | None = Field(0.9, gt=0, le=1)
+    """Stop once the best reaches this fraction of the task's memory roofline (None: never)."""
+    head_to_head: bool = True
+    """Decide a new best by timing it against the current best in one process (else by disjoint intervals)."""
+
+
+class ClusterConfig(_Section):
+    address: str | None = None
+    """Scheduler of a running Dask cluster (``tcp://HOST:PORT``): candidates are evaluated on its workers."""
+    workers: int | None = Field(None, ge=1, le=256)
+    """Start a local cluster of this many workers for the job, each pinned to cores of its own."""
+    max_aa_noise: float = Field(0.05, gt=0)
+    """A worker whose A/A self-test (the reference against itself) strays by more than this fraction is
+    drained: it judges no candidate of the job."""
+    connect_timeout: float = Field(30.0, gt=0)
+    """Seconds to wait for the scheduler and its workers to answer."""
+    worker_wait: float = Field(120.0, gt=0)
+    """Seconds a job waits while none of its workers is alive before it stops (resumable)."""
+
+    @property
+    def enabled(self) -> bool:
+        return self.address is not None or self.workers is not None
 
 
 class BudgetConfig(_Section):
@@ -129,7 +180,9 @@ class Config(_Section):
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     timing: TimingConfig = Field(default_factory=TimingConfig)
     agents: AgentsConfig = Field(default_factory=AgentsConfig)
+    search: SearchConfig = Field(default_factory=SearchConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     memory_file: str | None = None
     """JSONL library of past successful candidates for the retriever (default: ~/.cache/mapforge/memory.jsonl)."""
 

@@ -83,9 +83,11 @@ def test_job_improves_a_task(tmp_path: Path, backend: str) -> None:
     for key in ("schema_version", "task", "baseline_seconds", "candidates", "tokens", "wall_seconds"):
         assert key in s
     assert s["tokens"]["prompt"] > 0 and s["tokens"]["completion"] > 0
-    # --json: every stdout line is one JSON event, and they match events.jsonl
+    # --json: every stdout line is one JSON event, and they match events.jsonl (but for the transient
+    # "stage" events, which say which stage a candidate is in and are not recorded)
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [e["event"] for e in lines] == [e["event"] for e in read_events(run)]
+    assert [e["event"] for e in lines if e["event"] != "stage"] == [e["event"] for e in read_events(run)]
+    assert any(e["event"] == "stage" for e in lines)
     assert {"start", "baseline", "candidate", "best", "end"} <= {e["event"] for e in lines}
     # every model call is recorded with its messages and reply
     calls = sorted((run / "calls").glob("*.json"))
@@ -126,7 +128,7 @@ def test_wrong_answers_never_become_best(tmp_path: Path) -> None:
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Skip the last row", "Off by one")],
         "coder": [code_reply(FAST_WRONG), code_reply(WRONG)],
-        "debugger": [code_reply(FAST_WRONG), code_reply(WRONG)],
+        "debugger": [code_reply(FAST_WRONG.replace("n - 1;", "n - 2;")), code_reply(WRONG.replace("1.0f", "2.0f"))],
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
@@ -137,6 +139,31 @@ def test_wrong_answers_never_become_best(tmp_path: Path) -> None:
     s = read_summary(run)
     assert s["status"] == "no_improvement" and s["best"] is None
     assert not (run / "best" / "source.c").exists()
+
+
+def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
+    """A repair that returns code already judged is retried once at a higher temperature, then abandoned;
+    a coder returning the reference itself is not evaluated either."""
+    reference = (REPO / "tasks" / "matmul" / "reference.c").read_text()
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Skip the last row", "Do nothing")],
+        "coder": [code_reply(FAST_WRONG), code_reply(reference), code_reply("/* same */\n" + reference)],
+        "debugger": [code_reply(FAST_WRONG), code_reply("  " + FAST_WRONG.replace("\n", "\n\n"))],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
+    assert list(candidates(run)) == ["c0001"]
+    dups = [e for e in read_events(run) if e["event"] == "duplicate"]
+    assert [(e["agent"], e["of"], e["retry"]) for e in dups] == [
+        ("debugger", "c0001", True), ("debugger", "c0001", False),
+        ("coder", "the reference", True), ("coder", "the reference", False)]
+    temps = [json.loads(c.read_text())["request"]["temperature"] for c in sorted((run / "calls").glob("*-debugger.json"))]
+    assert temps == [0.0, 0.8]
+    s = read_summary(run)
+    assert s["status"] == "no_improvement" and s["best"] is None
+    standings = json.loads((run / "standings.json").read_text())
+    assert [x["id"] for x in standings["standings"]] == ["reference", "c0001"]
+    assert standings["best"] == "reference" and standings["search"]["duplicates"] == 4
 
 
 def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path, backend: str) -> None:
@@ -166,7 +193,7 @@ def test_interrupted_job_resumes_from_its_run_directory(tmp_path: Path) -> None:
     replies: dict[str, list[object]] = {
         "planner": [plans_reply("Register blocking", "Loop interchange")],
         "coder": [code_reply(WRONG), {"text": code_reply(FAST), "delay": 60}],
-        "debugger": [code_reply(WRONG)],
+        "debugger": [code_reply(WRONG.replace("1.0f", "2.0f"))],
     }
     script = write_script(tmp_path / "s.json", replies)
     run = tmp_path / "run"
@@ -211,7 +238,7 @@ def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Register blocking", "Off by one")],
         "coder": [code_reply(FAST), code_reply(WRONG)],
-        "debugger": [code_reply(FAST)],
+        "debugger": [code_reply("#include <stddef.h>\n" + FAST)],  # not the same code as c0001
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", "--parallel", "2",

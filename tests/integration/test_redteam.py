@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import FAST_TIMING_ENV, TASKS, require_docker
+from tests.helpers import FAST_TIMING_ENV, TASKS, require_docker, require_isolation
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -144,6 +144,8 @@ def check(case: Case, verdict: Any) -> list[str]:
 def test_redteam(case: Case, backend: str, evaluators: Evaluators) -> None:
     if backend == "docker":
         require_docker()
+    else:
+        require_isolation()
     ev = evaluators.get(case.task, backend)
     raised = None
     try:

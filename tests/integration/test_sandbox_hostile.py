@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from mapforge.sandbox import ExecResult, Limits, Sandbox, SandboxFactory, make_sandbox_factory
-from tests.helpers import require_docker
+from tests.helpers import require_docker, require_isolation
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_ID = f"pytest-{uuid.uuid4().hex[:8]}"
@@ -46,6 +47,7 @@ def docker_pool() -> Iterator[SandboxFactory]:
 def factory(request: pytest.FixtureRequest) -> SandboxFactory:
     if request.param == "docker":
         return request.getfixturevalue("docker_pool")  # type: ignore[no-any-return]
+    require_isolation()
     return make_sandbox_factory("local", BOX)
 
 
@@ -467,11 +469,13 @@ def test_docker_container_of_a_dead_job_removes_itself(docker_pool: SandboxFacto
 @pytest.mark.docker
 def test_cleanup_removes_leftovers_of_a_dead_run(docker_pool: SandboxFactory) -> None:
     from mapforge.cli.main import main
-    from mapforge.sandbox.docker import create_container, docker_client, require_image
 
-    client = docker_client()
     dead = f"dead-{uuid.uuid4().hex[:8]}"
-    create_container(client, require_image(client, None), BOX, dead)
+    # a process that creates a container and dies without removing it: a killed job
+    maker = ("import sys; from mapforge.sandbox.docker import create_container, docker_client, require_image; "
+             "from mapforge.sandbox.base import Limits; c = docker_client(); "
+             f"create_container(c, require_image(c, None), Limits(timeout=10, memory_mb=512), {dead!r})")
+    subprocess.run([sys.executable, "-c", maker], check=True, timeout=120)
     assert len(_containers(dead)) == 1
     assert main(["sandbox", "cleanup", "--run", dead]) == 0
     assert _containers(dead) == []

@@ -1,4 +1,4 @@
-"""``mapforge runs list|show|compare``."""
+"""``mapforge runs list|show|compare|export``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from mapforge.errors import UserError
 
@@ -27,6 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     cmp.add_argument("--html", type=Path, metavar="FILE", help="also write a page with the table and a plot")
     cmp.add_argument("--json", action="store_true", help="one JSON object per run on stdout")
     cmp.set_defaults(func=cmd_compare)
+    ex = verbs.add_parser("export", help="role-labelled model calls as fine-tuning data (JSON lines on stdout)")
+    ex.add_argument("dirs", type=Path, nargs="+", metavar="RUN")
+    ex.add_argument("--format", default="openai-chat", choices=["openai-chat"])
+    ex.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mapforge.search.export import trajectories
+
+    for d in args.dirs:
+        for rec in trajectories(d, args.format):
+            print(json.dumps(rec))
+    return 0
 
 
 def _summary(d: Path) -> dict[str, object] | None:
@@ -48,15 +62,29 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for d in sorted(p for p in args.root.iterdir() if (p / "events.jsonl").exists()):
         s = _summary(d) or {"task": "?", "status": "running or crashed", "best": None, "candidates": "?"}
+        state = run_state(s)
         if args.json:
-            print(json.dumps({"dir": str(d), **s}))
+            print(json.dumps({"dir": str(d), **s, "state": state}))
             continue
         best = s.get("best") or {}
         sp = best.get("speedup") if isinstance(best, dict) else None
         best_txt = f"{sp:.3f}x" if isinstance(sp, float) else "-"
         print(f"{str(d):<50} {s.get('task', '?')!s:<24} {s.get('status')!s:<15} best {best_txt:<9} "
-              f"candidates {s.get('candidates')}")
+              f"candidates {s.get('candidates')!s:<4} {state}")
     return 0
+
+
+def run_state(summary: dict[str, Any]) -> str:
+    """finished, interrupted (Ctrl-C), running (its job is alive) or killed (it died without ending)."""
+    from mapforge.sandbox.reaper import owner_alive
+
+    if not summary.get("interrupted"):
+        return "finished" if "interrupted" in summary else ""
+    if summary.get("stop_reason") == "interrupted":
+        return "interrupted"
+    owner = summary.get("owner")
+    alive = owner_alive({"mapforge.owner": owner}) if isinstance(owner, str) else None
+    return "running" if alive else "killed (resume: run the same command)" if alive is False else "did not finish"
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -65,18 +65,24 @@ def _validate(args: argparse.Namespace, task: Any, ev: Any) -> None:
         baseline = ev.prepare()
     except HarnessError as e:
         raise UserError(f"{task.name}: the reference does not work in the sandbox: {e}") from None
-    if baseline is not None:
-        aa = baseline.aa
+    aa = baseline.aa
+    if aa is not None and baseline.seconds is not None:
+        cases = len(getattr(ev, "cases", [])) or getattr(task.spec, "seeds", 0)
         result.update(baseline_seconds=baseline.seconds, aa_speedup=aa.speedup, aa_ci=list(aa.speedup_ci),
-                      noise_rel_ci=(aa.speedup_ci[1] - aa.speedup_ci[0]) / 2, cases=len(ev.cases))
+                      noise_rel_ci=(aa.speedup_ci[1] - aa.speedup_ci[0]) / 2, cases=cases)
         print(f"  reference: {baseline.seconds * 1e3:.3f} ms per call on the timing shape; "
-              f"matched itself on {len(ev.cases)} cases")
+              f"matched itself on {cases} cases")
         print(f"  timing noise (A/A, reference vs itself): {aa.describe()}")
+        advice = timing_advice(task.spec, baseline.seconds)
+        if advice:
+            result["timing_warning"] = advice
+            print(f"  warning: {advice}", file=sys.stderr)
         if aa.significant:
             print("  warning: the A/A interval excludes 1.0 by more than the noise floor; timings on this "
                   "machine are unstable right now", file=sys.stderr)
     else:
-        print(f"  {len(task.spec.examples)} visible and {len(task.hidden)} hidden tests load")
+        hidden = "a hidden check(candidate)" if task.hidden_code else f"{len(task.hidden)} hidden tests"
+        print(f"  {len(task.spec.examples)} visible examples and {hidden} load")
         result.update(examples=len(task.spec.examples), hidden_tests=len(task.hidden))
     if args.solution:
         verdict = ev.evaluate(args.solution.read_text())
@@ -84,6 +90,45 @@ def _validate(args: argparse.Namespace, task: Any, ev: Any) -> None:
         result.update(solution_status=verdict.status, solution_pass_rate=verdict.pass_rate)
     if args.json:
         print(json.dumps(result))
+
+
+#: The README's advice: a reference call on the timing shape should take 5-50 ms.
+TIMING_RANGE = (0.005, 0.050)
+
+
+def timing_advice(spec: Any, seconds: float) -> str | None:
+    """A warning with a suggested timing shape when the reference call is outside :data:`TIMING_RANGE`."""
+    from mapforge.tasks.expr import eval_expr
+    from mapforge.tasks.spec import OptimizeSpec
+
+    lo, hi = TIMING_RANGE
+    if not isinstance(spec, OptimizeSpec) or lo <= seconds <= hi or seconds <= 0:
+        return None
+    shape = dict(spec.shapes.timing)
+
+    def volume(f: float) -> tuple[dict[str, int], int]:
+        scaled = {k: max(1, round(v * f)) for k, v in shape.items()}
+        total = 0
+        for a in spec.args:
+            if a.is_pointer and a.size:
+                try:
+                    total += eval_expr(a.size, scaled)
+                except ValueError:
+                    pass
+        return scaled, total
+
+    _, now = volume(1.0)
+    want = now * 0.015 / seconds  # aim for ~15 ms, assuming time grows with the data it touches
+    f_lo, f_hi = 1e-4, 1e4
+    for _ in range(60):
+        mid = (f_lo * f_hi) ** 0.5
+        f_lo, f_hi = (mid, f_hi) if volume(mid)[1] < want else (f_lo, mid)
+    suggested, _ = volume(f_hi)
+    where = "below" if seconds < lo else "above"
+    text = ", ".join(f"{k} = {v}" for k, v in suggested.items())
+    return (f"the reference takes {seconds * 1e3:.3f} ms per call on the timing shape, {where} the 5-50 ms that "
+            f"timing resolves well{' (timer and call overhead weigh in)' if seconds < lo else ' (slow jobs)'}; "
+            f"try timing = {{ {text} }} (scaled assuming time grows with the data size; validate again)")
 
 
 def cmd_list(args: argparse.Namespace) -> int:

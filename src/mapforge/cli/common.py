@@ -27,9 +27,17 @@ def add_job_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gpus", action="store_true", default=None,
                    help="give docker sandboxes the host's GPUs (NVIDIA container runtime)")
     add_unsafe_flag(p)
+    add_cluster_flags(p)
     p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
     p.add_argument("--json", action="store_true", help="print events as JSON lines on stdout")
     p.add_argument("--fresh", action="store_true", help="refuse to resume an existing run directory")
+
+
+def add_cluster_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cluster", metavar="tcp://HOST:PORT",
+                   help="judge candidates on the workers of a running Dask cluster (README: Clusters)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="start a local cluster of N workers, each on cores of its own (implies --parallel N)")
 
 
 def add_unsafe_flag(p: argparse.ArgumentParser) -> None:
@@ -54,6 +62,10 @@ def job_config(args: argparse.Namespace) -> Config:
     put("sandbox", "parallel", args.parallel)
     put("sandbox", "gpus", args.gpus)
     put("sandbox", "unsafe_no_isolation", args.unsafe_no_isolation)
+    put("cluster", "address", getattr(args, "cluster", None))
+    put("cluster", "workers", getattr(args, "workers", None))
+    if getattr(args, "workers", None) and args.parallel is None:
+        put("sandbox", "parallel", args.workers)
     roles = {}
     for item in args.role:
         role, sep, model = item.partition("=")

@@ -12,7 +12,7 @@ import sys
 
 from mapforge.errors import UserError
 
-COMMANDS = ("optimize", "solve", "eval", "task", "runs", "sandbox", "models")
+COMMANDS = ("optimize", "solve", "eval", "task", "runs", "sandbox", "models", "bench", "cluster", "sweep")
 
 
 def build_parser() -> argparse.ArgumentParser:

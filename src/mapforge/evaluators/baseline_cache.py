@@ -26,6 +26,7 @@ def cache_key(ev: OptimizeEvaluator, backend: str) -> str:
         "spec": ev.spec.model_dump(mode="json"), "reference": ev.task.reference_source, "backend": backend,
         "timing": ev.timing_cfg.model_dump(mode="json"), "unsafe": ev.sandbox_cfg.unsafe_no_isolation,
         "machine": machine_id(),
+        "generator": (ev.task.root / ev.spec.generator).read_text() if ev.spec.generator else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 

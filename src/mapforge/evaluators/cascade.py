@@ -12,9 +12,13 @@ from mapforge.evaluators.verdict import StageResult, Verdict
 Stage = Callable[..., StageResult]
 
 
-def run_cascade(stages: Sequence[Stage], call: Callable[[Stage], StageResult]) -> Verdict:
+def run_cascade(stages: Sequence[Stage], call: Callable[[Stage], StageResult],
+                on_stage: Callable[[str], None] | None = None) -> Verdict:
+    """``on_stage`` hears each stage's name as it starts (``_build`` -> ``build``), for a progress display."""
     results: list[StageResult] = []
     for stage in stages:
+        if on_stage is not None:
+            on_stage(getattr(stage, "__name__", "stage").strip("_").removesuffix("_stage"))
         t0 = time.monotonic()
         res = call(stage)
         res = res.model_copy(update={"seconds": time.monotonic() - t0})
@@ -23,6 +27,7 @@ def run_cascade(stages: Sequence[Stage], call: Callable[[Stage], StageResult]) -
             break
     last = results[-1]
     timing = next((r.timing for r in reversed(results) if r.timing is not None), None)
+    profile = next((r.profile for r in reversed(results) if r.profile is not None), None)
     counted = next((r for r in reversed(results) if r.tests_total is not None), None)
     fields: dict[str, Any] = {}
     if counted is not None:
@@ -38,5 +43,6 @@ def run_cascade(stages: Sequence[Stage], call: Callable[[Stage], StageResult]) -
         feedback=last.feedback,
         stages=results,
         timing=timing if last.ok else None,
+        profile=profile,
         **fields,
     )

@@ -19,8 +19,11 @@ Modes (results go to files or pipes the harness reads; stdout is never parsed):
     checker regenerates each call's inputs, runs the reference itself, compares element by element and
     writes the per-call times, how many calls diverged or modified inputs, and how the runner ended.
 
-VALUES holds one number per argument: the element count of a pointer, the value of a scalar. STRICT=1
-makes a runner that cannot install its seccomp filter exit instead of running unfiltered.
+VALUES holds one entry per argument: the value of a scalar; for a pointer its element count, then
+``:P`` for each of its initialiser's parameters evaluated on the case's shape (``1000:0:999`` for
+``randint(0, n-1)``), or ``@FILE`` for a buffer from the task's generator (FILE holds its input sets, loaded
+before the runner locks itself down; timing rotates through them). STRICT=1 makes a runner that cannot
+install its seccomp filter exit instead of running unfiltered.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from string import Template
 
 import numpy as np
 
-from mapforge.tasks.expr import eval_expr
+from mapforge.tasks.expr import eval_expr, eval_number
 from mapforge.tasks.spec import Arg, OptimizeSpec, Shape
 
 _KIND = {
@@ -39,6 +42,11 @@ _KIND = {
     "uint16": "MF_U16", "int32": "MF_I32", "uint32": "MF_U32", "int64": "MF_I64", "uint64": "MF_U64",
 }
 _ROLE = {"input": "MF_IN", "output": "MF_OUT", "inout": "MF_INOUT", "scalar": "MF_SCALAR"}
+_INIT = {
+    "uniform": "MF_UNIFORM", "randint": "MF_RANDINT", "sorted": "MF_SORTED", "permutation": "MF_PERM",
+    "arange": "MF_ARANGE", "csr_rowptr": "MF_ROWPTR", "csr_colidx": "MF_COLIDX", "edges": "MF_EDGES",
+    "generator": "MF_FILE",
+}
 
 #: Size of the checker's result header: magic, calls done, diverged, first diverged, modified, protocol
 #: error, the runner's wait status, calls requested (8 x 8 bytes); then three float64 arrays of ``done``.
@@ -56,19 +64,21 @@ def generate_driver(spec: OptimizeSpec) -> str:
         (f"{'const ' if a.is_const else ''}{a.element_type} *" if a.is_pointer else a.element_type)
         for a in spec.args
     )
-    table = []
-    for a in spec.args:
-        init = a.init_kind
-        kind = "MF_NONE" if init is None else ("MF_UNIFORM" if init[0] == "uniform" else "MF_RANDINT")
-        lo, hi = (init[1], init[2]) if init else (0.0, 0.0)
-        table.append(
-            f"    {{{_ROLE[a.effective_role]}, {_KIND[a.dtype]}, {kind}, {lo!r}, {hi!r}, sizeof({a.element_type})}}"
-        )
+    index = {a.name: i for i, a in enumerate(spec.args)}
+    table, fixups = [], []
+    for i, a in enumerate(spec.args):
+        init = a.init_spec
+        kind = "MF_NONE" if init is None else _INIT[init.kind]
+        ref = index[init.ref] if init is not None and init.ref is not None else -1
+        table.append(f"    {{{_ROLE[a.effective_role]}, {_KIND[a.dtype]}, {kind}, {ref}, sizeof({a.element_type})}}")
+        if ref >= 0:  # csr_colidx replays its rowptr's row lengths: it needs that argument's k and rows
+            fixups.append(f"    S->prm[{i}].p[1] = S->prm[{ref}].p[0];")
+            fixups.append(f"    S->prm[{i}].p[2] = S->count[{ref}] ? (double)(S->count[{ref}] - 1) : 0.0;")
     scalars = "".join(f"    {a.element_type} s{i};\n" for i, a in enumerate(spec.args) if not a.is_pointer)
     parse = []
     for i, a in enumerate(spec.args):
         if a.is_pointer:
-            parse.append(f"    S->count[{i}] = (size_t)strtoull(v[{i}], NULL, 10);")
+            parse.append(f"    mf_parse_buffer({i}, v[{i}]);")
         elif a.dtype.startswith("float"):
             parse.append(f"    S->s{i} = ({a.element_type})strtod(v[{i}], NULL);")
         else:
@@ -78,8 +88,8 @@ def generate_driver(spec: OptimizeSpec) -> str:
         for i, a in enumerate(spec.args)
     )
     return _TEMPLATE.substitute(
-        params=params, n=len(spec.args), table=",\n".join(table), scalars=scalars, parse="\n".join(parse),
-        call_args=call_args,
+        params=params, n=len(spec.args), table=",\n".join(table), scalars=scalars,
+        parse="\n".join(parse + fixups), call_args=call_args,
     )
 
 
@@ -97,13 +107,34 @@ class Case:
         return f"{dims}, seed {self.seed}" if self.visible else f"a hidden case (seed {self.seed})"
 
 
+def input_file(arg: Arg) -> str:
+    """The sandbox file holding a generated argument's input sets for the case about to run."""
+    return f"gen-{arg.name}.bin"
+
+
 def case_values(spec: OptimizeSpec, shape: Shape) -> tuple[str, ...]:
+    """The driver's VALUES for ``shape`` (see the module docstring)."""
     out = []
     for a in spec.args:
-        expr = a.size if a.is_pointer else a.value
-        assert expr is not None
-        out.append(str(eval_expr(expr, shape)))
+        if not a.is_pointer:
+            assert a.value is not None
+            v = eval_number(a.value, shape) if a.dtype.startswith("float") else eval_expr(a.value, shape)
+            out.append(repr(float(v)) if a.dtype.startswith("float") else str(v))
+            continue
+        assert a.size is not None
+        entry = str(eval_expr(a.size, shape))
+        init = a.init_spec
+        if init is not None and init.kind == "generator":
+            entry += "@" + input_file(a)
+        elif init is not None:
+            entry += "".join(f":{float(p)!r}" for p in init.values(shape))
+        out.append(entry)
     return tuple(out)
+
+
+def element_count(value: str) -> int:
+    """A pointer's element count from its VALUES entry."""
+    return int(value.split(":", 1)[0].split("@", 1)[0])
 
 
 def correctness_cases(spec: OptimizeSpec) -> list[Case]:
@@ -119,7 +150,7 @@ def correctness_cases(spec: OptimizeSpec) -> list[Case]:
 def output_layout(spec: OptimizeSpec, values: tuple[str, ...]) -> list[tuple[Arg, np.dtype, int]]:
     """(arg, dtype, count) of each output buffer, in the order the driver writes them."""
     return [
-        (a, np.dtype(a.dtype), int(values[i]))
+        (a, np.dtype(a.dtype), element_count(values[i]))
         for i, a in enumerate(spec.args)
         if a.effective_role in ("output", "inout")
     ]
@@ -145,6 +176,7 @@ $table
    pointers, seeds or repetition counts. */
 struct mf_state {
     size_t count[MF_NARGS];
+    mf_param prm[MF_NARGS];
 $scalars    void *set[2][MF_NARGS];
     uint64_t seed;
     long reps, warmup;
@@ -160,6 +192,14 @@ static union {
 static void mf_call(int which, void *const *b) {
     if (which == 0) mf_ref($call_args);
     else mf_cand($call_args);
+}
+
+/* a pointer's VALUES entry: COUNT, then :P per initialiser parameter, or @FILE (generated input sets) */
+static void mf_parse_buffer(int i, const char *v) {
+    char *e;
+    S->count[i] = (size_t)strtoull(v, &e, 10);
+    if (*e == '@') mf_load_pool(e + 1, S->count[i] * mf_args[i].elem, &S->prm[i]);
+    for (int k = 0; *e == ':' && k < 4; k++) S->prm[i].p[k] = strtod(e + 1, &e);
 }
 
 static void mf_parse(char **v) {
@@ -182,7 +222,7 @@ static int mf_is_out(int i) { return mf_args[i].role == MF_OUT || mf_args[i].rol
 static void mf_prepare(void *const *b, uint64_t rep, int poison) {
     for (int i = 0; i < MF_NARGS; i++) {
         const mf_arg *a = &mf_args[i];
-        if (a->role == MF_IN || a->role == MF_INOUT) mf_fill(b[i], a, S->count[i], S->seed, (uint64_t)i, rep);
+        if (a->role == MF_IN || a->role == MF_INOUT) mf_fill(b[i], a, &S->prm[i], S->count[i], S->seed, (uint64_t)i, rep);
         else if (a->role == MF_OUT) memset(b[i], poison, mf_bytes(i));
     }
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,7 @@ from mapforge.evaluators.driver import (
     output_bytes,
     output_layout,
 )
+from mapforge.evaluators.inputs import GeneratedInputs
 from mapforge.evaluators.native_results import parse_run, parse_time, runner_failure, wait_status
 from mapforge.evaluators.sampler import Batch, Sampler
 from mapforge.evaluators.stats import median
@@ -102,6 +104,8 @@ class OptimizeEvaluator:
         self.sandbox_cfg = sandbox
         self.cases: list[Case] = correctness_cases(self.spec)
         self.timing_values = case_values(self.spec, self.spec.shapes.timing)
+        self.inputs = GeneratedInputs(task)
+        """Inputs from the task's Python generator, if it has one (written into the sandbox before each run)."""
         self.baseline: NativeBaseline | None = None
         self.noise_floor: float = timing.min_effect
         """Changes smaller than this are 'no measurable change': the config's minimum, or the A/A spread."""
@@ -109,6 +113,8 @@ class OptimizeEvaluator:
         """Evaluations may run side by side (sandbox.parallel); timing runs never do."""
         self._pins = pins or CorePins()
         self._strict = "0" if sandbox.unsafe_no_isolation else "1"
+        self.on_stage: Callable[[str], None] | None = None
+        """Told each cascade stage's name as it starts (the job's live display)."""
 
     # -- limits ------------------------------------------------------------------------------
     @property
@@ -129,6 +135,7 @@ class OptimizeEvaluator:
         return self._sh(sb, [cc, "-o", out, "driver.o", ref, cand, "-lm", *HARDEN])
 
     def _run_case(self, sb: Sandbox, which: int, case: Case) -> tuple[ExecResult, bytes]:
+        self.inputs.stage(sb, case.shape, case.seed)
         r = sb.exec([*self._pins.work, "./runner", "run", str(which), str(case.seed), self._strict, "out.bin",
                      *case.values], limits=self.run_limits)
         return r, (sb.read_file("out.bin") if r.ok else b"")
@@ -141,6 +148,7 @@ class OptimizeEvaluator:
 
         def run_batch(reps: int) -> Batch | StageResult:
             seed = str(7 + 1000 * len(check_times))  # fresh inputs for every process
+            self.inputs.stage(sb, self.spec.shapes.timing, int(seed), self.spec.generator_pool)
             r = sb.exec([*self._pins.timing, "./checker", "time", "./runner", seed, str(reps),
                          str(self.timing_cfg.warmup), repr(tol.rtol), repr(tol.atol), self._strict, "t.bin",
                          *self.timing_values], limits=self.run_limits)
@@ -242,7 +250,7 @@ class OptimizeEvaluator:
             self.prepare()
         with self.new_sandbox() as sb:
             stages: list[Stage] = [self._static, self._build, self._correctness, self._timing_stage]
-            return run_cascade(stages, lambda st: st(sb, source))
+            return run_cascade(stages, lambda st: st(sb, source), self.on_stage)
 
     def _static(self, sb: Sandbox, source: str) -> StageResult:
         problems = native.source_problems(source, self.spec.function)
@@ -384,7 +392,11 @@ class OptimizeEvaluator:
             return StageResult(stage="timing", ok=False, status="cheat_suspected",
                                reason=f"the reference ran {drift:.2f}x slower beside this candidate than on its own "
                                       "(the candidate slows the code it is compared with)")
-        return StageResult(stage="timing", ok=True, reason=got.describe(), timing=got)
+        from mapforge.evaluators.profile import profile_candidate
+
+        prof = profile_candidate(sb, self.spec, source, seconds=got.seconds, limits=self.build_limits)
+        prof.source = "gcc"
+        return StageResult(stage="timing", ok=True, reason=got.describe(), timing=got, profile=prof)
 
 
 def _rejected(stage: str, problems: list[str], status: Status = "rejected",

@@ -43,7 +43,10 @@ class Sampler:
         cfg = self.cfg
         done = sum(len(b.ref) for b in batches)
         if batches:
-            est_pair = max(sum(b.wall for b in batches) / max(done, 1), 1e-6)
+            # wall time per pair, but never more than three times the pair's own calls: a process's start-up
+            # (seconds, for torch) must not shrink every later batch to a handful of pairs
+            calls = median([b.ref[i] + b.cand[i] for b in batches for i in range(len(b.ref))])
+            est_pair = max(min(sum(b.wall for b in batches) / max(done, 1), 3 * calls), 1e-6)
         # keep room for the processes still owed, within the time budget and the pair cap
         owed = max(cfg.min_processes - len(batches), 1)
         left = max(cfg.max_seconds - (time.monotonic() - started), cfg.batch_seconds / 4)

@@ -2,7 +2,8 @@
 
 Hidden tests stay on the harness side: each input is piped to the program's stdin, and its stdout is
 compared here. The sandbox's working directory never holds a test file, and feedback names hidden
-failures only by count.
+failures only by count. Function tasks (``format = "function"``) run their tests through
+:mod:`mapforge.evaluators.function` instead.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from mapforge.config import SandboxConfig
 from mapforge.evaluators.base import Baseline
 from mapforge.evaluators.cascade import run_cascade
 from mapforge.evaluators.common import NewSandbox, exec_failure, tail
+from mapforge.evaluators.function import function_tests
 from mapforge.evaluators.verdict import StageResult, Status, Verdict
 from mapforge.sandbox import Limits, Sandbox
 from mapforge.tasks.spec import SolveSpec, Task, TestCase
@@ -25,13 +27,15 @@ def outputs_match(got: str, want: str) -> bool:
 
 
 class SolveEvaluator:
-    def __init__(self, task: Task, new_sandbox: NewSandbox, sandbox: SandboxConfig) -> None:
+    def __init__(self, task: Task, new_sandbox: NewSandbox, sandbox: SandboxConfig, visible_only: bool = False) -> None:
         if not isinstance(task.spec, SolveSpec):
             raise TypeError("SolveEvaluator needs a solve task")
         self.task = task
         self.spec: SolveSpec = task.spec
         self.new_sandbox = new_sandbox
         self.sandbox_cfg = sandbox
+        self.visible_only = visible_only
+        """Run the visible examples only (what an agent may check its own candidates against)."""
 
     def prepare(self) -> Baseline:
         return Baseline()
@@ -66,8 +70,11 @@ class SolveEvaluator:
         return StageResult(stage="build", ok=True, artifacts={"build.log": log} if log.strip() else {})
 
     def _tests(self, sb: Sandbox, source: str) -> StageResult:
+        if self.spec.format == "function":
+            return function_tests(sb, self.task, self.program, visible_only=self.visible_only)
         limits = Limits(timeout=self.spec.limits.timeout_seconds, memory_mb=self.spec.limits.memory_mb)
-        tests: list[tuple[bool, TestCase]] = [(True, t) for t in self.spec.examples] + [(False, t) for t in self.task.hidden]
+        hidden = () if self.visible_only else self.task.hidden
+        tests: list[tuple[bool, TestCase]] = [(True, t) for t in self.spec.examples] + [(False, t) for t in hidden]
         passed = 0
         first_status: Status | None = None
         first_reason = ""

@@ -50,6 +50,67 @@ class Timing(BaseModel):
         return f"{self.speedup:.3f}x [{lo:.3f}, {hi:.3f}] ({verdict}; {self.seconds * 1e3:.3f} ms vs {self.baseline_seconds * 1e3:.3f} ms, {self.pairs} pairs in {self.processes} processes)"
 
 
+class Disassembly(BaseModel):
+    """A native candidate's machine code, summarised."""
+
+    instructions: int = 0
+    vector: dict[str, int] = Field(default_factory=dict)
+    """Instructions touching xmm (128-bit), ymm (256-bit) and zmm (512-bit) registers."""
+    fma: int = 0
+    loads_stores: int = 0
+    """Instructions with a memory operand."""
+    loops: int = 0
+    """Backward branches: loops in the emitted code."""
+    divisions: int = 0
+
+
+class Profile(BaseModel):
+    """Typed measurements beside the timing, for the planner, the debugger and the report. Each target fills
+    what it can measure; what it cannot is None, with the reason in ``notes``."""
+
+    source: str = ""
+    """What measured them: ``gpu-harness``, ``ncu``, ``gcc+callgrind``, ..."""
+    vectorised: list[str] = Field(default_factory=list)
+    """Native: 'line N: loop vectorized using 32 byte vectors', one per vectorised loop."""
+    missed: list[str] = Field(default_factory=list)
+    """Native: the compiler's first reason per source line for not vectorising a loop."""
+    disassembly: Disassembly | None = None
+    instructions: int | None = None
+    """Native: instructions executed by one run (callgrind), when measured."""
+    counter_source: str = "none"
+    """Where ``instructions``/``counters`` came from (``callgrind``, ``ncu``) or ``none``."""
+    counters: dict[str, float] = Field(default_factory=dict)
+    """Hardware counters by name (GPU: ncu metrics)."""
+    speedup_vs_compiled: float | None = None
+    """GPU: median speedup over ``torch.compile`` of the reference, timed in the same runs."""
+    speedup_vs_compiled_ci: tuple[float, float] | None = None
+    roofline_fraction: float | None = None
+    """Achieved bytes/s (or flop/s) over the machine's measured peak."""
+    notes: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        """A few lines for a prompt."""
+        out = []
+        if self.vectorised or self.missed:
+            out.append(f"Compiler vectorisation report: {len(self.vectorised)} loop(s) vectorised"
+                       + (f" ({'; '.join(self.vectorised[:3])})" if self.vectorised else "")
+                       + (f"; not vectorised: {'; '.join(self.missed[:4])}" if self.missed else ""))
+        d = self.disassembly
+        if d is not None:
+            vec = ", ".join(f"{n} {k}" for k, n in sorted(d.vector.items())) or "no vector registers"
+            out.append(f"Machine code of the function: {d.instructions} instructions ({vec}), {d.fma} FMA, "
+                       f"{d.loads_stores} with memory operands, {d.divisions} divisions, {d.loops} loop(s)")
+        if self.instructions is not None:
+            out.append(f"Instructions executed (callgrind): {self.instructions:,}")
+        if self.speedup_vs_compiled is not None:
+            out.append(f"Against torch.compile of the reference: {self.speedup_vs_compiled:.2f}x")
+        for name, value in sorted(self.counters.items())[:6]:
+            out.append(f"{name} = {value:g}")
+        if self.roofline_fraction is not None:
+            out.append(f"It reaches {self.roofline_fraction:.0%} of the roofline")
+        return "\n".join(out)
+
+
 class StageResult(BaseModel):
     """One stage's outcome. ``feedback`` may be shown to the model; ``artifacts`` are for the run record."""
 
@@ -61,6 +122,7 @@ class StageResult(BaseModel):
     artifacts: dict[str, str] = Field(default_factory=dict)
     seconds: float = 0.0
     timing: Timing | None = None
+    profile: Profile | None = None
     tests_passed: int | None = None
     tests_total: int | None = None
 
@@ -77,10 +139,14 @@ class Verdict(BaseModel):
     """Details for the debugger: compiler errors, first mismatching elements (visible cases only)."""
     stages: list[StageResult] = Field(default_factory=list)
     timing: Timing | None = None
+    profile: Profile | None = None
+    """Measurements beside the timing (GPU: speedup over torch.compile, roofline fraction, counters)."""
     pass_rate: float | None = None
     """solve tasks: passed / total over visible and hidden tests."""
     tests_passed: int | None = None
     tests_total: int | None = None
+    judged_by: str | None = None
+    """The cluster worker that judged this candidate (None: the job's own machine)."""
 
     @property
     def correct(self) -> bool:

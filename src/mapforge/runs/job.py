@@ -10,17 +10,18 @@ from typing import Any
 
 from mapforge.agents.llm import LLM
 from mapforge.agents.retriever import memory_file, remember
+from mapforge.cluster import ClusterLost, ClusterSession
 from mapforge.config import Config
 from mapforge.errors import UserError
-from mapforge.evaluators import HarnessError
-from mapforge.evaluators.optimize import CorePins, OptimizeEvaluator, core_pins
-from mapforge.evaluators.solve import SolveEvaluator
+from mapforge.evaluators import Evaluator, HarnessError
 from mapforge.models.registry import get_model
 from mapforge.models.retry import RetryPolicy
 from mapforge.runs.record import RunRecord
 from mapforge.runs.report import write_report
 from mapforge.sandbox import Limits, SandboxFactory, make_sandbox_factory, select_backend
+from mapforge.sandbox.reaper import owner_label
 from mapforge.supervisor import Outcome, Supervisor
+from mapforge.targets import target_of
 from mapforge.tasks.loader import load_task
 from mapforge.tasks.spec import Task
 
@@ -33,31 +34,55 @@ def default_run_dir(task: Task) -> Path:
 
 def make_sandboxes(task: Task, config: Config, run_id: str) -> tuple[SandboxFactory, str]:
     """The job's sandbox factory (close it when done) and the one line saying which backend and why."""
+    if config.cluster.enabled:  # candidates are judged on the cluster's workers, on their own sandboxes
+        from mapforge.cluster import open_cluster
+
+        session = open_cluster(config, run_id)
+        return session, session.describe()
     sc = config.sandbox
     backend, reason = select_backend(sc.backend, image=sc.image, unsafe=sc.unsafe_no_isolation)
-    limits = Limits(memory_mb=max(sc.memory_mb, task.spec.limits.memory_mb))
+    options = target_of(task).sandbox_options(task, config) if backend == "local" else {}
+    limits = Limits(memory_mb=max(sc.memory_mb, task.spec.limits.memory_mb), **options.pop("limits", {}))
     pool = sc.parallel if sc.pool_size is None else sc.pool_size
-    factory = make_sandbox_factory(backend, limits, run_id, pool,
-                                   base_dir=Path(sc.tmp_dir) if sc.tmp_dir else None, image=sc.image, gpus=sc.gpus)
+    factory = make_sandbox_factory(backend, limits, run_id, pool, base_dir=Path(sc.tmp_dir) if sc.tmp_dir else None,
+                                   image=sc.image, gpus=sc.gpus, **options)
     return factory, reason
 
 
-def make_evaluator(task: Task, config: Config, sandboxes: SandboxFactory) -> OptimizeEvaluator | SolveEvaluator:
-    if task.kind == "optimize":
-        # docker pools pin each container to its own core; local sandboxes are pinned by the evaluator
-        pins = core_pins(config.sandbox.parallel) if sandboxes.backend == "local" else CorePins()
-        return OptimizeEvaluator(task, sandboxes, config.timing, config.sandbox, pins=pins)
-    return SolveEvaluator(task, sandboxes, config.sandbox)
+def make_evaluator(task: Task, config: Config, sandboxes: SandboxFactory) -> Evaluator:
+    """The evaluator of the task's target (``mapforge.targets``), or the cluster's."""
+    if isinstance(sandboxes, ClusterSession):
+        from mapforge.cluster.evaluator import ClusterEvaluator
+
+        return ClusterEvaluator(task, config, sandboxes)
+    return target_of(task).make_evaluator(task, config, sandboxes)
 
 
 class Events:
-    """Appends each event to the run record and hands it to the observers (display, --json)."""
+    """Appends each event to the run record and hands it to the observers (display, --json). A ``best``
+    event also carries its candidate's interval and time, so ``--json`` shows what the display shows;
+    ``on_candidate`` runs after each candidate event (the job checkpoints its summary there)."""
 
     def __init__(self, record: RunRecord, observers: list[Observer]) -> None:
         self.record, self.observers = record, observers
+        self.on_candidate: Callable[[], None] | None = None
+        self._candidates: dict[str, dict[str, Any]] = {}
 
     def __call__(self, event: str, /, **data: Any) -> None:
+        if event == "best" and data.get("id") in self._candidates:
+            seen = self._candidates[data["id"]]
+            data = {"speedup_ci": seen.get("speedup_ci"), "status": seen.get("status"), **data}
         ev = self.record.event(event, **data)
+        for obs in self.observers:
+            obs(ev)
+        if event == "candidate":
+            self._candidates[data["id"]] = data
+            if self.on_candidate is not None:
+                self.on_candidate()
+
+    def transient(self, event: str, /, **data: Any) -> None:
+        """An event for the observers only, not the record (a candidate's stage; may come from any thread)."""
+        ev = {"ts": round(time.time(), 3), "event": event, **data}
         for obs in self.observers:
             obs(ev)
 
@@ -104,12 +129,29 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
     outcome = Outcome()
     baseline: dict[str, Any] = {}
     status_override: str | None = None
+    sup: Supervisor | None = None
+
+    def checkpoint() -> None:
+        """A summary that says the job has not finished: what a kill -9 leaves (the clean end replaces it)."""
+        now = sup.outcome if sup is not None else outcome
+        summary = build_summary(task, now, baseline, llm, config, run_dir, status_override,
+                                time.monotonic() - started + float(prior.get("wall_seconds", 0.0)),
+                                sandboxes.backend)
+        summary.update(stop_reason="did not finish: still running, or killed (run the same command to resume)",
+                       interrupted=True, owner=owner_label())
+        record.write_summary(summary)
+
+    emit.on_candidate = checkpoint
     try:
+        checkpoint()
         emit("start", task=task.name, kind=task.kind, model=config.model.default, roles=config.model.roles,
              sandbox=sandboxes.backend, sandbox_reason=why, run_dir=str(run_dir),
-             max_iters=config.budget.max_iters)
+             max_iters=config.budget.max_iters, max_tokens=config.budget.max_tokens,
+             max_wall_seconds=config.budget.max_wall_seconds)
         record.replaying = resumed  # until the first step that is not on record
         evaluator = make_evaluator(task, config, sandboxes)
+        if hasattr(evaluator, "on_stage"):  # the display shows which stage a candidate is in
+            evaluator.on_stage = lambda stage: emit.transient("stage", stage=stage)
         emit("step", agent="baseline")
         try:
             b = evaluator.prepare()
@@ -129,6 +171,9 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
             sup = Supervisor(task, config, record, llm, evaluator, emit, baseline.get("seconds"))
             try:
                 outcome = sup.run()
+            except ClusterLost:
+                outcome = sup.outcome
+                raise
             except KeyboardInterrupt:
                 outcome = sup.outcome
                 outcome.stop_reason = "interrupted"
@@ -138,12 +183,19 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
                 outcome.stop_reason = f"crashed: {type(e).__name__}: {e}"
                 status_override = "failed"
                 raise
+    except ClusterLost as e:
+        outcome.stop_reason = f"cluster lost: {e}"
+        raise UserError(f"the job stopped: {e}. {run_dir} keeps every verdict so far: run the same command again "
+                        "once the cluster is back to resume") from None
     finally:
         sandboxes.close()
         record.replaying = False
         summary = build_summary(task, outcome, baseline, llm, config, run_dir, status_override,
                                 time.monotonic() - started + float(prior.get("wall_seconds", 0.0)),
                                 sandboxes.backend)
+        if isinstance(sandboxes, ClusterSession):
+            summary["cluster"] = sandboxes.report()
+        summary["interrupted"] = outcome.stop_reason == "interrupted"
         record.write_summary(summary)
         emit("end", status=summary["status"], stop_reason=outcome.stop_reason,
              best_speedup=(summary["best"] or {}).get("speedup"))
@@ -204,4 +256,5 @@ def build_summary(task: Task, outcome: Outcome, baseline: dict[str, Any], llm: L
         "model": config.model.default,
         "sandbox": backend,
         "wall_seconds": round(wall, 3),
+        **outcome.summary_fields(),
     }

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from mapforge.sandbox.base import ExecResult, Limits, Sandbox, SandboxInfo
 from mapforge.sandbox.selection import BACKENDS, select_backend, unknown_backend
@@ -52,6 +52,7 @@ def make_sandbox_factory(
     base_dir: Path | None = None,
     image: str | None = None,
     gpus: bool = False,
+    **local_options: Any,
 ) -> SandboxFactory:
     """A zero-argument sandbox factory with ``close()``. ``limits`` are the container's (docker: memory,
     pids and disk are fixed per container; an ``exec`` may only ask for less). Containers carry the label
@@ -59,7 +60,7 @@ def make_sandbox_factory(
     from mapforge.sandbox import pool
 
     if backend == "local":
-        return pool.LocalFactory(limits, base_dir)
+        return pool.LocalFactory(limits, base_dir, **local_options)
     if backend == "docker":
         if pool_size <= 0:
             return pool.FreshDockerFactory(limits, run_id, image=image, gpus=gpus)

@@ -44,6 +44,11 @@ class Limits:
     """stdout and stderr each keep this many bytes (half head, half tail)."""
     flood_bytes: int = 64 * 1024 * 1024
     """Past this much output on one stream the process is killed (``output_limit``)."""
+    open_files: int = 256
+    """Open file descriptors per process (torch's compilers want more than a C kernel)."""
+    address_space: bool = True
+    """Enforce ``memory_mb`` as an address-space limit (local backend). CUDA processes map far more virtual
+    memory than they use: GPU evaluators turn this off and rely on the job's other limits."""
     disk_mb: int = 512
     """Bytes the work dir may hold in all (docker: tmpfs size; local: a size-capped tmpfs when the mount
     namespace allows it, else only ``file_size_mb`` per file). Fixed when the sandbox is created."""
@@ -112,9 +117,11 @@ class Sandbox(Protocol):
     name: str
 
     def exec(
-        self, cmd: list[str], *, limits: Limits | None = None, stdin: bytes | None = None
+        self, cmd: list[str], *, limits: Limits | None = None, stdin: bytes | None = None,
+        env: dict[str, str] | None = None,
     ) -> ExecResult:
-        """Run ``cmd`` (argv, no shell) in the working directory under ``limits``."""
+        """Run ``cmd`` (argv, no shell) in the working directory under ``limits``. ``env`` adds variables
+        for this command only (``CUDA_VISIBLE_DEVICES``, build caches); the base environment stays empty."""
         ...
 
     def write_file(self, path: str, data: bytes | str) -> None:

@@ -3,7 +3,8 @@
 A container (:func:`create_container`) has no network, a read-only root filesystem, a size-limited
 tmpfs work dir ``/work`` (mode 1777), all capabilities dropped, ``no-new-privileges``, memory with swap
 equal to it, a pids limit, one CPU (pinned to a core when a pool has one per core), ulimits (core 0,
-nofile, fsize) and the labels ``mapforge.run=<run id>`` and ``mapforge.sandbox=1``. Its main process is a
+nofile, fsize) and the labels ``mapforge.run=<run id>``, ``mapforge.sandbox=1`` and ``mapforge.owner`` (the
+job's host, pid and start time: see ``reaper.py``). Its main process is a
 zombie reaper running as root *without capabilities*; everything else runs as uid 65534.
 
 Commands go through one long-lived ``docker exec`` per container running :mod:`mapforge.sandbox.inside`
@@ -34,6 +35,7 @@ from mapforge.errors import UserError
 from mapforge.sandbox.base import ExecResult, KillReason, Limits, SandboxInfo
 from mapforge.sandbox.image import WORK_DIR, image_exists, image_tag, missing_image_message
 from mapforge.sandbox.output import HeadTail
+from mapforge.sandbox.reaper import LABEL_OWNER, owner_label
 
 USER = "65534:65534"
 LABEL_RUN = "mapforge.run"
@@ -83,8 +85,10 @@ def docker_client(timeout: int = 120) -> Any:
         client = docker.from_env(timeout=timeout)
         client.ping()
     except Exception as e:  # the SDK raises DockerException, requests' errors, or OSError
-        raise UserError(f"no Docker engine answers ({str(e).splitlines()[0][:200]}). Start one with "
-                        "`scripts/install-docker.sh` (installs docker.io and starts dockerd), "
+        from mapforge.sandbox.selection import _engine_problem
+
+        raise UserError(f"no Docker engine answers ({_engine_problem(e)}). Start one with "
+                        "`scripts/install-docker.sh` (it says first whether this machine can run one), "
                         "or use --sandbox local.") from None
     return client
 
@@ -121,7 +125,7 @@ def create_container(client: Any, image: str, limits: Limits, run_id: str, *, cp
     return client.containers.run(
         image, ["python3", "-I", "-c", REAPER], detach=True, auto_remove=True, user="0:0", working_dir=WORK_DIR,
         environment={"MF_IDLE": str(idle_seconds)},
-        labels={LABEL_RUN: run_id, LABEL_SANDBOX: "1"}, name=f"mapforge-{run_id[:24]}-{uuid.uuid4().hex[:8]}",
+        labels={LABEL_RUN: run_id, LABEL_SANDBOX: "1", LABEL_OWNER: owner_label()}, name=f"mapforge-{run_id[:24]}-{uuid.uuid4().hex[:8]}",
         hostname="sandbox", stop_signal="SIGKILL", **host,
     )
 
@@ -270,10 +274,11 @@ class DockerSandbox:
         return blobs[0]
 
     # -- processes -----------------------------------------------------------------------------
-    def exec(self, cmd: list[str], *, limits: Limits | None = None, stdin: bytes | None = None) -> ExecResult:
+    def exec(self, cmd: list[str], *, limits: Limits | None = None, stdin: bytes | None = None,
+             env: dict[str, str] | None = None) -> ExecResult:
         lim = limits or self.limits
         req = {
-            "op": "exec", "argv": list(cmd), "env": ENV, "stdin": stdin is not None,
+            "op": "exec", "argv": list(cmd), "env": {**ENV, **(env or {})}, "stdin": stdin is not None,
             "limits": {"timeout": lim.timeout, "cpu": int(lim.timeout) + 2, "fsize": lim.file_size_mb << 20,
                        "vmem": lim.memory_mb << 20 if lim.memory_mb < self.limits.memory_mb else None,
                        "output": lim.output_bytes, "flood": lim.flood_bytes},

@@ -99,6 +99,24 @@ def kill_all(reap=None):
     return False
 
 
+def near_vmem_limit(vmem):
+    """Whether another process of our user reached 90% of the address-space limit (VmPeak)."""
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            if int(fields["Uid"].split()[0]) != os.getuid():
+                continue
+            if int(fields.get("VmPeak", "0 kB").split()[0]) * 1024 >= 0.9 * vmem:
+                return True
+        except (OSError, KeyError, ValueError):
+            continue
+    return False
+
+
 def oom_kills():
     for path in OOM_FILES:
         try:
@@ -204,6 +222,8 @@ def run(req, stdin):
         now = time.monotonic()
         if killed is None and (now >= deadline or bufs[0].total + bufs[1].total > lim["flood"]):
             killed = "timeout" if now >= deadline else "output_limit"
+            if killed == "timeout" and lim.get("vmem") and near_vmem_limit(lim["vmem"]):
+                killed = "memory"  # a bomb that swallows its allocation failures until the clock runs out
             kill_all(reap)
         if status is None and "st" in done:
             status, ru = done["st"], done["ru"]

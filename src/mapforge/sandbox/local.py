@@ -69,7 +69,7 @@ class Isolation:
 
 
 def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs: bool = True,
-               python: bool = False) -> str:
+               python: bool = False, writable: Sequence[str | Path] = ()) -> str:
     """Create the skeleton of a private root at ``fs`` and return the fstab that fills it."""
     lines: list[str] = []
 
@@ -112,10 +112,12 @@ def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs
     lines.append(f"proc {_esc(str(fs / 'proc'))} proc nosuid,nodev,noexec 0 0")
     if sysfs and Path("/sys").is_dir():  # a user namespace may not bind /sys (it has locked submounts)
         bind("/sys", "sys", opts="ro,nosuid,nodev,noexec")
-    tmpfs("tmp", 64)
-    tmpfs("dev/shm", 64)
+    tmpfs("tmp", 1024 if python else 64)  # torch and its compilers want room in /tmp and /dev/shm
+    tmpfs("dev/shm", 1024 if python else 64)
     bind(str(work), "work", opts="nosuid,nodev")
-    for p in (*(python_prefixes() if python else ()), *expose):  # after the tmpfs mounts: a path under /tmp lands on top
+    for host, inside in python_mounts() if python else ():
+        bind(str(host), inside.lstrip("/"), opts="ro,nosuid,nodev,X-mount.mkdir")
+    for p in expose:  # after the tmpfs mounts: a path under /tmp lands on top
         host = Path(p).resolve()
         if host.is_relative_to("/work"):
             continue  # it would appear inside the command's own work dir (/work)
@@ -124,6 +126,10 @@ def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs
                 raise ValueError(f"expose: {host} is a file under /tmp; expose its directory instead")
             bind(str(host), str(host).lstrip("/"), opts="ro,nosuid,nodev" + (",X-mount.mkdir" if host.is_dir() else ""),
                  is_dir=host.is_dir())
+    for p in writable:  # caches that outlive one sandbox (a build cache keyed by the candidate's source)
+        host = Path(p).resolve()
+        if host.is_dir() and not host.is_relative_to("/work"):
+            bind(str(host), str(host).lstrip("/"), opts="nosuid,nodev,X-mount.mkdir")
     return "\n".join(lines) + "\n"
 
 
@@ -136,6 +142,23 @@ def python_prefixes() -> list[Path]:
         if not p.is_relative_to("/usr") and p != Path("/") and p.is_dir() and p not in out:
             out.append(p)
     return sorted(out)
+
+
+VENV_MOUNT = "/opt/mapforge-python"
+
+
+def python_mounts() -> list[tuple[Path, str]]:
+    """(host path, path in the sandbox) of each of :func:`python_prefixes`. One under ``/work`` (where the
+    sandbox keeps its own work dir) is shown at ``/opt/mapforge-python`` instead, never inside ``/work``."""
+    return [(p, VENV_MOUNT if p.is_relative_to("/work") else str(p)) for p in python_prefixes()]
+
+
+def sandbox_python() -> str:
+    """The running interpreter as a ``python=True`` sandbox sees it (a venv's python by its venv path)."""
+    exe, prefix = Path(sys.executable), Path(sys.prefix)
+    if prefix.resolve().is_relative_to("/work") and exe.is_relative_to(prefix):
+        return str(Path(VENV_MOUNT) / exe.relative_to(prefix))
+    return str(exe)
 
 
 def _esc(path: str) -> str:
@@ -211,12 +234,12 @@ def _preexec(limits: Limits) -> None:
     mem = limits.memory_mb * 1024 * 1024
     cpu = int(limits.timeout) + 2
     for res, val in (
-        (resource.RLIMIT_AS, mem),
+        *(((resource.RLIMIT_AS, mem),) if limits.address_space else ()),
         (resource.RLIMIT_NPROC, limits.max_procs),
         (resource.RLIMIT_FSIZE, limits.file_size_mb * 1024 * 1024),
         (resource.RLIMIT_CPU, cpu),
         (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_NOFILE, 256),
+        (resource.RLIMIT_NOFILE, limits.open_files),
     ):
         resource.setrlimit(res, (val, val))
 
@@ -227,7 +250,8 @@ class LocalSandbox:
     name = "local"
 
     def __init__(self, base_dir: Path | None = None, limits: Limits | None = None,
-                 expose: Sequence[str | Path] = (), python: bool = False) -> None:
+                 expose: Sequence[str | Path] = (), python: bool = False,
+                 writable: Sequence[str | Path] = ()) -> None:
         self.limits = limits or Limits()
         self._iso = isolation()
         self._base = Path(tempfile.mkdtemp(prefix="mapforge-sbx-", dir=base_dir))
@@ -249,9 +273,11 @@ class LocalSandbox:
         if self._iso.private_root:
             self._fs, self._fstab = self._base / "fs", self._base / "fstab"
             self._fstab.write_text(build_root(self._fs, self.root, expose, sysfs=self._iso.mode == "root",
-                                               python=python))
+                                               python=python, writable=writable))
         self._prefix = _command(self._iso.mode, self._fstab, self._fs)
         self._home = "/work" if self._iso.private_root else str(self.root)
+        self.python = sandbox_python() if python and self._iso.private_root else sys.executable
+        """The interpreter to run in this sandbox (``python=True``)."""
 
     # -- files ---------------------------------------------------------------------------------
     def _path(self, rel: str) -> Path:
@@ -291,11 +317,12 @@ class LocalSandbox:
         return data
 
     # -- processes -----------------------------------------------------------------------------
-    def exec(self, cmd: list[str], *, limits: Limits | None = None, stdin: bytes | None = None) -> ExecResult:
+    def exec(self, cmd: list[str], *, limits: Limits | None = None, stdin: bytes | None = None,
+             env: dict[str, str] | None = None) -> ExecResult:
         if self._closed:
             raise RuntimeError("sandbox is closed")
         lim = limits or self.limits
-        env = {"PATH": _ENV_PATH, "HOME": self._home, "TMPDIR": self._home, "LANG": "C.UTF-8"}
+        env = {"PATH": _ENV_PATH, "HOME": self._home, "TMPDIR": self._home, "LANG": "C.UTF-8", **(env or {})}
         start = time.monotonic()
         proc = subprocess.Popen(
             [*self._prefix, *cmd],

@@ -10,7 +10,8 @@
   parallel never share a core.
 
 Factories remove their containers on ``close()``, which is also registered with ``atexit`` (never
-``__del__``); ``mapforge sandbox cleanup`` removes what a killed job left behind (by label).
+``__del__``); what a killed job left behind is removed by the next job's factory or by ``mapforge
+sandbox cleanup``, never a live job's containers (see ``reaper.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from mapforge.sandbox.docker import (
     remove_container,
     require_image,
 )
+from mapforge.sandbox.reaper import reap_orphans
 
 
 class LocalFactory:
@@ -36,14 +38,16 @@ class LocalFactory:
 
     backend = "local"
 
-    def __init__(self, limits: Limits | None = None, base_dir: Path | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, base_dir: Path | None = None, **options: Any) -> None:
         self.limits = limits or Limits()
         self.base_dir = base_dir
+        self.options = options
+        """Passed to every LocalSandbox (``python=True``, ``expose=...``, ``writable=...``)."""
 
-    def __call__(self) -> Sandbox:
+    def __call__(self, **options: Any) -> Sandbox:
         from mapforge.sandbox.local import LocalSandbox
 
-        return LocalSandbox(base_dir=self.base_dir, limits=self.limits)
+        return LocalSandbox(base_dir=self.base_dir, limits=self.limits, **{**self.options, **options})
 
     def close(self) -> None:
         pass
@@ -58,6 +62,7 @@ class _DockerFactoryBase:
         self.client = client or docker_client()
         self.image = require_image(self.client, image)
         self.gpus = gpus
+        reap_orphans(self.client)  # containers a killed job left behind (never a live job's)
         self._lock = threading.Lock()
         self._closed = False
         atexit.register(self.close)

@@ -28,7 +28,7 @@ def docker_status(image: str | None = None) -> tuple[bool, str]:
         client = docker.from_env(timeout=5)
         version = client.version().get("Version", "?")
     except Exception as e:  # DockerException, requests' ConnectionError, OSError
-        return False, f"no Docker engine answers ({_engine_problem(e)})"
+        return False, f"no Docker engine answers: {_engine_problem(e)}; `scripts/install-docker.sh` starts one"
     try:
         if not image_exists(client, tag):
             return False, f"Docker engine {version} answers but image {tag} is not built (run `mapforge sandbox build`)"
@@ -40,7 +40,7 @@ def docker_status(image: str | None = None) -> tuple[bool, str]:
 def _engine_problem(e: BaseException) -> str:
     text = str(e)
     if "FileNotFoundError" in text or "No such file" in text:
-        return "no daemon socket; `scripts/install-docker.sh` installs and starts one"
+        return "no daemon socket"
     if "Permission denied" in text or "PermissionError" in text:
         return "permission denied on the daemon socket; add yourself to the docker group"
     if "Connection refused" in text:

@@ -1,4 +1,5 @@
-"""Load a task from a folder, a ``task.toml`` path, or (later) a KernelBench-style ``.py``."""
+"""Load a task from a folder, a ``task.toml`` path, or a file in a target's own format (a KernelBench-style
+``.py``: see ``mapforge.targets``)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,6 @@ def resolve_task_path(path: str | Path) -> Path:
     p = Path(path)
     if p.is_dir():
         p = p / "task.toml"
-    if p.suffix == ".py":
-        raise UserError(
-            f"{p}: KernelBench-style .py tasks run on the GPU evaluator, which this version does not have yet. "
-            "Use a task folder with a task.toml (see README, 'Add a task')."
-        )
     if not p.exists():
         hint = " Run `mapforge task list` to see the bundled tasks." if not Path(path).exists() else ""
         raise UserError(f"{p}: no such task file. TASK is a task folder, or its task.toml.{hint}")
@@ -58,7 +54,15 @@ def _read_toml(file: Path) -> dict[str, Any]:
 
 
 def load_task(path: str | Path) -> Task:
-    """Load and validate a task; raise :class:`UserError` naming the file and field on any problem."""
+    """Load and validate a task; raise :class:`UserError` naming the file and field on any problem.
+    A file in a target's own format (a KernelBench-style ``.py``) goes to that target's loader."""
+    from mapforge.targets import loader_for
+
+    own = loader_for(Path(path))
+    if own is not None:
+        if not Path(path).is_file():
+            raise UserError(f"{path}: no such task file")
+        return own(Path(path))
     file = resolve_task_path(path)
     data = _read_toml(file)
     try:
@@ -73,6 +77,8 @@ def load_task(path: str | Path) -> Task:
         return Task(spec=spec, root=root, reference_source=ref.read_text(encoding="utf-8"))
     hidden_file = root / spec.hidden_tests
     hidden: tuple[TestCase, ...] = ()
+    if spec.format == "function":
+        return Task(spec=spec, root=root, hidden_code=_read_check(file, spec.hidden_tests, hidden_file))
     if hidden_file.is_file():
         raw = _read_toml(hidden_file).get("tests", [])
         try:
@@ -86,6 +92,27 @@ def load_task(path: str | Path) -> Task:
     return Task(spec=spec, root=root, hidden=hidden)
 
 
+def _read_check(file: Path, name: str, hidden_file: Path) -> str:
+    """A function task's hidden test code: it must parse and define ``check(candidate)``."""
+    import ast
+
+    if not hidden_file.is_file():
+        raise UserError(f"{file}: hidden_tests = {name!r}: file not found in {hidden_file.parent}")
+    code = hidden_file.read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as e:
+        raise UserError(f"{hidden_file}: not valid Python: {e}") from None
+    if not any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body):
+        raise UserError(f"{hidden_file}: needs a top-level `def check(candidate):` holding the hidden asserts")
+    return code
+
+
 def find_tasks(root: Path) -> list[Path]:
-    """Every task folder under ``root`` (a folder holding a task.toml)."""
-    return sorted(p.parent for p in root.glob("*/task.toml"))
+    """Every task under ``root``: folders holding a task.toml, and files in a target's own format
+    (KernelBench-style ``.py``) in folders without one."""
+    from mapforge.targets import loader_for
+
+    found = [p.parent for p in root.glob("*/task.toml")]
+    found += [f for f in root.glob("*/*.*") if not (f.parent / "task.toml").exists() and loader_for(f)]
+    return sorted(found)

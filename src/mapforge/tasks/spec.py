@@ -6,7 +6,9 @@ Two kinds of task share one file format:
   inputs, which buffers are outputs), the shapes and seeds to check it on, and a tolerance. Goal: a faster
   function with the same interface.
 - ``solve``: a problem statement, visible example tests and hidden tests (stdin -> expected stdout).
-  Goal: a program that passes them all.
+  Goal: a program that passes them all. With ``format = "function"`` (HumanEval's shape) the candidate is
+  a Python function instead: ``prompt`` (its signature and docstring), ``entry_point`` (its name), visible
+  examples (a call and the expected value) and hidden test code defining ``check(candidate)``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mapforge.tasks.expr import ExprError, check_expr
+from mapforge.tasks.expr import ExprError, check_expr, eval_number
+from mapforge.tasks.inits import INTEGER_ONLY, Init, parse_init
 
 SCHEMA_VERSION = 1
 
@@ -51,9 +54,8 @@ SCALAR_TYPES: dict[str, str] = {
     "double": "float64",
 }
 
+_INTEGER_DTYPES = {"int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_INIT = re.compile(rf"^\s*(uniform|randint)\s*\(\s*({_NUM})\s*,\s*({_NUM})\s*\)\s*$")
 
 
 class _Strict(BaseModel):
@@ -102,11 +104,15 @@ class Arg(_Strict):
     type: str
     """A C type: a scalar (``int``, ``double``, ...) or a pointer (``const float*``, ``int32_t*``, ...)."""
     value: str | None = None
-    """Scalars only: an expression over the shape's parameters, e.g. ``"n"`` or ``"n*m"``."""
+    """Scalars only: an expression over the shape's parameters, e.g. ``"n"`` or ``"n*m"``; float and double
+    scalars may use real numbers and ``/`` too (``"1.5"``, ``"1/n"``)."""
     size: str | None = None
     """Pointers only: number of elements, an expression over the shape's parameters, e.g. ``"n*n"``."""
     init: str | None = None
-    """Input pointers: ``"uniform(lo, hi)"`` (floats) or ``"randint(lo, hi)"`` (inclusive integers)."""
+    """Input pointers: how to fill the buffer, with bounds that may be shape expressions: ``uniform(lo, hi)``,
+    ``randint(lo, hi)`` (inclusive), ``sorted(lo, hi)``, ``permutation()``, ``arange(start, step)``,
+    ``csr_rowptr(k)``, ``csr_colidx(ROWPTR, cols)``, ``edges(nodes)``, or ``generator`` (the task's Python
+    generator). See ``mapforge.tasks.inits``."""
     role: Literal["input", "output", "inout"] | None = None
     """Pointers: ``input`` (default for ``const T*``), ``output`` (default for ``T*``) or ``inout``."""
 
@@ -158,12 +164,11 @@ class Arg(_Strict):
                 raise ValueError(f"{self.name!r} is const, so its role must be input")
             if role in ("input", "inout"):
                 if self.init is None:
-                    raise ValueError(f"input argument {self.name!r} needs init = \"uniform(lo, hi)\" or \"randint(lo, hi)\"")
-                m = _INIT.match(self.init)
-                if not m:
-                    raise ValueError(f"init {self.init!r}: expected \"uniform(lo, hi)\" or \"randint(lo, hi)\"")
-                if float(m.group(2)) > float(m.group(3)):
-                    raise ValueError(f"init {self.init!r}: lo must not exceed hi")
+                    raise ValueError(f"input argument {self.name!r} needs init = \"uniform(lo, hi)\" or \"randint(lo, hi)\" "
+                                     "(or another initialiser: see README, 'Add a task')")
+                kind = parse_init(self.init).kind
+                if kind in INTEGER_ONLY and ELEMENT_TYPES[base] not in _INTEGER_DTYPES:
+                    raise ValueError(f"init {self.init!r}: {kind} fills indices, so {self.name!r} needs an integer type")
             elif self.init is not None:
                 raise ValueError(f"output argument {self.name!r} must not have init (outputs are poisoned, not initialised)")
         else:
@@ -176,12 +181,9 @@ class Arg(_Strict):
         return self
 
     @property
-    def init_kind(self) -> tuple[str, float, float] | None:
-        if self.init is None:
-            return None
-        m = _INIT.match(self.init)
-        assert m is not None  # validated above
-        return m.group(1), float(m.group(2)), float(m.group(3))
+    def init_spec(self) -> Init | None:
+        """The parsed ``init`` (validated when the spec was loaded)."""
+        return None if self.init is None else parse_init(self.init)
 
     @property
     def c_decl(self) -> str:
@@ -217,6 +219,8 @@ class OptimizeSpec(_TaskCommon):
     """An optimisation task: make ``function`` faster with the same interface."""
 
     kind: Literal["optimize"]
+    target: Literal["cpu-native"] = "cpu-native"
+    """What the task runs on (see ``mapforge.targets``): native C/C++ on the CPU."""
     language: Literal["c", "cpp"] = "c"
     reference: str = "reference.c"
     """Path of the reference implementation, relative to the task folder."""
@@ -231,6 +235,12 @@ class OptimizeSpec(_TaskCommon):
     allow_symbols: list[str] = []
     """Extra external symbols a candidate may call (beyond libc memory and libm)."""
     limits: Limits = Limits()
+    generator: str | None = None
+    """A Python file in the task folder defining ``generate(shape, rng) -> {arg name: array}`` for the args
+    with ``init = "generator"`` (numpy; use only ``rng``, so it is deterministic). See README, 'Add a task'."""
+    generator_pool: int = Field(8, ge=8, le=256)
+    """Timing rotates through this many generated input sets per process (built-in inits are fresh on
+    every call)."""
 
     _fn = field_validator("function")(_c_identifier)
 
@@ -245,12 +255,16 @@ class OptimizeSpec(_TaskCommon):
         for a in self.args:
             expr = a.value if a.value is not None else a.size
             assert expr is not None
+            real = not a.is_pointer and a.dtype.startswith("float")
             for shape in shapes:
                 try:
-                    check_expr(expr, shape)
+                    eval_number(expr, shape) if real else check_expr(expr, shape)
                 except ExprError as e:
                     where = "value" if a.value is not None else "size"
                     raise ValueError(f"args.{a.name}.{where} = {expr!r} with shape {shape}: {e}") from e
+        from mapforge.tasks.inits import check_inits
+
+        check_inits(self, shapes)
         return self
 
     @property
@@ -272,16 +286,50 @@ class TestCase(_Strict):
 
 
 class SolveSpec(_TaskCommon):
-    """A problem with tests: the program reads stdin and writes stdout."""
+    """A problem with tests: the program reads stdin and writes stdout (``format = "program"``), or a
+    Python function checked by hidden test code (``format = "function"``)."""
 
     kind: Literal["solve"]
+    target: Literal["solve"] = "solve"
+    """What the task runs on (see ``mapforge.targets``): a program or function judged by tests."""
     language: Literal["c", "cpp", "python"] = "c"
-    examples: list[TestCase] = Field(min_length=1)
-    """Visible tests: shown to the model and in feedback."""
+    examples: list[TestCase] = []
+    """Visible tests: shown to the model and in feedback. program: stdin -> stdout (at least one);
+    function: ``input`` is a Python expression (usually a call of the entry point), ``output`` the expected
+    value as a Python expression; the example passes when they are equal (floats to 1e-6 relative)."""
     hidden_tests: str = "hidden_tests.toml"
-    """File (relative to the task folder) holding ``[[tests]]`` with input/output; never shown to the model."""
+    """File (relative to the task folder), never shown to the model. program: ``[[tests]]`` with input/output;
+    function: Python code defining ``check(candidate)`` (default ``check.py``)."""
     cflags: list[str] = ["-O2"]
     limits: Limits = Limits(timeout_seconds=5.0, memory_mb=512)
+    format: Literal["program", "function"] = "program"
+    """``program``: reads stdin, writes stdout. ``function``: a Python function named ``entry_point``."""
+    entry_point: str | None = None
+    """function format: the name of the function to write."""
+    prompt: str = ""
+    """function format: code shown to the model and run before the candidate (imports, helpers, and the
+    function's signature and docstring), like HumanEval's prompt. May be empty."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _function_defaults(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("format") == "function" and "hidden_tests" not in data:
+            data = {**data, "hidden_tests": "check.py"}
+        return data
+
+    @model_validator(mode="after")
+    def _check_format(self) -> SolveSpec:
+        if self.format == "program":
+            if not self.examples:
+                raise ValueError("examples: a program task needs at least one [[examples]] entry (input, output)")
+            if self.entry_point is not None or self.prompt:
+                raise ValueError('entry_point and prompt belong to format = "function" tasks')
+            return self
+        if self.language != "python":
+            raise ValueError('format = "function" tasks are Python: set language = "python"')
+        if not self.entry_point or not _IDENT.match(self.entry_point):
+            raise ValueError('format = "function" needs entry_point = "<the function\'s name>"')
+        return self
 
     @property
     def source_suffix(self) -> str:
@@ -291,17 +339,51 @@ class SolveSpec(_TaskCommon):
 AnySpec = Annotated[OptimizeSpec | SolveSpec, Field(discriminator="kind")]
 
 
+class GpuSpec(_TaskCommon):
+    """A KernelBench-style PyTorch module to make faster on a GPU (loaded from its ``.py``; an optional
+    ``<name>.toml`` beside it sets the fields below)."""
+
+    kind: Literal["optimize"] = "optimize"
+    target: Literal["gpu-torch"] = "gpu-torch"
+    language: Literal["python"] = "python"
+    reference: str
+    """The task's ``.py`` file name (``Model``, ``get_inputs``, ``get_init_inputs``)."""
+    tolerance: dict[str, Tolerance] = {
+        "float32": Tolerance(rtol=1e-4, atol=1e-4), "float64": Tolerance(rtol=1e-7, atol=1e-7),
+        "float16": Tolerance(rtol=1e-2, atol=1e-2), "bfloat16": Tolerance(rtol=2e-2, atol=2e-2),
+    }
+    """Per output dtype. TF32 is off on both sides, so fp32 stays fp32."""
+    forbidden: list[str] = []
+    """PyTorch calls a candidate may not make (``torch.softmax``, ``F.softmax``, ...): do the work yourself."""
+    allow_torch_only: bool = False
+    """Accept candidates with no kernel of their own (by default one of their own kernels must run)."""
+    flops: str | None = None
+    """Floating-point operations per call: a Python expression over the module's constants."""
+    bytes: str | None = None
+    """Bytes a call must move at least: a Python expression over the module's constants."""
+    seeds: int = Field(3, ge=1, le=20)
+    """Input seeds checked for correctness (and two more after timing)."""
+    limits: Limits = Limits(timeout_seconds=900.0, memory_mb=65536)
+    """One run: generous, since a CUDA extension compiles in ~45 s and torch.compile takes a while."""
+
+    @property
+    def source_suffix(self) -> str:
+        return ".py"
+
+
 class Task(BaseModel):
     """A loaded task: the spec plus everything read from its folder."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    spec: OptimizeSpec | SolveSpec
+    spec: OptimizeSpec | SolveSpec | GpuSpec
     root: Path
     reference_source: str | None = None
     """optimize: the reference implementation's source."""
     hidden: tuple[TestCase, ...] = ()
     """solve: hidden tests (harness side only)."""
+    hidden_code: str | None = None
+    """solve, function format: the hidden test code defining ``check(candidate)`` (harness side only)."""
 
     @property
     def name(self) -> str:

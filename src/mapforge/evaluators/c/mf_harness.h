@@ -34,7 +34,8 @@
 
 enum mf_kind { MF_F32, MF_F64, MF_I8, MF_U8, MF_I16, MF_U16, MF_I32, MF_U32, MF_I64, MF_U64 };
 enum mf_role { MF_IN, MF_OUT, MF_INOUT, MF_SCALAR };
-enum mf_init { MF_NONE, MF_UNIFORM, MF_RANDINT };
+enum mf_init { MF_NONE, MF_UNIFORM, MF_RANDINT, MF_SORTED, MF_PERM, MF_ARANGE, MF_ROWPTR, MF_COLIDX, MF_EDGES,
+               MF_FILE };
 
 /* exit statuses the harness (not the candidate's code) uses; the evaluator maps them to verdicts */
 #define MF_EXIT_USAGE 2
@@ -49,9 +50,18 @@ enum mf_init { MF_NONE, MF_UNIFORM, MF_RANDINT };
 
 typedef struct {
     int role, kind, init;
-    double lo, hi;
+    int ref; /* MF_COLIDX: the index of its MF_ROWPTR argument */
     size_t elem;
 } mf_arg;
+
+/* One argument's initialiser parameters for the case at hand (parsed from its VALUES entry, see the driver):
+ * p[] are the bounds or parameters, evaluated on the case's shape; pool/sets hold the input sets a task's
+ * generator produced (MF_FILE), loaded from a file before the runner locks itself down. */
+typedef struct {
+    double p[4];
+    const unsigned char *pool;
+    size_t sets;
+} mf_param;
 
 typedef struct {
     uint32_t tag, rep;
@@ -65,31 +75,131 @@ static inline uint64_t mf_splitmix(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
-static void mf_fill(void *buf, const mf_arg *a, size_t n, uint64_t seed, uint64_t argi, uint64_t rep) {
-    uint64_t s = seed * 0x100000001B3ull ^ (argi + 1) * 0x9E3779B97F4A7C15ull ^ (rep + 7) * 0xD1B54A32D192ED03ull;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t r = mf_splitmix(&s);
-        double u = (double)(r >> 11) * (1.0 / 9007199254740992.0); /* [0,1) */
-        double v;
-        if (a->init == MF_UNIFORM) {
-            v = a->lo + (a->hi - a->lo) * u;
-        } else {
-            double span = a->hi - a->lo + 1.0;
-            v = a->lo + floor(u * span);
-            if (v > a->hi) v = a->hi;
+static inline double mf_unit(uint64_t *s) { return (double)(mf_splitmix(s) >> 11) * (1.0 / 9007199254740992.0); }
+
+/* The random stream of argument argi on repetition rep: the checker rebuilds every input from these three. */
+static inline uint64_t mf_stream(uint64_t seed, uint64_t argi, uint64_t rep) {
+    return seed * 0x100000001B3ull ^ (argi + 1) * 0x9E3779B97F4A7C15ull ^ (rep + 7) * 0xD1B54A32D192ED03ull;
+}
+
+static void mf_store(void *buf, int kind, size_t i, double v) {
+    switch (kind) {
+    case MF_F32: ((float *)buf)[i] = (float)v; break;
+    case MF_F64: ((double *)buf)[i] = v; break;
+    case MF_I8: ((int8_t *)buf)[i] = (int8_t)v; break;
+    case MF_U8: ((uint8_t *)buf)[i] = (uint8_t)v; break;
+    case MF_I16: ((int16_t *)buf)[i] = (int16_t)v; break;
+    case MF_U16: ((uint16_t *)buf)[i] = (uint16_t)v; break;
+    case MF_I32: ((int32_t *)buf)[i] = (int32_t)v; break;
+    case MF_U32: ((uint32_t *)buf)[i] = (uint32_t)v; break;
+    case MF_I64: ((int64_t *)buf)[i] = (int64_t)v; break;
+    case MF_U64: ((uint64_t *)buf)[i] = (uint64_t)v; break;
+    }
+}
+
+/* csr_rowptr(k): rows go in pairs of lengths k+d and k-d (d uniform in [-k, k]); an odd last row has k.
+ * So every row holds 0..2k nonzeros and the total is exactly rows*k. The column filler replays this. */
+static size_t mf_row_len(uint64_t *s, size_t row, size_t rows, size_t k, int64_t *d) {
+    if (row & 1) return (size_t)((int64_t)k - *d);
+    if (row + 1 >= rows) return k;
+    *d = (int64_t)floor(mf_unit(s) * (double)(2 * k + 1)) - (int64_t)k;
+    if (*d > (int64_t)k) *d = (int64_t)k;
+    return (size_t)((int64_t)k + *d);
+}
+
+/* Fill input buffer argi (n elements) for repetition rep. Every value depends only on (seed, argi, rep) and
+ * the case's parameters, and differs between repetitions except for arange. */
+static void mf_fill(void *buf, const mf_arg *a, const mf_param *pr, size_t n, uint64_t seed, uint64_t argi,
+                    uint64_t rep) {
+    uint64_t s = mf_stream(seed, argi, rep);
+    const double *p = pr->p;
+    int integer = a->kind >= MF_I8;
+    switch (a->init) {
+    case MF_FILE: {
+        size_t bytes = n * a->elem;
+        if (bytes) memcpy(buf, pr->pool + (rep % pr->sets) * bytes, bytes);
+        return;
+    }
+    case MF_UNIFORM:
+    case MF_RANDINT:
+        for (size_t i = 0; i < n; i++) {
+            double u = mf_unit(&s), v;
+            if (a->init == MF_UNIFORM) {
+                v = p[0] + (p[1] - p[0]) * u;
+            } else {
+                v = p[0] + floor(u * (p[1] - p[0] + 1.0));
+                if (v > p[1]) v = p[1];
+            }
+            mf_store(buf, a->kind, i, v);
         }
-        switch (a->kind) {
-        case MF_F32: ((float *)buf)[i] = (float)v; break;
-        case MF_F64: ((double *)buf)[i] = v; break;
-        case MF_I8: ((int8_t *)buf)[i] = (int8_t)v; break;
-        case MF_U8: ((uint8_t *)buf)[i] = (uint8_t)v; break;
-        case MF_I16: ((int16_t *)buf)[i] = (int16_t)v; break;
-        case MF_U16: ((uint16_t *)buf)[i] = (uint16_t)v; break;
-        case MF_I32: ((int32_t *)buf)[i] = (int32_t)v; break;
-        case MF_U32: ((uint32_t *)buf)[i] = (uint32_t)v; break;
-        case MF_I64: ((int64_t *)buf)[i] = (int64_t)v; break;
-        case MF_U64: ((uint64_t *)buf)[i] = (uint64_t)v; break;
+        return;
+    case MF_SORTED: { /* normalised prefix sums of n+1 random gaps: non-decreasing by construction */
+        uint64_t t = s;
+        double total = 0, acc = 0;
+        for (size_t i = 0; i <= n; i++) total += mf_unit(&t) + 1e-9;
+        for (size_t i = 0; i < n; i++) {
+            acc += mf_unit(&s) + 1e-9;
+            double f = acc / total, v;
+            v = integer ? p[0] + floor(f * (p[1] - p[0] + 1.0)) : p[0] + (p[1] - p[0]) * f;
+            mf_store(buf, a->kind, i, v > p[1] ? p[1] : v);
         }
+        return;
+    }
+    case MF_PERM: { /* Fisher-Yates over the buffer's own elements */
+        unsigned char tmp[8], *c = (unsigned char *)buf;
+        size_t w = a->elem;
+        for (size_t i = 0; i < n; i++) mf_store(buf, a->kind, i, (double)i);
+        for (size_t i = n; i > 1; i--) {
+            size_t j = (size_t)(mf_unit(&s) * (double)i);
+            if (j >= i) j = i - 1;
+            memcpy(tmp, c + (i - 1) * w, w);
+            memcpy(c + (i - 1) * w, c + j * w, w);
+            memcpy(c + j * w, tmp, w);
+        }
+        return;
+    }
+    case MF_ARANGE:
+        for (size_t i = 0; i < n; i++) mf_store(buf, a->kind, i, p[0] + (double)i * p[1]);
+        return;
+    case MF_ROWPTR: {
+        size_t rows = n ? n - 1 : 0, k = (size_t)p[0], acc = 0;
+        int64_t d = 0;
+        if (n) mf_store(buf, a->kind, 0, 0.0);
+        for (size_t r = 0; r < rows; r++) {
+            acc += mf_row_len(&s, r, rows, k, &d);
+            mf_store(buf, a->kind, r + 1, (double)acc);
+        }
+        return;
+    }
+    case MF_COLIDX: { /* p[0] = cols; p[1] = k and p[2] = rows of the rowptr argument a->ref */
+        uint64_t rs = mf_stream(seed, (uint64_t)a->ref, rep);
+        size_t cols = (size_t)p[0], k = (size_t)p[1], rows = (size_t)p[2], idx = 0;
+        int64_t d = 0;
+        for (size_t r = 0; r < rows; r++) {
+            size_t len = mf_row_len(&rs, r, rows, k, &d);
+            for (size_t t = 0; t < len && idx < n; t++) { /* one column per stratum: distinct and sorted */
+                size_t lo = t * cols / len, hi = (t + 1) * cols / len;
+                size_t c = lo + (size_t)(mf_unit(&s) * (double)(hi - lo));
+                mf_store(buf, a->kind, idx++, (double)(c < hi ? c : hi - 1));
+            }
+        }
+        for (; idx < n; idx++) mf_store(buf, a->kind, idx, 0.0);
+        return;
+    }
+    case MF_EDGES: { /* (src, dst) pairs, dst != src whenever there are two nodes or more */
+        double nodes = p[0];
+        for (size_t i = 0; i < n; i += 2) {
+            double u = floor(mf_unit(&s) * nodes);
+            mf_store(buf, a->kind, i, u);
+            if (i + 1 < n) {
+                double v = nodes >= 2 ? floor(mf_unit(&s) * (nodes - 1.0)) : u;
+                mf_store(buf, a->kind, i + 1, nodes >= 2 && v >= u ? v + 1.0 : v);
+            }
+        }
+        return;
+    }
+    default:
+        return;
     }
 }
 
@@ -169,6 +279,26 @@ static int mf_get(int fd, void *p, size_t bytes) {
         bytes -= (size_t)k;
     }
     return 0;
+}
+
+/* Load a generator's input sets for one argument: the file holds sets x bytes. Read-only from here on (the
+ * runner calls this before it locks itself down). */
+static void mf_load_pool(const char *path, size_t bytes, mf_param *pr) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) mf_die("mapforge harness: cannot open a generated input file\n", MF_EXIT_IO);
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size < 0 || lseek(fd, 0, SEEK_SET) != 0) mf_die("mapforge harness: cannot size a generated input file\n", MF_EXIT_IO);
+    size_t total = (size_t)size;
+    if (bytes ? (total == 0 || total % bytes != 0) : total != 0)
+        mf_die("mapforge harness: a generated input file does not hold whole input sets\n", MF_EXIT_IO);
+    size_t map = total ? total : 1;
+    void *m = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) mf_die("mapforge harness: out of memory\n", MF_EXIT_OOM);
+    if (total && mf_get(fd, m, total) != 0) mf_die("mapforge harness: short read of a generated input file\n", MF_EXIT_IO);
+    close(fd);
+    if (mprotect(m, map, PROT_READ) != 0) mf_die("mapforge harness: mprotect failed\n", MF_EXIT_IO);
+    pr->pool = (const unsigned char *)m;
+    pr->sets = bytes ? total / bytes : 1;
 }
 
 /* ---- the runtime barrier -------------------------------------------------------------------------- */
