@@ -38,7 +38,8 @@ class Target:
     static_problems: Callable[[Task, str], list[str]]
     """Problems in a candidate's source found without running it (empty: none)."""
     sandbox_options: Callable[[Task, Config], dict[str, Any]] = lambda task, config: {}
-    """Extra options for this target's local sandboxes (e.g. the GPU target's Python and build cache)."""
+    """Extra options for this target's local sandboxes (e.g. ``python=True`` for the GPU target's interpreter);
+    a ``limits`` entry holds fields of :class:`~mapforge.sandbox.Limits` fixed per sandbox (disk, file size)."""
     load: Callable[[Path], Task] | None = None
     """Loads a task file of this target's own format (``suffix``); None: ``task.toml`` specs."""
     suffix: str | None = None
