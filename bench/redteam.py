@@ -45,7 +45,7 @@ def judge(case: dict[str, Any], v: Any) -> bool:
     if case["honest"]:
         return bool(v.correct and (v.improved or not case.get("faster")))
     if v.status == "correct":
-        return bool(case.get("neutralised_if_correct") and not v.improved)
+        return bool(case.get("honest_fallback") or (case.get("neutralised_if_correct") and not v.improved))
     if v.status not in case["expect"]:
         return False
     want = case.get("reason_contains")

@@ -128,7 +128,7 @@ def check(case: Case, verdict: Any) -> list[str]:
     if verdict.status == "correct":
         # a known, documented gap: calling the reference linked beside it is allowed to pass as correct,
         # but it is the baseline itself, so it can never be measurably faster
-        if not (case.extra.get("neutralised_if_correct") and not verdict.improved):
+        if not (case.extra.get("honest_fallback") or (case.extra.get("neutralised_if_correct") and not verdict.improved)):
             problems.append(f"cheat judged correct: {verdict.summary_line()}")
         return problems
     if verdict.status not in case.expect:
@@ -171,5 +171,5 @@ def test_manifest_matches_folder() -> None:
         assert (TASKS / c.task / "task.toml").is_file(), c.task
         assert c.expect and set(c.expect) <= statuses, c.file
         assert c.honest == (c.expect == ("correct",)), c.file
-        assert set(c.extra) <= {"neutralised_if_correct"}, f"{c.file}: unknown keys {sorted(c.extra)}"
+        assert set(c.extra) <= {"neutralised_if_correct", "honest_fallback"}, f"{c.file}: unknown keys {sorted(c.extra)}"
     assert any(c.honest for c in CASES) and any(not c.honest for c in CASES)

@@ -15,7 +15,8 @@ Modes (results go to files or pipes the harness reads; stdout is never parsed):
 ``checker time RUNNER SEED REPS WARMUP RTOL ATOL STRICT OUT VALUES...``
     Starts ``RUNNER serve ...``, which interleaves reference and candidate calls (alternating which goes
     first and which of two buffer sets each uses), each on freshly written inputs and poisoned outputs, and
-    sends the timestamps around each call and the candidate's outputs and input hash through pipes. The
+    each side on inputs of its own (same distribution, different values, so the reference's answer is never
+    there to copy), and sends the timestamps around each call and the candidate's outputs and input hash through pipes. The
     checker regenerates each call's inputs, runs the reference itself, compares element by element and
     writes the per-call times, how many calls diverged or modified inputs, and how the runner ended.
 
@@ -227,12 +228,6 @@ static void mf_prepare(void *const *b, uint64_t rep, int poison) {
     }
 }
 
-/* After a reference call in the runner: its answer must not be there for the candidate to copy. */
-static void mf_wipe(void *const *b) {
-    for (int i = 0; i < MF_NARGS; i++)
-        if (mf_is_out(i)) memset(b[i], 0xA5, mf_bytes(i));
-}
-
 static uint64_t mf_inputs_hash(void *const *b) {
     uint64_t h = 0xCBF29CE484222325ull;
     for (int i = 0; i < MF_NARGS; i++)
@@ -280,7 +275,6 @@ static int mf_serve(void) {
             mf_prepare(set, 100000 + (uint64_t)w, 0xFF);
             fesetenv(&S->fenv);
             mf_call(k & 1, set);
-            if (!(k & 1)) mf_wipe(set);
         }
     for (long r = 0; r < S->reps; r++) {
         /* Over every 4 repetitions each side goes first twice and uses each buffer set twice, so neither
@@ -290,14 +284,15 @@ static int mf_serve(void) {
             int which = (int)((r + k) & 1);
             int si = which ^ swap;
             if (which) cand_set = si;
-            mf_prepare(S->set[si], 200000 + (uint64_t)r, (r & 2) ? 0x7F : 0xFF);
+            /* each side gets inputs of its own (same distribution): the reference's answer, left in its
+               buffers, is for other inputs, so there is nothing for the candidate to copy */
+            mf_prepare(S->set[si], 200000 + 2 * (uint64_t)r + (uint64_t)which, (r & 2) ? 0x7F : 0xFF);
             fesetenv(&S->fenv);
             mf_record rec = {MF_T0 | (uint32_t)which, (uint32_t)r, mf_now()};
             mf_put(3, &rec, sizeof rec);
             mf_call(which, S->set[si]);
             mf_record end = {MF_T1 | (uint32_t)which, (uint32_t)r, mf_now()};
             mf_put(3, &end, sizeof end);
-            if (!which) mf_wipe(S->set[si]);
         }
         char go = 'R';
         mf_put(4, &go, 1);
@@ -357,7 +352,7 @@ static int mf_check(char **argv, int argc) {
         for (int i = 0; i < MF_NARGS && !lost; i++)
             if (mf_is_out(i)) lost = mf_get(data[0], got[i], mf_bytes(i));
         if (lost || mf_get(data[0], &hash, sizeof hash) != 0) { protocol = 3; break; }
-        mf_prepare(own, 200000 + (uint64_t)r, 0xFF);
+        mf_prepare(own, 200000 + 2 * (uint64_t)r + 1, 0xFF); /* the candidate's inputs of repetition r */
         uint64_t want = mf_inputs_hash(own);
         double c0 = mf_now();
         mf_call(0, own);
