@@ -62,12 +62,20 @@ def run_problem(problem: Path, cases: list[GpuCase], parallel: int, unsafe: bool
             problem_text = judge(case, v)
             print(f"  {case.name}: {v.summary_line()[:160]} ({time.monotonic() - t:.0f} s) "
                   f"{'ok' if problem_text is None else 'MISS: ' + problem_text[:120]}", flush=True)
+            if problem_text is not None and v.feedback:  # why an honest candidate failed, or a cheat passed
+                print("    | " + "\n    | ".join(v.feedback.strip().splitlines()[-12:]), flush=True)
+            for note in prof.notes if prof else []:
+                print(f"    - {note[:300]}", flush=True)
+            if prof and prof.gpu:
+                print(f"    - {prof.gpu.describe()}", flush=True)
             return {"problem": task.name, "case": case.file.stem, "honest": case.honest, "kind": case.kind,
                     "expected": "/".join(case.expect) + (" faster" if case.faster else ""), "status": v.status,
                     "speedup": v.speedup, "ci": list(v.timing.speedup_ci) if v.timing else None,
                     "vs_compile": prof.speedup_vs_compiled if prof else None,
                     "vs_compile_ci": list(prof.speedup_vs_compiled_ci) if prof and prof.speedup_vs_compiled_ci else None,
                     "roofline": prof.roofline_fraction if prof else None, "build_s": build,
+                    "limiter": prof.gpu.limiter if prof and prof.gpu else None,
+                    "occupancy": prof.gpu.occupancy_pct if prof and prof.gpu else None,
                     "reason": v.reason, "ok": problem_text is None}
 
         with ThreadPoolExecutor(max_workers=parallel) as pool:
@@ -89,6 +97,13 @@ def pct(x: float | None) -> str:
 
 def num(x: float | None) -> str:
     return "" if x is None else f"{x:.0f}"
+
+
+def ncu_cell(r: dict[str, Any]) -> str:
+    if not r.get("limiter"):
+        return ""
+    occ = r.get("occupancy")
+    return f"{r['limiter']}" + (f", occ {occ:.0f}%" if occ is not None else "")
 
 
 def scripted_job(out: Path) -> dict[str, Any]:
@@ -123,12 +138,12 @@ def main() -> int:
         rows += run_problem(problem, [c for c in cases if c.problem == problem], args.parallel,
                             args.unsafe_no_isolation)
         (args.out / "gpu.json").write_text(json.dumps(rows, indent=1))
-    print("\n| problem | case | expected | verdict | vs eager [95% CI] | vs torch.compile | peak | build s | ok |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| problem | case | expected | verdict | vs eager [95% CI] | vs torch.compile | peak | ncu | build s | ok |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['problem']} | {r['case']} | {r['expected']} | {r['status']} | {fmt(r['speedup'], r['ci'])} | "
               f"{fmt(r.get('vs_compile'), r.get('vs_compile_ci'))} | "
-              f"{pct(r.get('roofline'))} | {num(r.get('build_s'))} | {'yes' if r['ok'] else 'NO'} |")
+              f"{pct(r.get('roofline'))} | {ncu_cell(r)} | {num(r.get('build_s'))} | {'yes' if r['ok'] else 'NO'} |")
     if args.job:
         s = scripted_job(args.out)
         best = s.get("best") or {}

@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -112,21 +113,50 @@ def totals(rows: list[dict[str, Any]]) -> str:
     return f"fast_1 {len(wins)}/{len(rows)} ({len(wins) / max(len(rows), 1):.0%}), geomean {geo:.3f}x, tokens per improved task {per}"
 
 
+def suite(spec: str) -> list[str]:
+    names = sorted(p.name for p in (REPO / "tasks").iterdir() if (p / "task.toml").exists())
+    if spec == "tsvc":
+        return [n for n in names if n.startswith("tsvc-")]
+    if spec == "library":
+        return [n for n in names if not n.startswith("tsvc-") and _kind(n) == "optimize"]
+    return spec.split(",")
+
+
+def _kind(name: str) -> str:
+    import tomllib
+
+    return str(tomllib.loads((REPO / "tasks" / name / "task.toml").read_text()).get("kind", ""))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="local/qwen2.5-coder-1.5b-instruct")
-    ap.add_argument("--tasks", default="tsvc-s000,tsvc-s116,tsvc-s2251")
+    ap.add_argument("--tasks", default="tsvc-s000,tsvc-s116,tsvc-s2251",
+                    help="comma-separated task names, or 'tsvc' / 'library' for a whole suite")
+    ap.add_argument("--sample", type=int, help="a seeded sample of this many of the tasks")
+    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--budget", type=int, default=6000, help="tokens per task and arm")
     ap.add_argument("--arms", default="single,loop")
     ap.add_argument("--out", type=Path, default=REPO / "bench-runs" / "search")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, list[dict[str, Any]]] = {a: [] for a in args.arms.split(",")}
+    tasks = suite(args.tasks)
+    if args.sample:
+        tasks = sorted(random.Random(args.seed).sample(tasks, min(args.sample, len(tasks))))
+    done_file = args.out / "rows.jsonl"  # one row per finished (task, arm, model, budget): a rerun resumes
+    done = [json.loads(line) for line in done_file.read_text().splitlines()] if done_file.exists() else []
+    print(f"{len(tasks)} tasks: {', '.join(tasks)}", flush=True)
     print("| task | arm | status | best speedup [95% CI] | candidates | tokens | wall s |\n|---|---|---|---|---|---|---|")
-    for task in args.tasks.split(","):
+    for task in tasks:
         for arm in results:
-            r = (loop_arm if arm == "loop" else single_arm)(task, args.model, args.budget, args.out)
-            r["task"] = task
+            key = {"task": task, "arm": arm, "model": args.model, "budget": args.budget}
+            r = next((d for d in done if all(d.get(k) == v for k, v in key.items())), None)
+            if r is None:
+                r = (loop_arm if arm == "loop" else single_arm)(task, args.model, args.budget, args.out)
+                r.update(key)
+                with done_file.open("a") as f:
+                    f.write(json.dumps(r) + "\n")
             results[arm].append(r)
             b = r["best"] or {}
             sp = f"{b['speedup']:.2f}x [{b['speedup_ci'][0]:.2f}, {b['speedup_ci'][1]:.2f}]" if b.get("speedup") else "-"

@@ -83,6 +83,9 @@ class SandboxConfig(_Section):
     """Docker image to run candidates in (default: the tag ``mapforge sandbox build`` makes)."""
     gpus: bool = False
     """Give docker sandboxes the host's GPUs (needs the NVIDIA container runtime)."""
+    gpu_counters: bool = True
+    """GPU tasks: read Nsight Compute's counters (``ncu``) for each candidate that passed timing, where ncu is
+    installed and may read them (one extra profiled call per candidate, ~10-30 s)."""
     unsafe_no_isolation: bool = False
     """Run candidate code even where neither Docker nor the local backend's isolation (namespaces, a private
     root, the seccomp filter) is available. Never the default: candidates could then read hidden tests and

@@ -75,3 +75,37 @@ def test_prompt_sections_render_for_gpu_tasks() -> None:
     assert "ModelNew" not in block and "2.100 ms" in block and "class Model" in block
     rules = prompts.output_rules(task)
     assert "ModelNew" in rules and "torch.softmax" in rules and "load_inline" in rules
+
+
+# -- Nsight Compute parsing (ncu --csv --page raw --print-units base) --------------------------------------
+NCU_RAW = '''==PROF== Connected to process 4242 (/usr/bin/python3.12)
+==PROF== Profiling "relu_kernel": 0%....50%....100% - 1 pass
+"ID","Process ID","Process Name","Host Name","Kernel Name","Context","Stream","Block Size","Grid Size","Device","CC","dram__throughput.avg.pct_of_peak_sustained_elapsed","gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed","gpu__time_duration.sum","sm__throughput.avg.pct_of_peak_sustained_elapsed","sm__warps_active.avg.pct_of_peak_sustained_active"
+"","","","","","","","","","","","%","%","nsecond","%","%"
+"0","4242","python3.12","127.0.0.1","vectorized_elementwise_kernel","1","7","(128, 1, 1)","(1024, 1, 1)","0","9.0","80.1","80.3","9,000","20.5","70.2"
+"1","4242","python3.12","127.0.0.1","relu_kernel","1","7","(256, 1, 1)","(24576, 1, 1)","0","9.0","91.5","92.0","190,500","15.2","83.4"
+"2","4242","python3.12","127.0.0.1","relu_kernel","1","7","(256, 1, 1)","(24576, 1, 1)","0","9.0","90.0","90.1","180,000","15.0","83.0"
+==PROF== Disconnected from process 4242
+'''
+
+
+def test_ncu_counters_of_the_candidates_longest_own_kernel() -> None:
+    from mapforge.targets.gpu_torch.ncu import parse
+
+    got = parse(NCU_RAW, ["relu_kernel"])
+    assert not isinstance(got, str)
+    assert got.kernel == "relu_kernel" and got.duration_us == pytest.approx(190.5)
+    assert got.memory_throughput_pct == pytest.approx(92.0) and got.compute_throughput_pct == pytest.approx(15.2)
+    assert got.occupancy_pct == pytest.approx(83.4) and got.limiter == "memory"
+    assert "limited by memory" in got.describe()
+
+
+def test_ncu_latency_bound_and_failures_are_reasons() -> None:
+    from mapforge.targets.gpu_torch.ncu import parse
+
+    slow = NCU_RAW.replace('"92.0","190,500","15.2"', '"12.0","190,500","5.2"')
+    got = parse(slow, ["relu_kernel"])
+    assert not isinstance(got, str) and got.limiter == "latency"
+    assert "none of the candidate's own kernels" in str(parse(NCU_RAW, ["softmax_kernel"]))
+    err = "==ERROR== ERR_NVGPUCTRPERM - The user does not have permission to access NVIDIA GPU Performance Counters"
+    assert "ERR_NVGPUCTRPERM" in str(parse(err, ["relu_kernel"]))

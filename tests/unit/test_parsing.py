@@ -130,3 +130,20 @@ def test_missing_plan_field_is_parse_error(field: str) -> None:
 def test_unusable_plan_replies(reply: str) -> None:
     with pytest.raises(ParseError):
         parse_plans(reply, limit=3)
+
+
+def test_a_test_main_is_dropped_from_a_function_reply_and_counted_as_repaired() -> None:
+    from mapforge.agents.parsing import extract_code
+
+    reply = (
+        "```c\n#include <stdio.h>\nvoid f(float *a, int n) { for (int i = 0; i < n; i++) a[i] = 1; }\n"
+        "int main(void) {\n    float a[4]; /* } */ char c = '}'; const char *s = \"}{\";\n    f(a, 4);\n"
+        "    if (1) { printf(\"%f\\n\", a[0]); }\n    return 0;\n}\nstatic int after(void) { return 1; }\n```"
+    )
+    r = extract_code(reply, "c", "f")
+    assert "main" not in r.code and "static int after(void)" in r.code and "void f(float *a" in r.code
+    assert r.repaired == ["dropped a test main()"]
+    # a program (no function asked for) keeps its main; so does a reply whose only code is main
+    assert "main" in extract_code(reply, "c").code
+    only_main = "```c\nint main(void) { return 0; }\n```"
+    assert "main" in extract_code(only_main, "c", "f").code

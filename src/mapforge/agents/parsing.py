@@ -36,6 +36,44 @@ class Plan(BaseModel):
 class CodeReply(BaseModel):
     language: str
     code: str
+    repaired: list[str] = Field(default_factory=list)
+    """Format repairs made to the reply's code (e.g. a test ``main`` dropped), for the format-failure count."""
+
+
+_MAIN = re.compile(r"^[ \t]*(?:static\s+)?(?:int|void)\s+main\s*\([^)]*\)\s*\{", re.M)
+
+
+def drop_main(code: str) -> str | None:
+    """The C/C++ source without its top-level ``main`` definition (a small model's test driver), or None
+    when there is none. Braces are matched outside strings, characters and comments."""
+    m = _MAIN.search(code)
+    if m is None:
+        return None
+    depth, i, n = 0, m.end() - 1, len(code)
+    while i < n:
+        ch = code[i]
+        if code.startswith("//", i):
+            i = code.find("\n", i)
+            i = n if i < 0 else i
+            continue
+        if code.startswith("/*", i):
+            j = code.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        if ch in "\"'":
+            j = i + 1
+            while j < n and code[j] != ch:
+                j += 2 if code[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return (code[:m.start()] + code[i + 1:]).strip() + "\n"
+        i += 1
+    return None
 
 
 def extract_code(text: str, language: str, must_contain: str | None = None) -> CodeReply:
@@ -49,7 +87,7 @@ def extract_code(text: str, language: str, must_contain: str | None = None) -> C
     if usable:
         code = max(usable, key=len).strip()
         if code:
-            return CodeReply(language=language, code=code + "\n")
+            return _tidy(CodeReply(language=language, code=code + "\n"), must_contain)
     if blocks:
         raise ParseError(
             f"the reply's code blocks are tagged {sorted({t or 'untagged' for t, _ in blocks})}, "
@@ -58,8 +96,18 @@ def extract_code(text: str, language: str, must_contain: str | None = None) -> C
     stripped = text.strip()
     looks_like_code = bool(re.search(r"[;{}]\s*$", stripped, re.M)) if language != "python" else "def " in stripped
     if looks_like_code and (must_contain is None or must_contain in stripped):
-        return CodeReply(language=language, code=stripped + "\n")
+        return _tidy(CodeReply(language=language, code=stripped + "\n"), must_contain)
     raise ParseError(f"the reply holds no code: put the whole program in one ```{language} fenced block")
+
+
+def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
+    """Format repairs that never change what the asked-for function computes: a C/C++ reply that was asked
+    for one function (not a program) loses the test ``main`` small models add."""
+    if reply.language in ("c", "cpp") and function and function != "main":
+        without = drop_main(reply.code)
+        if without is not None and re.search(rf"\b{re.escape(function)}\s*\(", without):
+            return CodeReply(language=reply.language, code=without, repaired=["dropped a test main()"])
+    return reply
 
 
 def _json_candidates(text: str) -> list[str]:
@@ -107,7 +155,10 @@ def ask_parsed(
     for attempt in range(repairs + 1):
         text = llm.ask(role, convo, temperature).text
         try:
-            return parse(text), text
+            got = parse(text)
+            if isinstance(got, CodeReply) and got.repaired:  # usable, but only after a local repair
+                llm.usage.roles[role].format_repairs += 1
+            return got, text
         except ParseError as e:
             if attempt == repairs:
                 llm.usage.roles[role].format_failures += 1

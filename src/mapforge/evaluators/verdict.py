@@ -64,6 +64,31 @@ class Disassembly(BaseModel):
     divisions: int = 0
 
 
+class GpuCounters(BaseModel):
+    """Nsight Compute's reading of the candidate's longest kernel in one call (``--clock-control none``)."""
+
+    kernel: str
+    duration_us: float | None = None
+    memory_throughput_pct: float | None = None
+    """``gpu__compute_memory_throughput``: the busiest memory unit, % of its peak."""
+    dram_throughput_pct: float | None = None
+    compute_throughput_pct: float | None = None
+    """``sm__throughput``: the busiest SM unit, % of its peak."""
+    occupancy_pct: float | None = None
+    """Achieved occupancy: active warps over the SM's maximum."""
+    limiter: str = "unknown"
+    """``memory``, ``compute`` or ``latency`` (neither unit above 60% of its peak)."""
+
+    def describe(self) -> str:
+        def pct(x: float | None) -> str:
+            return "?" if x is None else f"{x:.0f}%"
+
+        dur = f" in {self.duration_us:.1f} us" if self.duration_us is not None else ""
+        return (f"Nsight Compute, kernel {self.kernel[:60]}{dur}: memory throughput {pct(self.memory_throughput_pct)} "
+                f"(DRAM {pct(self.dram_throughput_pct)}), compute throughput {pct(self.compute_throughput_pct)}, "
+                f"achieved occupancy {pct(self.occupancy_pct)} -> limited by {self.limiter}")
+
+
 class Profile(BaseModel):
     """Typed measurements beside the timing, for the planner, the debugger and the report. Each target fills
     what it can measure; what it cannot is None, with the reason in ``notes``."""
@@ -81,6 +106,8 @@ class Profile(BaseModel):
     """Where ``instructions``/``counters`` came from (``callgrind``, ``ncu``) or ``none``."""
     counters: dict[str, float] = Field(default_factory=dict)
     """Hardware counters by name (GPU: ncu metrics)."""
+    gpu: GpuCounters | None = None
+    """GPU: Nsight Compute's counters for the candidate's main kernel, where ncu can read them."""
     speedup_vs_compiled: float | None = None
     """GPU: median speedup over ``torch.compile`` of the reference, timed in the same runs."""
     speedup_vs_compiled_ci: tuple[float, float] | None = None
@@ -102,6 +129,8 @@ class Profile(BaseModel):
                        f"{d.loads_stores} with memory operands, {d.divisions} divisions, {d.loops} loop(s)")
         if self.instructions is not None:
             out.append(f"Instructions executed (callgrind): {self.instructions:,}")
+        if self.gpu is not None:
+            out.append(self.gpu.describe())
         if self.speedup_vs_compiled is not None:
             out.append(f"Against torch.compile of the reference: {self.speedup_vs_compiled:.2f}x")
         for name, value in sorted(self.counters.items())[:6]:

@@ -68,8 +68,12 @@ class Isolation:
         return self.mode in ("root", "userns")
 
 
+Writable = Sequence["str | Path | tuple[str | Path, str]"]
+"""Host directories a sandbox may write, each shown at its own path or, as ``(host, inside)``, at ``inside``."""
+
+
 def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs: bool = True,
-               python: bool = False, writable: Sequence[str | Path] = ()) -> str:
+               python: bool = False, writable: Writable = ()) -> str:
     """Create the skeleton of a private root at ``fs`` and return the fstab that fills it."""
     lines: list[str] = []
 
@@ -126,10 +130,10 @@ def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs
                 raise ValueError(f"expose: {host} is a file under /tmp; expose its directory instead")
             bind(str(host), str(host).lstrip("/"), opts="ro,nosuid,nodev" + (",X-mount.mkdir" if host.is_dir() else ""),
                  is_dir=host.is_dir())
-    for p in writable:  # caches that outlive one sandbox (a build cache keyed by the candidate's source)
-        host = Path(p).resolve()
-        if host.is_dir() and not host.is_relative_to("/work"):
-            bind(str(host), str(host).lstrip("/"), opts="nosuid,nodev,X-mount.mkdir")
+    for w in writable:  # caches that outlive one sandbox (a build cache keyed by the candidate's source)
+        host, inside = (Path(w[0]).resolve(), w[1]) if isinstance(w, tuple) else (Path(w).resolve(), str(w))
+        if host.is_dir() and not host.is_relative_to("/work") and not Path(inside).is_relative_to("/work"):
+            bind(str(host), str(Path(inside).resolve()).lstrip("/"), opts="nosuid,nodev,X-mount.mkdir")
     return "\n".join(lines) + "\n"
 
 
@@ -251,7 +255,7 @@ class LocalSandbox:
 
     def __init__(self, base_dir: Path | None = None, limits: Limits | None = None,
                  expose: Sequence[str | Path] = (), python: bool = False,
-                 writable: Sequence[str | Path] = ()) -> None:
+                 writable: Writable = ()) -> None:
         self.limits = limits or Limits()
         self._iso = isolation()
         self._base = Path(tempfile.mkdtemp(prefix="mapforge-sbx-", dir=base_dir))
@@ -274,6 +278,11 @@ class LocalSandbox:
             self._fs, self._fstab = self._base / "fs", self._base / "fstab"
             self._fstab.write_text(build_root(self._fs, self.root, expose, sysfs=self._iso.mode == "root",
                                                python=python, writable=writable))
+        self.mounts: dict[str, str] = {}
+        """Where each ``writable`` host directory appears to commands (its own path without a private root)."""
+        for w in writable:
+            host = str(Path(w[0] if isinstance(w, tuple) else w).resolve())
+            self.mounts[host] = w[1] if isinstance(w, tuple) and self._iso.private_root else host
         self._prefix = _command(self._iso.mode, self._fstab, self._fs)
         self._home = "/work" if self._iso.private_root else str(self.root)
         self.python = sandbox_python() if python and self._iso.private_root else sys.executable

@@ -63,8 +63,13 @@ def _static(task: Task, source: str) -> list[str]:
 def _sandbox_options(task: Task, config: Config) -> dict[str, Any]:
     """CUDA needs the machine's Python (and its torch) and more processes and memory than a C kernel."""
     from mapforge.targets.gpu_torch.evaluator import GPU_DISK_MB
+    from mapforge.targets.gpu_torch.ncu import find_ncu, install_dirs
 
-    return {"python": True, "limits": {"disk_mb": GPU_DISK_MB, "file_size_mb": 16384}}
+    options: dict[str, Any] = {"python": True, "limits": {"disk_mb": GPU_DISK_MB, "file_size_mb": 16384}}
+    exe = find_ncu() if config.sandbox.gpu_counters else None
+    if exe:  # Nsight Compute lives outside /usr (/opt/nvidia/...): show its install read-only
+        options["expose"] = [str(d) for d in install_dirs(exe)]
+    return options
 
 
 register(Target(

@@ -31,11 +31,16 @@ from mapforge.evaluators.sampler import Batch, Sampler
 from mapforge.evaluators.stats import median, process_median_ci
 from mapforge.evaluators.verdict import Profile, StageResult, Timing, Verdict
 from mapforge.sandbox import ExecResult, Limits, Sandbox
-from mapforge.targets.gpu_torch import static
+from mapforge.targets.gpu_torch import ncu, static
 from mapforge.targets.gpu_torch.loader import expression_value
 from mapforge.tasks.spec import GpuSpec, Task
 
 POST_SEEDS = (101, 102)
+#: Where a candidate's build cache appears inside a private-root sandbox (the same path for every candidate).
+CACHE_INSIDE = "/mf-cache"
+#: The machine's own safety settings for GPU programs (NVLink multicast off on shared hosts): they reach every
+#: candidate's environment, which otherwise starts empty.
+MACHINE_POLICY = ("NCCL_NVLS_ENABLE", "TORCH_SYMM_MEM_DISABLE_MULTICAST", "NVSHMEM_DISABLE_NVLS")
 #: The sandbox's work dir for a GPU task: outputs travel to the checker as files (a 400 MB tensor is common).
 GPU_DISK_MB = 32768
 #: Achieved bandwidth or flops this far above the device's measured peak cannot be real.
@@ -84,20 +89,21 @@ class GpuTorchEvaluator:
                     os.chmod(os.path.join(d, f), 0o666)
         cache.mkdir(parents=True, exist_ok=True)
         os.chmod(cache, 0o777)  # the sandbox user (nobody) builds here
-        try:
-            sb = self.new_sandbox(writable=[cache])  # type: ignore[call-arg]
+        try:  # shown at one path for every candidate: compiler caches copied from the reference's hold paths
+            sb = self.new_sandbox(writable=[(cache, CACHE_INSIDE)])  # type: ignore[call-arg]
+            where = getattr(sb, "mounts", {}).get(str(cache.resolve()), str(cache))
         except TypeError:  # a backend without host caches (docker): builds stay in the sandbox
-            sb, cache = self.new_sandbox(), Path("/work/.cache")
+            sb, where = self.new_sandbox(), "/work/.cache"
         bindir = os.path.dirname(getattr(sb, "python", sys.executable))
         env = {
             "PATH": f"{bindir}:/usr/local/cuda/bin:/usr/local/bin:/usr/bin:/bin",
             "CUDA_HOME": os.environ.get("CUDA_HOME", "/usr/local/cuda"),
-            "TORCH_EXTENSIONS_DIR": str(cache / "ext"), "TRITON_CACHE_DIR": str(cache / "triton"),
-            "TORCHINDUCTOR_CACHE_DIR": str(cache / "inductor"), "MAX_JOBS": str(os.cpu_count() or 4),
+            "TORCH_EXTENSIONS_DIR": f"{where}/ext", "TRITON_CACHE_DIR": f"{where}/triton",
+            "TORCHINDUCTOR_CACHE_DIR": f"{where}/inductor", "MAX_JOBS": str(os.cpu_count() or 4),
             "PYTHONDONTWRITEBYTECODE": "1", "MF_TOLERANCE": self._tolerance,
         }
         for var in ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "TRITON_LIBCUDA_PATH",
-                    "TRITON_PTXAS_PATH"):
+                    "TRITON_PTXAS_PATH", *MACHINE_POLICY):
             if var in os.environ:
                 env[var] = os.environ[var]
         sb.write_file("harness.py", resources.files("mapforge.targets.gpu_torch").joinpath("gpu_harness.py").read_text())
@@ -177,7 +183,6 @@ class GpuTorchEvaluator:
         seeds = seeds or tuple(range(1, self.spec.seeds + 1))
         arg = ",".join(str(s) for s in seeds)
         if outdir == "out":
-            sb.exec(["mkdir", "-p", outdir], limits=Limits(timeout=10))
             r = self._py(sb, env, "run", "reference.py", "candidate.py", arg, outdir)
             if not r.ok:
                 status = exec_failure(r) if r.killed else "runtime_error"
@@ -209,7 +214,6 @@ class GpuTorchEvaluator:
               ) -> tuple[tuple[Timing, Profile] | StageResult, dict[str, Any]]:
         compiled: list[list[float]] = []
         last: dict[str, Any] = {}
-        sb.exec(["mkdir", "-p", "post"], limits=Limits(timeout=10))
 
         def run_batch(reps: int) -> Batch | StageResult:
             seed = 7 + 1000 * len(compiled)
@@ -264,8 +268,26 @@ class GpuTorchEvaluator:
         problem = self._roofline(timing, prof)
         if problem:
             return _cheat("timing", problem)
+        if self.sandbox_cfg.gpu_counters:
+            with self._timing_lock:  # ncu replays kernels: never beside another candidate's timing
+                self._counters(sb, env, kernels, prof)
         return StageResult(stage="timing", ok=True, reason=timing.describe() + _compiled_note(prof),
                            timing=timing, profile=prof)
+
+    def _counters(self, sb: Sandbox, env: dict[str, str], kernels: list[str], prof: Profile) -> None:
+        """Nsight Compute's reading of the candidate's main kernel onto ``prof.gpu``, or why not into the notes."""
+        exe = ncu.find_ncu()
+        if exe is None:
+            prof.notes.append("no hardware counters: ncu is not installed here")
+            return
+        python = getattr(sb, "python", sys.executable)
+        r = sb.exec(ncu.command(exe, python, kernels), limits=self.limits, env={**env, "HOME": "/tmp"})
+        got = ncu.parse(r.stdout, kernels) if r.ok else f"ncu {r.describe()}: {tail(r.stdout + r.stderr, 300)}"
+        if isinstance(got, str):
+            prof.notes.append(f"no hardware counters: {got}")
+        else:
+            prof.gpu, prof.source = got, "gpu-harness+ncu"
+            prof.counter_source = "ncu"
 
     def _roofline(self, timing: Timing, prof: Profile) -> str | None:
         src = self.task.reference_source or ""
