@@ -147,3 +147,16 @@ def test_a_test_main_is_dropped_from_a_function_reply_and_counted_as_repaired() 
     assert "main" in extract_code(reply, "c").code
     only_main = "```c\nint main(void) { return 0; }\n```"
     assert "main" in extract_code(only_main, "c", "f").code
+
+
+def test_c_helpers_with_external_linkage_become_static() -> None:
+    from mapforge.agents.parsing import extract_code
+
+    reply = ("```c\n#include <stdlib.h>\nfloat helper(const float *x, int i) {\n    return x[i] * 2.0f;\n}\n"
+             "static int ok(void) { return 1; }\nunsigned int *other(int n) { return 0; }\n"
+             "void f(float *a, const float *x, int n) {\n    for (int i = 0; i < n; i++) a[i] = helper(x, i);\n}\n```")
+    r = extract_code(reply, "c", "f")
+    assert "static float helper(const float *x" in r.code and "static unsigned int *other(int n)" in r.code
+    assert "\nvoid f(float *a" in r.code and "static static" not in r.code
+    assert r.repaired == ["made helper(s) helper, other static"]
+    assert extract_code(reply.replace("```c\n", "```cpp\n"), "cpp", "f").repaired == []  # C++: left alone

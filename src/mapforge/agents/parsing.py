@@ -100,14 +100,29 @@ def extract_code(text: str, language: str, must_contain: str | None = None) -> C
     raise ParseError(f"the reply holds no code: put the whole program in one ```{language} fenced block")
 
 
+#: A C function definition starting at column 0: return type (no storage class), name, parameters, brace.
+_C_DEF = re.compile(r"^(?!static\b|extern\b|typedef\b|struct\b|union\b|enum\b|return\b|else\b|if\b)"
+                    r"((?:const\s+|unsigned\s+|signed\s+|inline\s+)*[A-Za-z_]\w*[\s*]+)([A-Za-z_]\w*)(\s*\([^;{)]*\)\s*\{)",
+                    re.M)
+
+
 def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
-    """Format repairs that never change what the asked-for function computes: a C/C++ reply that was asked
-    for one function (not a program) loses the test ``main`` small models add."""
-    if reply.language in ("c", "cpp") and function and function != "main":
-        without = drop_main(reply.code)
-        if without is not None and re.search(rf"\b{re.escape(function)}\s*\(", without):
-            return CodeReply(language=reply.language, code=without, repaired=["dropped a test main()"])
-    return reply
+    """Format repairs that never change what the asked-for function computes, for a C/C++ reply that was
+    asked for one function (not a program): the test ``main`` small models add is dropped, and (C) helper
+    functions defined with external linkage are made ``static``."""
+    if reply.language not in ("c", "cpp") or not function or function == "main":
+        return reply
+    code, repaired = reply.code, []
+    without = drop_main(code)
+    if without is not None and re.search(rf"\b{re.escape(function)}\s*\(", without):
+        code, repaired = without, ["dropped a test main()"]
+    if reply.language == "c":
+        helpers = [m.group(2) for m in _C_DEF.finditer(code) if m.group(2) not in (function, "main")]
+        if helpers:
+            code = _C_DEF.sub(lambda m: m.group(0) if m.group(2) in (function, "main") else "static " + m.group(0),
+                              code)
+            repaired.append(f"made helper(s) {', '.join(helpers[:4])} static")
+    return CodeReply(language=reply.language, code=code, repaired=repaired) if repaired else reply
 
 
 def _json_candidates(text: str) -> list[str]:
