@@ -130,6 +130,10 @@ class AgentsConfig(_Section):
     """Task names whose pattern cards (``derived_from``) and memories the retriever leaves out (leave-one-out)."""
     retrieve_per_plan: bool = True
     """Ask the retriever again with each plan's bottleneck, for the coder of that plan."""
+    planning: Literal["batch", "mapcoder"] = "batch"
+    """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
+    rated by a verification request of its own (2k requests per round: worth it with a capable model and a
+    large budget; at a few thousand tokens per task it leaves little for code)."""
 
 
 class SearchConfig(_Section):

@@ -23,6 +23,7 @@ from mapforge.agents.llm import LLM
 from mapforge.agents.parsing import Plan
 from mapforge.agents.planner import Planner
 from mapforge.agents.retriever import Exemplar, Retriever, memory_file
+from mapforge.agents.verifier import Verifier
 from mapforge.config import Config
 from mapforge.errors import BudgetExhausted, ModelError
 from mapforge.evaluators import Evaluator, evaluate_guarded
@@ -94,7 +95,8 @@ class Supervisor:
         a, s = config.agents, config.search
         self.retriever = Retriever(a.exemplars, memory_file(config.memory_file), a.min_relevance,
                                    frozenset(a.held_out))
-        self.planner = Planner(llm, a.plans, a.format_repairs)
+        verifier = Verifier(llm, a.format_repairs) if a.planning == "mapcoder" else None
+        self.planner = Planner(llm, a.plans, a.format_repairs, verifier)
         self.coder = Coder(llm, a.format_repairs)
         self.debugger = Debugger(llm, a.format_repairs)
         self.ctx = AgentContext(task=task, baseline_seconds=baseline_seconds, exemplar_code=a.exemplar_code)

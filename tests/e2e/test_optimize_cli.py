@@ -272,3 +272,32 @@ def test_a_candidate_that_crashes_the_harness_does_not_end_the_job(tmp_path: Pat
     events = [json.loads(line) for line in again.stdout.splitlines() if line.startswith("{")]
     assert [e["status"] for e in events if e["event"] == "candidate"] == ["harness_error", "correct"]
     assert read_summary(run)["status"] == "improved"
+
+
+def test_mapcoder_planning_grounds_one_plan_per_exemplar_and_orders_by_the_verifier(tmp_path: Path) -> None:
+    """agents.planning = mapcoder: a planner request per retrieved exemplar (that exemplar alone in it), a
+    verifier request per plan, and the coder starts with the plan the verifier scored highest, whatever
+    the planner said; a verdict in words counts as a repaired format failure, not a lost reply."""
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Plan A"), plans_reply("Plan B"), plans_reply("Plan C")],
+        "verifier": ["Confidence: 20", "It keeps the results.\nConfidence: 90", "The plan is likely correct."],
+        "coder": [code_reply(FAST)] * 3,
+        "debugger": [code_reply(FAST)] * 3,
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "1", env={"MAPFORGE_AGENTS__PLANNING": "mapcoder"})
+    shown = next(e for e in read_events(run) if e["event"] == "retrieved")["exemplars"]
+    n = len(shown)
+    assert n >= 2, "the matmul task retrieves at least two relevant cards"
+    planner_calls = sorted((run / "calls").glob("*-planner.json"))
+    verifier_calls = sorted((run / "calls").glob("*-verifier.json"))
+    assert len(planner_calls) == len(verifier_calls) == n
+    for call, ex in zip(planner_calls, shown):
+        prompt = json.loads(call.read_text())["request"]["messages"][-1]["content"]
+        assert f"### {ex['title']}" in prompt and sum(f"### {e['title']}" in prompt for e in shown) == 1
+    plans = next(e for e in read_events(run) if e["event"] == "plans")["plans"]
+    assert plans[0]["title"] == "Plan B" and plans[0]["confidence"] == 0.9
+    coder = json.loads(next((run / "calls").glob("*-coder.json")).read_text())["request"]["messages"][-1]["content"]
+    assert "Plan B" in coder
+    rates = read_summary(run)["rates"]
+    assert rates["format_repairs"]["verifier"] == (1 if n >= 3 else 0) and rates["format_failures"]["verifier"] == 0

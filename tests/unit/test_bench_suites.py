@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mapforge.agents.parsing import ParseError
+from mapforge.agents.parsing import ParseError, parse_confidence
 from mapforge.bench import suites
-from mapforge.bench.mapcoder import parse_confidence, parse_plan, parse_recalled
+from mapforge.bench.mapcoder import parse_plan, parse_recalled
 from mapforge.bench.table import render, summarize
 
 
@@ -52,11 +52,16 @@ def test_sample_is_seeded_and_in_suite_order() -> None:
 
 
 def test_lenient_parsers() -> None:
-    assert parse_confidence("Looks right.\nConfidence: 85") == 0.85
-    assert parse_confidence("**Confidence**: 0.7") == 0.7
-    assert parse_confidence("I am fairly sure.\n90%") == 0.9
+    assert parse_confidence("Looks right.\nConfidence: 85").value == 0.85
+    assert parse_confidence("**Confidence**: 0.7").value == 0.7
+    assert parse_confidence("I am fairly sure.\n90%").value == 0.9
+    assert not parse_confidence("Confidence: 85").repaired
+    # no number, a verdict in words: read from the last sentence, marked as a repair
+    said = parse_confidence("1. Loop over the list.\n2. Return.\n\nThe plan is correct and handles edge cases.")
+    assert said.value == 0.75 and said.repaired
+    assert parse_confidence("Step 1 ... This plan will not handle negative numbers.").value == 0.25
     with pytest.raises(ParseError):
-        parse_confidence("I think it works.")
+        parse_confidence("Here is the plan: 1) sort; 2) scan.")
     with pytest.raises(ParseError):
         parse_confidence("Confidence: 250")
     two = parse_recalled("Sure!\n### Problem 1\nTwo sum, answered with a hash map of the values seen so far.\n"

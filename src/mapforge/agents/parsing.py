@@ -125,6 +125,43 @@ def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
     return CodeReply(language=reply.language, code=code, repaired=repaired) if repaired else reply
 
 
+class Score(BaseModel):
+    """A confidence in [0, 1] from a verification reply."""
+
+    value: float = Field(ge=0, le=1)
+    repaired: list[str] = Field(default_factory=list)
+
+
+_CONF = re.compile(r"confidence[^0-9\n]{0,20}(\d{1,3}(?:\.\d+)?)\s*(%?)", re.I)
+_NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(%?)(?![\w.])")
+_NO = re.compile(r"\b(?:incorrect|not correct|wrong|will not|won't|cannot|can't|does not|doesn't|fails?|"
+                 r"unlikely|no speedup|not faster|slower)\b", re.I)
+_YES = re.compile(r"\b(?:correct(?:ly)?|will work|works|solves?|ensures?|likely|faster|speeds? up)\b", re.I)
+
+
+def parse_confidence(text: str) -> Score:
+    """A confidence from 'Confidence: 80', '80%', '0.8' (the last one the reply states). A reply that states
+    no number but a verdict in words (small models often end with "The plan is correct ...") is read from
+    its last sentence as 0.75 or 0.25, marked repaired; anything else is a ParseError."""
+    last_line = text.strip().splitlines()[-1].strip(" *.`") if text.strip() else ""
+    found = _CONF.findall(text) or (_NUM.findall(last_line) if len(last_line) <= 8 else [])
+    if found:
+        value, pct = found[-1]
+        x = float(value)
+        if x <= 1.0 and not pct and "." in value:
+            x *= 100
+        if not 0 <= x <= 100:
+            raise ParseError(f"confidence {value} is not between 0 and 100")
+        return Score(value=x / 100)
+    sentences = [t for t in re.split(r"(?<=[.!?])\s+", text.strip()) if t.strip()]
+    last = sentences[-1] if sentences else ""
+    if _NO.search(last):
+        return Score(value=0.25, repaired=["confidence read from words (negative)"])
+    if _YES.search(last):
+        return Score(value=0.75, repaired=["confidence read from words (positive)"])
+    raise ParseError("no confidence found: reply with one line `Confidence: N`, N from 0 to 100")
+
+
 def _json_candidates(text: str) -> list[str]:
     out = [body for tag, body in _FENCE.findall(text) if tag.lower() in ("json", "")]
     m = re.search(r"(\[.*\]|\{.*\})", text, re.S)
@@ -171,7 +208,7 @@ def ask_parsed(
         text = llm.ask(role, convo, temperature).text
         try:
             got = parse(text)
-            if isinstance(got, CodeReply) and got.repaired:  # usable, but only after a local repair
+            if getattr(got, "repaired", None):  # usable, but only after a local repair
                 llm.usage.roles[role].format_repairs += 1
             return got, text
         except ParseError as e:

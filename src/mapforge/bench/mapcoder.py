@@ -13,14 +13,12 @@ from dataclasses import dataclass
 
 from mapforge.agents import prompts
 from mapforge.agents.llm import LLM
-from mapforge.agents.parsing import ParseError, ask_parsed, extract_code
+from mapforge.agents.parsing import ParseError, ask_parsed, extract_code, parse_confidence
 from mapforge.agents.retriever import BM25, tokenize
 from mapforge.tasks.spec import SolveSpec, Task
 
 _FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
 _HEADING = re.compile(r"(?im)^\s*(?:#+\s*|\*\*\s*)?(?:\d+[.)]\s*)?(?:recalled\s+|similar\s+)?problem\b[^\n]*\n")
-_CONF = re.compile(r"confidence[^0-9\n]{0,20}(\d{1,3}(?:\.\d+)?)\s*(%?)", re.I)
-_NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(%?)(?![\w.])")
 
 
 @dataclass(frozen=True)
@@ -69,20 +67,6 @@ def parse_plan(text: str) -> str:
     if len(plan) < 20:
         raise ParseError("the reply holds no plan: write a short numbered list of steps")
     return plan[:2500]
-
-
-def parse_confidence(text: str) -> float:
-    """A confidence in [0, 1] from 'Confidence: 80', '80%', '0.8' (the last one the reply states)."""
-    found = _CONF.findall(text) or _NUM.findall(text.strip().splitlines()[-1] if text.strip() else "")
-    if not found:
-        raise ParseError("no confidence found: end with one line `Confidence: N`, N from 0 to 100")
-    value, pct = found[-1]
-    x = float(value)
-    if x <= 1.0 and not pct and "." in value:
-        x *= 100
-    if not 0 <= x <= 100:
-        raise ParseError(f"confidence {value} is not between 0 and 100")
-    return x / 100
 
 
 class Recaller:
@@ -145,7 +129,7 @@ class ConfidenceScorer:
     def run(self, task: Task, plan: str) -> float:
         msgs = user("bench_confidence", task, plan=plan)
         score, _ = ask_parsed(self.llm, self.role, msgs, parse_confidence, self.repairs)
-        return 0.0 if score is None else score
+        return 0.0 if score is None else score.value
 
 
 class PlanCoder:
