@@ -201,3 +201,24 @@ def test_head_to_head_still_checks_the_challenger(evaluator: OptimizeEvaluator) 
     wrong = naive(inner="C[i * n + j] = acc + (i == 3 ? 1.0f : 0.0f);")
     got = evaluator.head_to_head(FAST.read_text(), wrong)
     assert not isinstance(got, Timing) and got.status == "cheat_suspected" and "differed" in got.reason
+
+
+def test_timed_evaluators_share_a_lock_they_are_given() -> None:
+    """A cluster worker hands every job's evaluator one lock (TimesCandidates); solve evaluators time nothing."""
+    import threading
+
+    from mapforge.config import load_config
+    from mapforge.evaluators.base import TimesCandidates
+    from mapforge.runs.job import make_evaluator
+    from mapforge.sandbox.pool import LocalFactory
+    from mapforge.tasks.loader import load_task
+    from tests.helpers import REPO
+
+    config = load_config(None, {})
+    timed = make_evaluator(load_task(REPO / "tasks" / "matmul"), config, LocalFactory())
+    untimed = make_evaluator(load_task(REPO / "tasks" / "two-sum-count"), config, LocalFactory())
+    assert isinstance(timed, TimesCandidates) and not isinstance(untimed, TimesCandidates)
+    shared = threading.Lock()
+    timed.timing_lock = shared
+    with shared:  # held by another job's timing: this evaluator's timing would wait for it
+        assert not timed.timing_lock.acquire(blocking=False)

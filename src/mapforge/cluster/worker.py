@@ -25,7 +25,7 @@ from distributed import WorkerPlugin, get_worker
 
 import mapforge
 from mapforge.cluster.base import WorkerJob, WorkerRefused, check_worker, code_fingerprint, task_hash
-from mapforge.evaluators.base import Evaluator, evaluate_guarded
+from mapforge.evaluators.base import Evaluator, TimesCandidates, evaluate_guarded
 from mapforge.evaluators.verdict import StageResult, Timing
 from mapforge.sandbox import SandboxFactory
 
@@ -122,8 +122,8 @@ class WorkerState:
         sandboxes, why = make_sandboxes(task, config, f"cluster-{job.key}")
         try:
             ev = make_evaluator(task, config, sandboxes)
-            if hasattr(ev, "_timing_lock"):  # every job's timings on this worker take turns
-                setattr(ev, "_timing_lock", self.timing_lock)  # noqa: B010
+            if isinstance(ev, TimesCandidates):  # every job's timings on this worker take turns
+                ev.timing_lock = self.timing_lock
             t0 = time.monotonic()
             b = ev.prepare()
         except BaseException:

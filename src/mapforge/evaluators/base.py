@@ -3,9 +3,10 @@ broken task, and the per-candidate error barrier."""
 
 from __future__ import annotations
 
+import threading
 import traceback
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from mapforge.evaluators.verdict import StageResult, Timing, Verdict
 
@@ -52,3 +53,11 @@ def evaluate_guarded(evaluator: Evaluator, source: str) -> Verdict:
         return evaluator.evaluate(source)
     except Exception as e:  # noqa: BLE001 - the barrier: one candidate never ends a job
         return harness_error_verdict(e)
+
+
+@runtime_checkable
+class TimesCandidates(Protocol):
+    """An evaluator whose timing runs take turns under ``timing_lock``. Whoever runs several evaluators on
+    one machine (a cluster worker serving several jobs) gives them one lock, so two timings never overlap."""
+
+    timing_lock: threading.Lock

@@ -109,7 +109,7 @@ class OptimizeEvaluator:
         self.baseline: NativeBaseline | None = None
         self.noise_floor: float = timing.min_effect
         """Changes smaller than this are 'no measurable change': the config's minimum, or the A/A spread."""
-        self._timing_lock = threading.Lock()
+        self.timing_lock = threading.Lock()
         """Evaluations may run side by side (sandbox.parallel); timing runs never do."""
         self._pins = pins or CorePins()
         self._strict = "0" if sandbox.unsafe_no_isolation else "1"
@@ -341,7 +341,7 @@ class OptimizeEvaluator:
             linked = self._link_pair(sb, "challenger.o", chall, ref="champion.o")
             if not linked.ok:
                 return linked
-            with self._timing_lock:
+            with self.timing_lock:
                 got, _ = self._time(sb, est_pair=3 * self.baseline.seconds)
             return got
 
@@ -378,7 +378,7 @@ class OptimizeEvaluator:
 
     def _timing_stage(self, sb: Sandbox, source: str) -> StageResult:
         assert self.baseline is not None and self.baseline.seconds is not None
-        with self._timing_lock:
+        with self.timing_lock:
             got, check = self._time(sb, est_pair=3 * self.baseline.seconds)
         if isinstance(got, StageResult):
             return got
