@@ -76,13 +76,28 @@ def test_bench_token_cap_stops_an_arm(tmp_path: Path) -> None:
         "coder": [RIGHT], "debugger": [RIGHT],
     })
     run = tmp_path / "run"
-    bench(suite(tmp_path, "merge-intervals"), script, run, "--arm", "mapcoder", "--budget-tokens", "1400")
+    bench(suite(tmp_path, "merge-intervals"), script, run, "--arm", "mapcoder", "--budget-tokens", "300")
     rec = results(run)[("merge-intervals", "mapcoder")]
-    assert rec["stop"].startswith("budget: per-task token cap of 1400")
-    assert rec["tokens"]["total"] <= 1400
+    assert rec["stop"].startswith("budget: per-task token cap of 300")
+    assert rec["tokens"]["total"] <= 300
     assert rec["status"] == "no_code" and not rec["solved"]
     s = json.loads((run / "summary.json").read_text())
-    assert s["arms"]["mapcoder"]["capped"] == 1 and s["budget_tokens"] == 1400
+    assert s["arms"]["mapcoder"]["capped"] == 1 and s["budget_tokens"] == 300
+
+
+def test_mapcoder_keeps_tokens_for_code_when_the_cap_is_tight(tmp_path: Path) -> None:
+    """Below recall + plans + scores + code, the arm plans less (or not at all) and still writes code,
+    instead of spending its cap on plans (what made it lose to direct prompting at 5000 tokens)."""
+    script = write_script(tmp_path / "s.json", {
+        "retriever": [RECALLED], "planner": [PLAN, PLAN], "verifier": ["Confidence: 50"] * 2,
+        "coder": [RIGHT], "debugger": [RIGHT],
+    })
+    run = tmp_path / "run"
+    bench(suite(tmp_path, "merge-intervals"), script, run, "--arm", "mapcoder", "--budget-tokens", "1400")
+    rec = results(run)[("merge-intervals", "mapcoder")]
+    assert rec["solved"] and rec["candidates"] == 1
+    assert any("tokens kept for code" in n for n in rec["notes"])
+    assert "retriever" not in rec["per_role"] and rec["tokens"]["total"] <= 1400
 
 
 def test_bench_resumes_and_replays_recorded_calls(tmp_path: Path) -> None:

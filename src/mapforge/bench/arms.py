@@ -60,6 +60,15 @@ class Settings:
     """Repairs per plan against the visible examples (t)."""
     repairs: int = 1
     """Repair requests after an unparseable reply."""
+    code_reserve: int = 1500
+    """mapcoder: tokens of the cap kept for coding. Recall, planning and scoring stop before they would eat
+    into it (an arm that spends its cap on plans and writes no code is measuring its budget, not MapCoder)."""
+
+
+def _room(llm: LLM, reserve: int) -> bool:
+    """Whether more than ``reserve`` tokens of the cap are left (always, without a cap)."""
+    cap = getattr(llm, "cap", None)
+    return cap is None or cap - llm.usage.total_tokens > reserve
 
 
 @dataclass
@@ -112,15 +121,20 @@ def _single(task: Task, llm: LLM, role: str, template: str, s: Settings, answer:
 def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: list[tuple[str, str, str]],
               answer: Answer) -> None:
     exemplars = mc.recall_memory(task, memory, s.memory)
-    exemplars += mc.Recaller(llm, s.recall, s.repairs).run(task)
+    if _room(llm, s.code_reserve):
+        exemplars += mc.Recaller(llm, s.recall, s.repairs).run(task)
     answer.notes.append("exemplars: " + ", ".join(e.source for e in exemplars))
     planner, scorer = mc.PlanWriter(llm, s.repairs), mc.ConfidenceScorer(llm, s.repairs)
     plans: list[tuple[float, int, str, mc.Exemplar | None]] = []
     for i in range(s.plans):
+        if not _room(llm, s.code_reserve):
+            answer.notes.append(f"planning stopped after {len(plans)} plan(s): {s.code_reserve} tokens kept for code")
+            break
         ex = exemplars[i] if i < len(exemplars) else None
         plan = planner.run(task, ex)
         if plan is not None:
-            plans.append((scorer.run(task, plan), i, plan, ex))
+            score = scorer.run(task, plan) if _room(llm, s.code_reserve) else 0.5
+            plans.append((score, i, plan, ex))
     if not plans:
         plans = [(0.0, 0, "Solve the problem directly, checking the examples.", None)]
     plans.sort(key=lambda p: (-p[0], p[1]))
