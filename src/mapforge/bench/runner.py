@@ -1,4 +1,6 @@
-"""The bench loop: every sampled task, every arm, one after the other; resumable.
+"""The bench loop: every sampled task, every arm, one after the other; resumable. With a cluster configured
+(``--cluster``/``--workers``) the tasks run side by side instead, their candidates judged on its workers
+(:meth:`Bench.run_on_cluster`).
 
 Run directory::
 
@@ -15,6 +17,7 @@ the bench (it is not a wrong answer) and leaves it resumable.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -38,6 +41,7 @@ from mapforge.tasks.spec import Task
 
 SCHEMA_VERSION = 1
 Progress = Callable[[str], None]
+Judge = Callable[[str], Verdict]
 
 
 @dataclass
@@ -156,6 +160,13 @@ def summary_so_far(run_dir: Path) -> dict[str, Any]:
     return summarize(results, info, len(info["tasks"]))
 
 
+def remembered(task: Task, rec: dict[str, Any]) -> tuple[str, str, str] | None:
+    """What mapcoder's memory keeps of a finished mapcoder unit: its answer, when it passed the visible examples."""
+    if not (rec.get("visible_passed") and rec.get("source")):
+        return None
+    return task.name, task.spec.description + "\n" + getattr(task.spec, "prompt", ""), rec["source"]
+
+
 class Bench:
     def __init__(self, opts: BenchOptions, config: Config, get_model: Callable[[str], Model],
                  progress: Progress) -> None:
@@ -176,9 +187,12 @@ class Bench:
         tasks = suites.sample(suite.tasks, opts.sample, opts.seed)
         info = open_run(opts, manifest(opts, self.config, tasks, suite.source))
         done = read_results(opts.run_dir)
+        head = (f"bench {suite.name}: {len(tasks)} tasks x {len(opts.arms)} arms, "
+                f"{sum((t.name, a) in done for t in tasks for a in opts.arms)} done already")
+        if self.config.cluster.enabled:
+            return self.run_on_cluster(tasks, info, done, head)
         backend, why = select_backend(self.config.sandbox.backend, image=self.config.sandbox.image)
-        self.progress(f"bench {suite.name}: {len(tasks)} tasks x {len(opts.arms)} arms, "
-                      f"{sum((t.name, a) in done for t in tasks for a in opts.arms)} done already; {why}")
+        self.progress(f"{head}; {why}")
         factory = make_sandbox_factory(backend, None, f"bench-{opts.run_dir.name}", 1,
                                        base_dir=Path(self.config.sandbox.tmp_dir) if self.config.sandbox.tmp_dir else None,
                                        image=self.config.sandbox.image)
@@ -190,33 +204,114 @@ class Bench:
                     rec = done.get((task.name, arm))
                     if rec is None:
                         rec = self.run_one(task, arm, factory, memory)
-                        with (opts.run_dir / "results.jsonl").open("a") as f:
-                            f.write(json.dumps(rec) + "\n")
-                        done[(task.name, arm)] = rec
-                        self.progress(f"[{i + 1}/{len(tasks)}] {task.name} {arm}: {rec['status']} "
-                                      f"({rec['tokens']['total']} tokens, {rec['wall_seconds']:.0f} s"
-                                      f"{', ' + str(rec['replayed_calls']) + ' calls replayed' if rec['replayed_calls'] else ''})")
-                    if arm == "mapcoder" and rec.get("visible_passed") and rec.get("source"):
-                        memory.append((task.name, task.spec.description + "\n" + getattr(task.spec, "prompt", ""),
-                                       rec["source"]))
+                        self.keep(rec, done, f"[{i + 1}/{len(tasks)}]")
+                    if arm == "mapcoder" and (m := remembered(task, rec)) is not None:
+                        memory.append(m)
         finally:
             factory.close()
-            results = [done[(t.name, a)] for t in tasks for a in info["arms"] if (t.name, a) in done]
-            summary = summarize(results, info, len(tasks))
-            summary["session_seconds"] = round(time.monotonic() - started, 1)
-            _atomic_write(opts.run_dir / "summary.json", json.dumps(summary, indent=2))
-            _atomic_write(opts.run_dir / "table.md", render(summary))
+            summary = self.finish(tasks, info, done, started)
+        return summary
+
+    def run_on_cluster(self, tasks: list[Task], info: dict[str, Any], done: dict[tuple[str, str], dict[str, Any]],
+                       head: str) -> dict[str, Any]:
+        """The units not done yet, side by side on the cluster the config names (``cluster.address``, or
+        ``cluster.workers`` local workers started for the bench): one job per task, its arms in order, as
+        many tasks at once as the cluster has workers. Model calls and every write to the run directory
+        stay here; the workers judge the candidates (visible examples) and the answers (every test).
+        mapcoder's memory for a task: the earlier tasks (suite order) whose mapcoder unit had finished
+        when its unit starts (with one worker, what the sequential bench recalls)."""
+        from mapforge.cluster import ClusterLost, open_cluster
+        from mapforge.cluster.evaluator import ClusterEvaluator
+        from mapforge.cluster.sweep import shared_cluster, spread_jobs
+        from mapforge.evaluators.base import HarnessError
+
+        opts = self.opts
+        memory = {i: m for i, t in enumerate(tasks)
+                  if (t.name, "mapcoder") in done and (m := remembered(t, done[(t.name, "mapcoder")])) is not None}
+        stop = threading.Event()  # a unit that fails stops the bench: no unit starts after it
+
+        with shared_cluster(self.config) as cfg:
+            session = open_cluster(cfg, f"bench-{opts.run_dir.name}")
+
+            def task_job(i: int) -> None:
+                task = tasks[i]
+                check = ClusterEvaluator(task.visible_view(), cfg, session)  # the visible examples only
+                judge = ClusterEvaluator(task, cfg, session)
+                try:
+                    for arm in opts.arms:
+                        with self._lock:
+                            if (task.name, arm) in done:
+                                continue
+                            recall = [memory[j] for j in sorted(memory) if j < i]
+                        if stop.is_set():
+                            return
+                        try:
+                            rec = self.unit(task, arm, check.evaluate, judge.evaluate, recall)
+                        except BaseException:
+                            stop.set()
+                            raise
+                        self.keep(rec, done, f"[{i + 1}/{len(tasks)}]")
+                        if arm == "mapcoder" and (m := remembered(task, rec)) is not None:
+                            with self._lock:
+                                memory[i] = m
+                finally:
+                    for ev in (check, judge):
+                        session.release(ev.job.key)
+
+            started = time.monotonic()
+            try:
+                self.progress(f"{head}; {session.describe()}")
+                todo = [i for i, t in enumerate(tasks) if any((t.name, a) not in done for a in opts.arms)]
+                got = spread_jobs([functools.partial(task_job, i) for i in todo], max(1, len(session.identities)))
+            finally:
+                session.close()
+                summary = self.finish(tasks, info, done, started)
+        failed = next((g for g in got if isinstance(g, BaseException)), None)
+        if isinstance(failed, (ClusterLost, HarnessError)):
+            raise UserError(f"the bench stopped: {failed}. {opts.run_dir} keeps every finished task and arm: run "
+                            "the same command again (once the cluster can judge them) to resume") from failed
+        if failed is not None:
+            raise failed
+        return summary
+
+    def keep(self, rec: dict[str, Any], done: dict[tuple[str, str], dict[str, Any]], where: str) -> None:
+        """Append a finished unit to results.jsonl (one writer at a time) and say so."""
+        with self._lock:
+            with (self.opts.run_dir / "results.jsonl").open("a") as f:
+                f.write(json.dumps(rec) + "\n")
+            done[(rec["task"], rec["arm"])] = rec
+        self.progress(f"{where} {rec['task']} {rec['arm']}: {rec['status']} "
+                      f"({rec['tokens']['total']} tokens, {rec['wall_seconds']:.0f} s"
+                      f"{', ' + str(rec['replayed_calls']) + ' calls replayed' if rec['replayed_calls'] else ''}"
+                      f"{', judged on ' + rec['worker'] if rec.get('worker') else ''})")
+
+    def finish(self, tasks: list[Task], info: dict[str, Any], done: dict[tuple[str, str], dict[str, Any]],
+               started: float) -> dict[str, Any]:
+        """The session's summary and table, written to the run directory."""
+        opts = self.opts
+        results = [done[(t.name, a)] for t in tasks for a in info["arms"] if (t.name, a) in done]
+        summary = summarize(results, info, len(tasks))
+        summary["session_seconds"] = round(time.monotonic() - started, 1)
+        _atomic_write(opts.run_dir / "summary.json", json.dumps(summary, indent=2))
+        _atomic_write(opts.run_dir / "table.md", render(summary))
         return summary
 
     def run_one(self, task: Task, arm: str, factory: SandboxFactory, memory: list[tuple[str, str, str]]) -> dict[str, Any]:
+        visible = SolveEvaluator(task, factory, self.config.sandbox, visible_only=True)
+        full = SolveEvaluator(task, factory, self.config.sandbox)
+        return self.unit(task, arm, visible.evaluate, full.evaluate, memory)
+
+    def unit(self, task: Task, arm: str, check_visible: Judge, judge: Judge,
+             memory: list[tuple[str, str, str]]) -> dict[str, Any]:
+        """One (task, arm): the arm's model calls (candidates checked by ``check_visible``), then its answer
+        judged on every test by ``judge``."""
         d = self.opts.run_dir / "tasks" / task.name / arm
         stats = CallStats()
         llm = CappedLLM(self.config, CallLog(d / "calls"), self.model, on_call=stats)
         llm.cap = self.opts.budget_tokens
-        visible = SolveEvaluator(task, factory, self.config.sandbox, visible_only=True)
         t0 = time.monotonic()
-        answer = run_arm(arm, task, llm, visible.evaluate, self.opts.settings, memory)
-        verdict = SolveEvaluator(task, factory, self.config.sandbox).evaluate(answer.source) if answer.source else None
+        answer = run_arm(arm, task, llm, check_visible, self.opts.settings, memory)
+        verdict = judge(answer.source) if answer.source else None
         wall = time.monotonic() - t0 + stats.reused_seconds  # calls not made again count their first time
         return self.record(task, arm, d, llm, answer, verdict, stats, wall)
 
@@ -240,4 +335,5 @@ class Bench:
                          for r, x in sorted(u.roles.items())},
             "calls": stats.calls, "replayed_calls": stats.replayed, "model_seconds": round(stats.model_seconds, 2),
             "wall_seconds": round(wall, 2), "source": answer.source,
+            **({"worker": verdict.judged_by} if verdict is not None and verdict.judged_by else {}),
         }

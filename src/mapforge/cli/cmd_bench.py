@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mapforge.cli.common import add_cluster_flags
 from mapforge.errors import UserError
 
 DEFAULT_ARMS = ["direct", "cot", "mapcoder"]
@@ -18,7 +19,10 @@ DEFAULT_ARMS = ["direct", "cot", "mapcoder"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="compare direct, chain-of-thought and MapCoder arms on a suite (pass@1)",
                        description="Run arms over a suite of solve tasks with the same per-task token cap; "
-                                   "resumable with the same --run-dir.")
+                                   "resumable with the same --run-dir. With --cluster or --workers, as many "
+                                   "tasks run at once as the cluster has workers (each task's arms in order), "
+                                   "judged there; mapcoder then recalls only the earlier tasks already finished "
+                                   "when it starts.")
     p.add_argument("suite", metavar="SUITE", help="humaneval, mbpp, bundled, or a folder of task folders")
     p.add_argument("--model", "-m", help="model for every role (provider/name); default: the embedded model")
     p.add_argument("--base-url", help="base URL of an OpenAI-compatible server (for openai/<name> models)")
@@ -33,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--debug-rounds", type=int, default=2, help="mapcoder: repairs per plan, visible tests only (default 2)")
     p.add_argument("--tasks-root", type=Path, default=Path("tasks"), help="where the bundled suite lives")
     p.add_argument("--sandbox", choices=["auto", "local", "docker"], help="sandbox backend (default auto)")
+    add_cluster_flags(p, implies_parallel=False)
     p.add_argument("--config", type=Path, help="a TOML config file (see configs/default.toml)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     p.add_argument("--table", action="store_true",
@@ -69,6 +74,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         flags.setdefault("model", {})["base_url"] = args.base_url
     if args.sandbox:
         flags["sandbox"] = {"backend": args.sandbox}
+    for key in ("cluster", "workers"):  # as for optimize and sweep (mapforge.cli.common.job_config)
+        if getattr(args, key) is not None:
+            flags.setdefault("cluster", {})["address" if key == "cluster" else key] = getattr(args, key)
     config = load_config(args.config, flags)
     mc = config.model
     policy = RetryPolicy(attempts=mc.retry_attempts, wait_max=mc.retry_wait_max, max_concurrent=mc.max_concurrent)

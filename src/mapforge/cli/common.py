@@ -33,11 +33,12 @@ def add_job_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fresh", action="store_true", help="refuse to resume an existing run directory")
 
 
-def add_cluster_flags(p: argparse.ArgumentParser) -> None:
+def add_cluster_flags(p: argparse.ArgumentParser, implies_parallel: bool = True) -> None:
     p.add_argument("--cluster", metavar="tcp://HOST:PORT",
                    help="judge candidates on the workers of a running Dask cluster (README: Clusters)")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="start a local cluster of N workers, each on cores of its own (implies --parallel N)")
+                   help="start a local cluster of N workers, each on cores of its own"
+                        + (" (implies --parallel N)" if implies_parallel else ""))
 
 
 def add_unsafe_flag(p: argparse.ArgumentParser) -> None:

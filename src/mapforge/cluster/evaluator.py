@@ -49,7 +49,9 @@ class ClusterEvaluator:
     def __init__(self, task: Task, config: Config, session: ClusterSession) -> None:
         self.task, self.config, self.session = task, config, session
         self.executor = session.executor
-        on_disk = task.root.exists()  # else a task built in memory: it travels with the job
+        # a task loaded from its folder is loaded there again (and its files hashed); one built in memory (a
+        # bench suite's, whose root names its data file) or a view of one (Task.visible_view) travels with the job
+        on_disk = task.root.is_dir() and not task.visible_only
         self.job = WorkerJob(
             key=f"{session.run_id}-{uuid.uuid4().hex[:8]}",
             task_path=str(task_file(task.root.resolve(), task.name)) if on_disk else str(task.root),

@@ -58,6 +58,19 @@ class ClusterSession:
             "driver_overhead_seconds": round(statistics.median(self.overheads), 4) if self.overheads else None,
         }
 
+    def release(self, key: str) -> None:
+        """Close one job's evaluator on every worker now, before the session ends (``mapforge bench`` opens
+        a job per task and keeps the session for the next ones)."""
+        from mapforge.cluster.worker import release_job
+
+        if key not in self.jobs:  # never prepared: the workers hold nothing of it
+            return
+        self.jobs.remove(key)
+        try:
+            self.executor.run_everywhere(release_job, key)
+        except Exception:  # noqa: BLE001, S110 - a cluster that is gone has nothing left to release
+            pass
+
     def close(self) -> None:
         from mapforge.cluster.worker import release_job
 

@@ -27,7 +27,7 @@ def spread_jobs(jobs: Sequence[Callable[[], T]], max_parallel: int,
                 on_done: Callable[[int, T | BaseException], None] | None = None) -> list[T | BaseException]:
     """Run ``jobs`` with up to ``max_parallel`` at once (driver threads: each job's evaluations go to the
     cluster its config names). Returns each job's result, or the exception it raised, in order; a job that
-    fails does not stop the others. Ctrl-C propagates."""
+    fails does not stop the others. Ctrl-C propagates once the running jobs end (queued ones are dropped)."""
     results: list[T | BaseException] = [RuntimeError("not run")] * len(jobs)
 
     def one(i: int) -> None:
@@ -39,8 +39,14 @@ def spread_jobs(jobs: Sequence[Callable[[], T]], max_parallel: int,
             on_done(i, results[i])
 
     with ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="mapforge-sweep") as pool:
-        for f in [pool.submit(one, i) for i in range(len(jobs))]:
-            f.result()
+        futures = [pool.submit(one, i) for i in range(len(jobs))]
+        try:
+            for f in futures:
+                f.result()
+        except BaseException:  # Ctrl-C: the jobs not started yet never start; the running ones end first
+            for f in futures:
+                f.cancel()
+            raise
     return results
 
 

@@ -30,12 +30,13 @@ class SolveEvaluator:
     def __init__(self, task: Task, new_sandbox: NewSandbox, sandbox: SandboxConfig, visible_only: bool = False) -> None:
         if not isinstance(task.spec, SolveSpec):
             raise TypeError("SolveEvaluator needs a solve task")
-        self.task = task
+        self.task = task.visible_view() if visible_only else task
         self.spec: SolveSpec = task.spec
         self.new_sandbox = new_sandbox
         self.sandbox_cfg = sandbox
-        self.visible_only = visible_only
-        """Run the visible examples only (what an agent may check its own candidates against)."""
+        self.visible_only = self.task.visible_only
+        """Run the visible examples only (what an agent may check its own candidates against): the task's
+        :meth:`~mapforge.tasks.spec.Task.visible_view`, which has no hidden tests to run."""
 
     def prepare(self) -> Baseline:
         return Baseline()
@@ -73,8 +74,8 @@ class SolveEvaluator:
         if self.spec.format == "function":
             return function_tests(sb, self.task, self.program, visible_only=self.visible_only)
         limits = Limits(timeout=self.spec.limits.timeout_seconds, memory_mb=self.spec.limits.memory_mb)
-        hidden = () if self.visible_only else self.task.hidden
-        tests: list[tuple[bool, TestCase]] = [(True, t) for t in self.spec.examples] + [(False, t) for t in hidden]
+        tests: list[tuple[bool, TestCase]] = ([(True, t) for t in self.spec.examples]
+                                              + [(False, t) for t in self.task.hidden])
         passed = 0
         first_status: Status | None = None
         first_reason = ""

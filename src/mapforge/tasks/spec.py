@@ -384,10 +384,21 @@ class Task(BaseModel):
     """solve: hidden tests (harness side only)."""
     hidden_code: str | None = None
     """solve, function format: the hidden test code defining ``check(candidate)`` (harness side only)."""
+    visible_only: bool = False
+    """A view with the hidden tests left out (:meth:`visible_view`): judged on its visible examples only, and
+    never reloaded from its folder (a cluster worker gets this copy, not the folder's task)."""
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def visible_view(self) -> Task:
+        """This solve task with its hidden tests removed: what an agent may check its own candidates against.
+        Any solve evaluator judges the view exactly as ``SolveEvaluator(task, visible_only=True)`` judges the
+        task (programs: the examples only; functions: the examples, no ``check``)."""
+        if not isinstance(self.spec, SolveSpec):
+            raise TypeError(f"{self.name} is not a solve task: it has no hidden tests to leave out")
+        return self.model_copy(update={"hidden": (), "hidden_code": None, "visible_only": True})
 
     @property
     def kind(self) -> str:
