@@ -78,7 +78,7 @@ def test_bench_token_cap_stops_an_arm(tmp_path: Path) -> None:
     run = tmp_path / "run"
     bench(suite(tmp_path, "merge-intervals"), script, run, "--arm", "mapcoder", "--budget-tokens", "300")
     rec = results(run)[("merge-intervals", "mapcoder")]
-    assert rec["stop"].startswith("budget: per-task token cap of 300")
+    assert rec["stop"].startswith("budget: token budget of 300")
     assert rec["tokens"]["total"] <= 300
     assert rec["status"] == "no_code" and not rec["solved"]
     s = json.loads((run / "summary.json").read_text())

@@ -86,7 +86,8 @@ def test_token_budget_stops_the_job(tmp_path: Path) -> None:
     s = read_summary(run)
     assert s["stop_reason"].startswith("budget: token budget")
     assert s["status"] == "unsolved"
-    assert s["tokens"]["prompt"] + s["tokens"]["completion"] >= 2500
+    spent = s["tokens"]["prompt"] + s["tokens"]["completion"]
+    assert 1000 < spent <= 2500  # the budget is a hard cap: the request that would overspend is not sent
     assert s["usage"]["per_role"]["planner"]["requests"] == 1
 
 

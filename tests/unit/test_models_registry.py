@@ -93,3 +93,32 @@ def test_scripted_is_returned_bare(tmp_path: Path) -> None:
 
 def test_not_found_hint_suggests_catalogue_models() -> None:
     assert "openai/gpt-4o" in _not_found_hint("openai", "gpt-4oo")
+
+
+def test_a_token_budget_is_never_overspent(tmp_path: Path) -> None:
+    """budget.max_tokens is a hard cap: each reply is cut to what the budget leaves after its prompt, and a
+    request that would leave too little is not sent (the loop used to overshoot by a whole request)."""
+
+    from mapforge.agents.llm import LLM
+    from mapforge.config import load_config
+    from mapforge.errors import BudgetExhausted
+    from mapforge.models.scripted import ScriptedModel
+
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps({"replies": {"coder": ["x" * 8000] * 10}}))
+    config = load_config(None, {"budget": {"max_tokens": 2500}})
+
+    class NoStore:
+        def lookup_call(self, key: str) -> None:
+            return None
+
+        def record_call(self, key: str, request: object, completion: object) -> None:
+            pass
+
+    llm = LLM(config, NoStore(), lambda name: ScriptedModel(script))  # type: ignore[arg-type]
+    sent = 0
+    with pytest.raises(BudgetExhausted, match="token budget of 2500"):
+        for _ in range(10):
+            llm.ask("coder", [{"role": "user", "content": "write it " * 50}])
+            sent += 1
+    assert sent >= 2 and llm.usage.total_tokens <= 2500

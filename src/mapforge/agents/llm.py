@@ -15,7 +15,7 @@ from typing import Protocol
 
 from mapforge.config import Config
 from mapforge.errors import BudgetExhausted
-from mapforge.models.base import Completion, Model, Request
+from mapforge.models.base import Completion, Model, Request, estimate_tokens
 
 
 class CallStore(Protocol):
@@ -88,6 +88,10 @@ def request_key(model: str, request: Request) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+MIN_REPLY = 64
+"""A request is sent only when at least this many reply tokens fit under the token budget."""
+
+
 class LLM:
     """Sends agents' requests to their role's model. Raises BudgetExhausted before a request over budget."""
 
@@ -130,8 +134,18 @@ class LLM:
             raise BudgetExhausted(f"cost limit of ${cost_limit:.2f} reached (${spent:.4f} spent)")
 
     def reply_tokens(self, messages: list[dict[str, str]]) -> int:
-        """The reply cap of the next request (a subclass may lower it, or raise BudgetExhausted)."""
-        return self.config.model.max_reply_tokens
+        """The reply cap of the next request: ``model.max_reply_tokens``, lowered to what the token budget
+        (``budget.max_tokens``) leaves after the request's estimated prompt, so a job never spends more than
+        its budget. A request that would leave less than MIN_REPLY tokens for its reply is not sent."""
+        limit, cap = self.config.model.max_reply_tokens, self.config.budget.max_tokens
+        if cap is None:
+            return limit
+        prompt = sum(estimate_tokens(m.get("content", "")) + 8 for m in messages) * 5 // 4  # estimate, with margin
+        left = cap - self.usage.total_tokens - prompt
+        if left < MIN_REPLY:
+            raise BudgetExhausted(f"token budget of {cap} reached ({self.usage.total_tokens} used, the next "
+                                  f"request needs ~{prompt + MIN_REPLY})")
+        return min(limit, left)
 
     def ask(self, role: str, messages: list[dict[str, str]], temperature: float | None = None) -> Completion:
         """One request at the role's temperature (or ``temperature``). Replies from the response cache are

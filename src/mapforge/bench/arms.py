@@ -23,31 +23,9 @@ from mapforge.agents.parsing import ask_parsed
 from mapforge.bench import mapcoder as mc
 from mapforge.errors import BudgetExhausted
 from mapforge.evaluators.verdict import Verdict
-from mapforge.models.base import estimate_tokens
 from mapforge.tasks.spec import Task
 
 ARMS = ("direct", "cot", "mapcoder")
-MIN_REPLY = 64
-"""A request is sent only when at least this many reply tokens fit under the cap."""
-
-
-class CappedLLM(LLM):
-    """An LLM whose requests stop at ``cap`` prompt + completion tokens: each reply is capped to what is left
-    after its (estimated) prompt, and a request that would leave less than MIN_REPLY is not sent."""
-
-    cap: int | None = None
-
-    def reply_tokens(self, messages: list[dict[str, str]]) -> int:
-        limit = self.config.model.max_reply_tokens
-        if self.cap is None:
-            return limit
-        prompt = sum(estimate_tokens(m.get("content", "")) + 8 for m in messages) * 5 // 4
-        left = self.cap - self.usage.total_tokens - prompt
-        if left < MIN_REPLY:
-            raise BudgetExhausted(f"per-task token cap of {self.cap} reached ({self.usage.total_tokens} used)")
-        return min(limit, left)
-
-
 @dataclass
 class Settings:
     recall: int = 2
@@ -67,7 +45,7 @@ class Settings:
 
 def _room(llm: LLM, reserve: int) -> bool:
     """Whether more than ``reserve`` tokens of the cap are left (always, without a cap)."""
-    cap = getattr(llm, "cap", None)
+    cap = llm.config.budget.max_tokens
     return cap is None or cap - llm.usage.total_tokens > reserve
 
 

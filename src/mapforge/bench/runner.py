@@ -29,7 +29,7 @@ from typing import Any
 
 from mapforge.agents.llm import LLM
 from mapforge.bench import suites
-from mapforge.bench.arms import Answer, CappedLLM, Settings, run_arm
+from mapforge.bench.arms import Answer, Settings, run_arm
 from mapforge.bench.table import render, summarize
 from mapforge.config import Config
 from mapforge.errors import UserError
@@ -307,8 +307,9 @@ class Bench:
         judged on every test by ``judge``."""
         d = self.opts.run_dir / "tasks" / task.name / arm
         stats = CallStats()
-        llm = CappedLLM(self.config, CallLog(d / "calls"), self.model, on_call=stats)
-        llm.cap = self.opts.budget_tokens
+        capped = self.config.model_copy(deep=True)
+        capped.budget.max_tokens = self.opts.budget_tokens  # the per-task cap every arm gets
+        llm = LLM(capped, CallLog(d / "calls"), self.model, on_call=stats)
         t0 = time.monotonic()
         answer = run_arm(arm, task, llm, check_visible, self.opts.settings, memory)
         verdict = judge(answer.source) if answer.source else None

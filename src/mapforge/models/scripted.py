@@ -4,6 +4,7 @@ FILE is JSON: ``{"replies": {"planner": ["...", ...], "coder": [...], "debugger"
 request of a role gets that role's n-th reply (a ``"default"`` list serves roles without their own).
 A reply may also be ``{"file": "path"}`` (relative to FILE) whose contents are the reply, or
 ``{"text": "...", "delay": seconds, "cost": dollars}``. Running out of replies is a :class:`ModelError`.
+A reply longer than the request's ``max_tokens`` is cut there, as a real model's would be.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class ScriptedModel:
             )
         t0 = time.monotonic()
         text, delay, cost = self._reply(pool[request.index])
+        if request.max_tokens and estimate_tokens(text) > request.max_tokens:  # a real model stops there too
+            text = text[:request.max_tokens * 4]
         if delay:
             time.sleep(delay)
         prompt = sum(estimate_tokens(m.get("content", "")) for m in request.messages)
