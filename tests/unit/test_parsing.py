@@ -160,3 +160,17 @@ def test_c_helpers_with_external_linkage_become_static() -> None:
     assert "\nvoid f(float *a" in r.code and "static static" not in r.code
     assert r.repaired == ["made helper(s) helper, other static"]
     assert extract_code(reply.replace("```c\n", "```cpp\n"), "cpp", "f").repaired == []  # C++: left alone
+
+
+def test_the_asked_for_function_declared_static_is_made_external() -> None:
+    from mapforge.agents.parsing import extract_code
+
+    reply = ("```c\n#include <math.h>\nstatic inline float sq(float x) { return x * x; }\n"
+             "static void s1213(float* a, float* b, const float* c, int n) {\n"
+             "    for (int i = 1; i < n; i++) a[i] = sq(b[i - 1]) + c[i];\n}\n```")
+    r = extract_code(reply, "c", "s1213")
+    assert "\nvoid s1213(float* a" in r.code and "static inline float sq" in r.code
+    assert r.repaired == ["removed static from s1213()"]
+    # a declaration (prototype) is left alone; only the definition loses static
+    proto = "```c\nstatic void f(int n);\nvoid f(int n) { (void)n; }\n```"
+    assert extract_code(proto, "c", "f").code.startswith("static void f(int n);")

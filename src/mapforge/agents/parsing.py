@@ -108,14 +108,19 @@ _C_DEF = re.compile(r"^(?!static\b|extern\b|typedef\b|struct\b|union\b|enum\b|re
 
 def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
     """Format repairs that never change what the asked-for function computes, for a C/C++ reply that was
-    asked for one function (not a program): the test ``main`` small models add is dropped, and (C) helper
-    functions defined with external linkage are made ``static``."""
+    asked for one function (not a program): the test ``main`` small models add is dropped, ``static`` is removed
+    from the asked-for function's definition, and (C) helper functions defined with external linkage are made
+    ``static``."""
     if reply.language not in ("c", "cpp") or not function or function == "main":
         return reply
     code, repaired = reply.code, []
     without = drop_main(code)
     if without is not None and re.search(rf"\b{re.escape(function)}\s*\(", without):
         code, repaired = without, ["dropped a test main()"]
+    made_static = re.compile(rf"^static\s+((?:inline\s+)?[^;{{}}()]*?\b{re.escape(function)}\s*\([^;{{]*\)\s*\{{)", re.M)
+    if made_static.search(code):  # the asked-for function itself declared static: nothing could call it
+        code = made_static.sub(lambda m: m.group(1), code)
+        repaired.append(f"removed static from {function}()")
     if reply.language == "c":
         helpers = [m.group(2) for m in _C_DEF.finditer(code) if m.group(2) not in (function, "main")]
         if helpers:
