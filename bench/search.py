@@ -147,7 +147,7 @@ def main() -> int:
     done_file = args.out / "rows.jsonl"  # one row per finished (task, arm, model, budget): a rerun resumes
     done = [json.loads(line) for line in done_file.read_text().splitlines()] if done_file.exists() else []
     print(f"{len(tasks)} tasks: {', '.join(tasks)}", flush=True)
-    print("| task | arm | status | best speedup [95% CI] | candidates | tokens | wall s |\n|---|---|---|---|---|---|---|")
+    print("| task | arm | status | best speedup [95% CI] | candidates | tokens | wall s |\n|---|---|---|---|---|---|---|", flush=True)
     for task in tasks:
         for arm in results:
             key = {"task": task, "arm": arm, "model": args.model, "budget": args.budget}
