@@ -8,7 +8,12 @@ with ``--parallel N`` has them. Baselines (each worker's own, with its A/A) are 
 counted. "Driver overhead" is, per candidate, the wall time the driver waited beyond the worker's own
 evaluation time (scheduling, transfer, the verdict's round trip).
 
+On a GPU machine each local worker gets a GPU of its own (``CUDA_VISIBLE_DEVICES``), so a GPU task (a
+KernelBench file, with candidates given by ``--candidate``) measures GPU workers:
+
     python bench/scale.py [--task matmul] [--candidates 12] [--workers 1,2] [--max-seconds 2]
+    python bench/scale.py --task tasks/kernelbench/gelu_tanh.py \
+        --candidate tests/gpu_candidates/gelu_tanh/triton_fast.py --candidates 8 --max-seconds 2
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mapforge.cluster.dask_backend import local_gpus
 from mapforge.config import load_config
 from mapforge.runs.job import make_evaluator, make_sandboxes
 from mapforge.tasks.loader import load_task
@@ -57,15 +64,25 @@ class Row:
         return 60.0 * self.n / self.wall
 
 
-def candidates(task_name: str, n: int) -> list[str]:
-    if task_name == "matmul":
+def task_path(task: str) -> Path:
+    """A bundled task by name, or a task folder or file by path."""
+    return REPO / "tasks" / task if (REPO / "tasks" / task).exists() else Path(task).resolve()
+
+
+def candidates(task_dir: Path, files: list[str], n: int) -> list[str]:
+    """``n`` distinct sources (each its own build): the given files in turn, else the bundled matmul's fast
+    and ikj versions, else the task's reference."""
+    if files:
+        pool = [Path(f).read_text() for f in files]
+    elif task_dir.name == "matmul":
         pool = [(REPO / "tests" / "fixtures" / "fast" / "matmul.c").read_text(), IKJ]
     else:
-        pool = [load_task(REPO / "tasks" / task_name).reference_source or ""]
-    return [pool[i % len(pool)] + f"\n/* candidate {i} */\n" for i in range(n)]
+        pool = [load_task(task_dir).reference_source or ""]
+    comment = "#" if task_dir.suffix == ".py" else "//"
+    return [pool[i % len(pool)] + f"\n{comment} candidate {i}\n" for i in range(n)]
 
 
-def tally(verdicts: list[object]) -> dict[str, int]:
+def tally(verdicts: Sequence[object]) -> dict[str, int]:
     out: dict[str, int] = {}
     for v in verdicts:
         s = str(getattr(v, "status", "?"))
@@ -118,23 +135,33 @@ def on_cluster(task_dir: Path, sources: list[str], workers: int, flags: dict[str
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--task", default="matmul")
+    ap.add_argument("--task", default="matmul", help="a bundled task's name, or a task folder or file")
+    ap.add_argument("--candidate", action="append", default=[], metavar="FILE",
+                    help="a candidate source to judge (repeatable; needed for tasks other than matmul's kind)")
     ap.add_argument("--candidates", type=int, default=12)
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     ap.add_argument("--max-seconds", type=float, default=2.0, help="timing budget per candidate (timing.max_seconds)")
     ap.add_argument("--sandbox", default="local")
+    ap.add_argument("--no-in-process", action="store_true", help="skip the row judged in the driver's own process")
+    ap.add_argument("--no-gpu-counters", action="store_true", help="GPU tasks: skip the Nsight Compute read per candidate")
     args = ap.parse_args()
-    flags: dict[str, dict[str, object]] = {"sandbox": {"backend": args.sandbox},
+    flags: dict[str, dict[str, object]] = {"sandbox": {"backend": args.sandbox,
+                                                       "gpu_counters": not args.no_gpu_counters},
                                            "timing": {"max_seconds": args.max_seconds}}
-    task_dir = REPO / "tasks" / args.task
-    sources = candidates(args.task, args.candidates)
-    rows = [in_process(task_dir, sources, flags)]
-    print(f"{rows[-1].label}: {rows[-1].per_min:.1f} candidates/min", file=sys.stderr)
+    task_dir = task_path(args.task)
+    if load_task(task_dir).spec.target != "cpu-native":  # GPU timing: few processes, short batches
+        flags["timing"].update({"min_processes": 2, "batch_seconds": 0.5, "min_pairs": 10, "max_pairs": 80})
+    sources = candidates(task_dir, args.candidate, args.candidates)
+    rows = [] if args.no_in_process else [in_process(task_dir, sources, flags)]
+    if rows:
+        print(f"{rows[-1].label}: {rows[-1].per_min:.1f} candidates/min", file=sys.stderr)
     for n in (int(x) for x in args.workers.split(",")):
         rows.append(on_cluster(task_dir, sources, n, flags))
         print(f"{rows[-1].label}: {rows[-1].per_min:.1f} candidates/min", file=sys.stderr)
     one = next((r for r in rows if r.workers == 1), None)
-    print(f"machine: {platform.node()}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}; "
+    gpus = local_gpus()
+    print(f"machine: {platform.node()}, {len(os.sched_getaffinity(0))} cores, {len(gpus)} GPU(s), "
+          f"Python {platform.python_version()}; "
           f"task {args.task}, {args.candidates} candidates, timing.max_seconds={args.max_seconds}, "
           f"sandbox {args.sandbox}")
     print("| evaluation | candidates/min | wall s | baselines s | vs 1 worker | of linear | verdicts | "

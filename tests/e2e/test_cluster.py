@@ -269,3 +269,13 @@ def test_sweep_spreads_jobs_over_a_local_cluster(tmp_path: Path) -> None:
     for name in ("matmul", "matmul-b"):
         s = read_summary(root / name)
         assert s["status"] == "improved" and sorted(s["cluster"]["used"]) == ["local-0", "local-1"]  # type: ignore[index]
+
+
+def test_local_workers_get_a_gpu_each_and_the_rest_none() -> None:
+    """``--workers N`` on a GPU machine pins worker i to the i-th GPU the driver may use (read from
+    ``CUDA_VISIBLE_DEVICES`` here, so this runs without a GPU) and leaves workers beyond them without one."""
+    proc = run_cli("cluster", "doctor", "--workers", "2", "--sandbox", "local", "--json",
+                   env={"CUDA_VISIBLE_DEVICES": "5"})
+    rows = {r["name"]: r for r in map(json.loads, proc.stdout.splitlines())}
+    assert rows["local-0"]["gpu"]["visible"] == "5" and rows["local-1"]["gpu"]["visible"] == ""
+    assert all(r["ok"] for r in rows.values()), proc.stderr

@@ -9,7 +9,7 @@ from typing import Any
 import mapforge
 from mapforge.cli.common import add_job_flags, job_config
 from mapforge.cluster.base import code_fingerprint, identity_problems, task_hash
-from mapforge.cluster.dask_backend import split_cores
+from mapforge.cluster.dask_backend import split_cores, split_gpus
 
 
 def ident(name: str, cores: list[int], host: str = "h1", gpus: str | None = None, **over: Any) -> dict[str, Any]:
@@ -27,6 +27,10 @@ def test_a_worker_sharing_a_core_or_gpu_is_refused_when_timing() -> None:
     assert identity_problems(idents, timed=False) == {}  # solve jobs time nothing
     gpus = {"a": ident("g0", [0], gpus="0"), "b": ident("g1", [1], gpus="0,1")}
     assert set(identity_problems(gpus)) == {"b"}
+    host_gpus = {"gpu": {"visible": None, "gpus": ["0, NVIDIA H200, 143771 MiB"]}}
+    unpinned = {"a": ident("u0", [0], **host_gpus), "b": ident("u1", [1], **host_gpus)}
+    assert set(identity_problems(unpinned)) == {"b"}  # both may use GPU 0
+    assert identity_problems({"a": ident("p0", [0], gpus=""), "b": ident("p1", [1], gpus="")}) == {}
 
 
 def test_other_code_no_sandbox_or_a_broken_worker_is_refused() -> None:
@@ -48,9 +52,24 @@ def test_task_hash_follows_the_files(tmp_path: Path) -> None:
     assert task_hash(tmp_path) != first
 
 
+def test_task_hash_of_a_task_file_follows_its_side_toml(tmp_path: Path) -> None:
+    (tmp_path / "relu.py").write_text("class Model: ...")
+    first = task_hash(tmp_path / "relu.py")
+    (tmp_path / "other.py").write_text("x")
+    assert task_hash(tmp_path / "relu.py") == first  # a neighbour is not part of the task
+    (tmp_path / "relu.toml").write_text("rtol = 1e-3")
+    assert task_hash(tmp_path / "relu.py") != first
+
+
 def test_split_cores_gives_each_worker_its_own() -> None:
     assert split_cores([0, 1], 2) == [[0], [1]]
     assert split_cores([0, 1, 2, 3, 4], 2) == [[0, 1, 2], [3, 4]]
+
+
+def test_split_gpus_gives_each_worker_its_own_then_none() -> None:
+    assert split_gpus(["0", "1"], 2) == ["0", "1"]
+    assert split_gpus(["3"], 2) == ["3", ""]
+    assert split_gpus([], 2) == [None, None]
 
 
 def test_workers_flag_implies_parallel_unless_given() -> None:

@@ -124,12 +124,18 @@ def code_fingerprint() -> str:
 
 
 def task_hash(folder: str | Path) -> str:
-    """A hash of every file under a task folder (names and bytes; caches and hidden files left out)."""
+    """A hash of every file under a task folder (names and bytes; caches and hidden files left out), or of a task
+    file and the ``<name>.toml`` beside it that its loader reads."""
     root = Path(folder)
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    if root.is_file():
+        side = root.with_suffix(".toml")
+        files = [root] + ([side] if side.is_file() and side != root else [])
+        root = root.parent
+    else:
+        files = sorted(p for p in root.rglob("*") if p.is_file())
     h = hashlib.sha256()
     for p in files:
-        rel = p.relative_to(root) if p != root else Path(p.name)
+        rel = p.relative_to(root)
         if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
             continue
         h.update(str(rel).encode() + b"\0" + p.read_bytes() + b"\0")
@@ -176,7 +182,10 @@ def identity_problems(idents: dict[str, Any], timed: bool = True) -> dict[str, s
             host = ident["host"]
             units = [("core", str(c)) for c in ident["cores"]]
             visible = ident["gpu"]["visible"]
-            units += [("gpu", g.strip()) for g in visible.split(",")] if visible else []
+            if visible is None:  # unpinned: it may use every GPU of its host
+                units += [("gpu", g.split(",")[0].strip()) for g in ident["gpu"]["gpus"]]
+            else:
+                units += [("gpu", g.strip()) for g in visible.split(",") if g.strip()]
             clash = next((taken[(host, *u)] for u in units if (host, *u) in taken), None)
             if clash is not None:
                 problem = (f"it shares cores or GPUs with worker {clash} on {host}, and two timings must never "

@@ -112,11 +112,30 @@ def split_cores(cores: list[int], n: int) -> list[list[int]]:
     return groups
 
 
+def split_gpus(gpus: list[str], n: int) -> list[str | None]:
+    """``CUDA_VISIBLE_DEVICES`` for each of ``n`` workers: one GPU each while they last, then none (``""``: such
+    a worker judges CPU tasks only); ``None`` for all where the machine has no GPU (the variable is left unset)."""
+    if not gpus:
+        return [None] * n
+    return [gpus[i] if i < len(gpus) else "" for i in range(n)]
+
+
+def local_gpus() -> list[str]:
+    """The GPUs this process may use: ``CUDA_VISIBLE_DEVICES`` where set, else every GPU ``nvidia-smi`` lists."""
+    from mapforge.cluster.worker import gpu_info
+
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [g.strip() for g in visible.split(",") if g.strip()]
+    return [g.split(",")[0].strip() for g in gpu_info()["gpus"]]
+
+
 class LocalDaskCluster:
     """A scheduler and ``n`` workers as processes of this machine, on 127.0.0.1 only, each worker pinned to
-    cores of its own (so two timings never share a core) and running one evaluation at a time. ``close()``
-    stops them; if the driver dies, the workers exit within ``death_timeout`` of the scheduler and the
-    scheduler after a minute idle."""
+    cores of its own and, on a GPU machine, to a GPU of its own (so two timings never share a core or a GPU;
+    workers beyond the GPU count get none and judge CPU tasks only), running one evaluation at a time.
+    ``close()`` stops them; if the driver dies, the workers exit within ``death_timeout`` of the scheduler and
+    the scheduler after a minute idle."""
 
     def __init__(self, n: int, timeout: float = 60.0, death_timeout: float = 30.0) -> None:
         distributed_module()
@@ -134,21 +153,25 @@ class LocalDaskCluster:
                                       str(sched_file)], None)
             self.address = self._read_address(sched_file, timeout)
             groups = split_cores(cores, n) if cores else [[] for _ in range(n)]
+            self.gpus = split_gpus(local_gpus(), n)
             for i, group in enumerate(groups):
                 self._spawn(f"worker-{i}", [py, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1",
                                             "--no-nanny", "--host", "127.0.0.1", "--no-dashboard",
                                             "--death-timeout", str(death_timeout), "--name", f"local-{i}",
-                                            "--local-directory", str(self.dir / f"w{i}")], group)
+                                            "--local-directory", str(self.dir / f"w{i}")], group, self.gpus[i])
         except BaseException:
             self.close()
             raise
         self.cores = groups
 
-    def _spawn(self, name: str, argv: list[str], cores: list[int] | None) -> None:
+    def _spawn(self, name: str, argv: list[str], cores: list[int] | None, gpu: str | None = None) -> None:
+        env = dict(os.environ)
+        if gpu is not None:
+            env["CUDA_VISIBLE_DEVICES"] = gpu
         with (self.dir / f"{name}.log").open("wb") as log:
             preexec = (lambda: os.sched_setaffinity(0, cores)) if cores else None
             self.procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                               preexec_fn=preexec, start_new_session=True))
+                                               preexec_fn=preexec, start_new_session=True, env=env))
 
     def _read_address(self, sched_file: Path, timeout: float) -> str:
         deadline = time.monotonic() + timeout
