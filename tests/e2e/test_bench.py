@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import FIXTURES, TASKS, run_cli, write_script
 
@@ -70,14 +71,19 @@ def test_bench_every_arm(tmp_path: Path) -> None:
         assert "[-5, -1]" not in p.read_text(), p
 
 
-def test_bench_token_cap_stops_an_arm(tmp_path: Path) -> None:
+def mapcoder_capped(tmp_path: Path, cap: int) -> tuple[Path, dict[str, Any]]:
+    """The mapcoder arm on merge-intervals under a per-task cap of ``cap`` tokens: the run and its record."""
     script = write_script(tmp_path / "s.json", {
         "retriever": [RECALLED], "planner": [PLAN, PLAN], "verifier": ["Confidence: 50"] * 2,
         "coder": [RIGHT], "debugger": [RIGHT],
     })
     run = tmp_path / "run"
-    bench(suite(tmp_path, "merge-intervals"), script, run, "--arm", "mapcoder", "--budget-tokens", "300")
-    rec = results(run)[("merge-intervals", "mapcoder")]
+    bench(suite(tmp_path, "merge-intervals"), script, run, "--arm", "mapcoder", "--budget-tokens", str(cap))
+    return run, results(run)[("merge-intervals", "mapcoder")]
+
+
+def test_bench_token_cap_stops_an_arm(tmp_path: Path) -> None:
+    run, rec = mapcoder_capped(tmp_path, 300)
     assert rec["stop"].startswith("budget: token budget of 300")
     assert rec["tokens"]["total"] <= 300
     assert rec["status"] == "no_code" and not rec["solved"]
@@ -88,13 +94,7 @@ def test_bench_token_cap_stops_an_arm(tmp_path: Path) -> None:
 def test_mapcoder_keeps_tokens_for_code_when_the_cap_is_tight(tmp_path: Path) -> None:
     """Below recall + plans + scores + code, the arm plans less (or not at all) and still writes code,
     instead of spending its cap on plans (what made it lose to direct prompting at 5000 tokens)."""
-    script = write_script(tmp_path / "s.json", {
-        "retriever": [RECALLED], "planner": [PLAN, PLAN], "verifier": ["Confidence: 50"] * 2,
-        "coder": [RIGHT], "debugger": [RIGHT],
-    })
-    run = tmp_path / "run"
-    bench(suite(tmp_path, "merge-intervals"), script, run, "--arm", "mapcoder", "--budget-tokens", "1400")
-    rec = results(run)[("merge-intervals", "mapcoder")]
+    _, rec = mapcoder_capped(tmp_path, 1400)
     assert rec["solved"] and rec["candidates"] == 1
     assert any("tokens kept for code" in n for n in rec["notes"])
     assert "retriever" not in rec["per_role"] and rec["tokens"]["total"] <= 1400

@@ -149,16 +149,24 @@ def test_a_test_main_is_dropped_from_a_function_reply_and_counted_as_repaired() 
     assert "main" in extract_code(only_main, "c", "f").code
 
 
+def repaired_c(reply: str, name: str, repairs: list[str]) -> str:
+    """The code extracted from a C ``reply`` asked for function ``name``, after checking the repairs it reports."""
+    from mapforge.agents.parsing import extract_code
+
+    r = extract_code(reply, "c", name)
+    assert r.repaired == repairs
+    return r.code
+
+
 def test_c_helpers_with_external_linkage_become_static() -> None:
     from mapforge.agents.parsing import extract_code
 
     reply = ("```c\n#include <stdlib.h>\nfloat helper(const float *x, int i) {\n    return x[i] * 2.0f;\n}\n"
              "static int ok(void) { return 1; }\nunsigned int *other(int n) { return 0; }\n"
              "void f(float *a, const float *x, int n) {\n    for (int i = 0; i < n; i++) a[i] = helper(x, i);\n}\n```")
-    r = extract_code(reply, "c", "f")
-    assert "static float helper(const float *x" in r.code and "static unsigned int *other(int n)" in r.code
-    assert "\nvoid f(float *a" in r.code and "static static" not in r.code
-    assert r.repaired == ["made helper(s) helper, other static"]
+    code = repaired_c(reply, "f", ["made helper(s) helper, other static"])
+    assert "static float helper(const float *x" in code and "static unsigned int *other(int n)" in code
+    assert "\nvoid f(float *a" in code and "static static" not in code
     assert extract_code(reply.replace("```c\n", "```cpp\n"), "cpp", "f").repaired == []  # C++: left alone
 
 
@@ -168,9 +176,8 @@ def test_the_asked_for_function_declared_static_is_made_external() -> None:
     reply = ("```c\n#include <math.h>\nstatic inline float sq(float x) { return x * x; }\n"
              "static void s1213(float* a, float* b, const float* c, int n) {\n"
              "    for (int i = 1; i < n; i++) a[i] = sq(b[i - 1]) + c[i];\n}\n```")
-    r = extract_code(reply, "c", "s1213")
-    assert "\nvoid s1213(float* a" in r.code and "static inline float sq" in r.code
-    assert r.repaired == ["removed static from s1213()"]
+    code = repaired_c(reply, "s1213", ["removed static from s1213()"])
+    assert "\nvoid s1213(float* a" in code and "static inline float sq" in code
     # a declaration (prototype) is left alone; only the definition loses static
     proto = "```c\nstatic void f(int n);\nvoid f(int n) { (void)n; }\n```"
     assert extract_code(proto, "c", "f").code.startswith("static void f(int n);")
