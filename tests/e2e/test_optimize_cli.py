@@ -300,4 +300,5 @@ def test_mapcoder_planning_grounds_one_plan_per_exemplar_and_orders_by_the_verif
     coder = json.loads(next((run / "calls").glob("*-coder.json")).read_text())["request"]["messages"][-1]["content"]
     assert "Plan B" in coder
     rates = read_summary(run)["rates"]
-    assert rates["format_repairs"]["verifier"] == (1 if n >= 3 else 0) and rates["format_failures"]["verifier"] == 0
+    assert rates["local_repairs"]["verifier"] == (1 if n >= 3 else 0) and rates["format_failures"]["verifier"] == 0
+    assert rates["format_repairs"]["verifier"] == 0  # read from words locally: no repair request was sent

@@ -60,6 +60,11 @@ def test_lenient_parsers() -> None:
     said = parse_confidence("1. Loop over the list.\n2. Return.\n\nThe plan is correct and handles edge cases.")
     assert said.value == 0.75 and said.repaired
     assert parse_confidence("Step 1 ... This plan will not handle negative numbers.").value == 0.25
+    assert parse_confidence("The plan is not likely to help.").value == 0.25  # a negation wins over 'likely'
+    assert parse_confidence("It isn't correct for empty lists.").value == 0.25
+    # the labelled line, not a number in the reasons after it, nor the scale in the label
+    assert parse_confidence("Confidence: 80\nMy confidence would drop to 30% on huge inputs.").value == 0.8
+    assert parse_confidence("Confidence (0-100): 85").value == 0.85
     with pytest.raises(ParseError):
         parse_confidence("Here is the plan: 1) sort; 2) scan.")
     with pytest.raises(ParseError):
@@ -85,3 +90,6 @@ def test_table_counts_format_failures_per_role() -> None:
     assert s["arms"]["direct"]["format"]["direct"] == {"asks": 1, "failures": 0, "repairs": 1, "rate": 0.0}
     text = render(s)
     assert "| direct | 1 | 1 | 100.0% | 300 | 300 | 2.0 | 2.0 | 0 | 0 |" in text and text.splitlines()[-1].startswith("summary:")
+    # a local repair sends no request: it is counted as repaired without reducing the replies asked for
+    row["per_role"]["direct"] = {"requests": 1, "format_failures": 0, "format_repairs": 0, "local_repairs": 1}
+    assert summarize([row], info, 1)["arms"]["direct"]["format"]["direct"]["asks"] == 1

@@ -30,6 +30,7 @@ def test_a_worker_sharing_a_core_or_gpu_is_refused_when_timing() -> None:
     host_gpus = {"gpu": {"visible": None, "gpus": ["0, NVIDIA H200, 143771 MiB"]}}
     unpinned = {"a": ident("u0", [0], **host_gpus), "b": ident("u1", [1], **host_gpus)}
     assert set(identity_problems(unpinned)) == {"b"}  # both may use GPU 0
+    assert identity_problems(unpinned, gpu=False) == {}  # ... which a CPU task does not time
     assert identity_problems({"a": ident("p0", [0], gpus=""), "b": ident("p1", [1], gpus="")}) == {}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -171,13 +172,28 @@ def test_c_helpers_with_external_linkage_become_static() -> None:
 
 
 def test_the_asked_for_function_declared_static_is_made_external() -> None:
-    from mapforge.agents.parsing import extract_code
 
     reply = ("```c\n#include <math.h>\nstatic inline float sq(float x) { return x * x; }\n"
              "static void s1213(float* a, float* b, const float* c, int n) {\n"
              "    for (int i = 1; i < n; i++) a[i] = sq(b[i - 1]) + c[i];\n}\n```")
     code = repaired_c(reply, "s1213", ["removed static from s1213()"])
     assert "\nvoid s1213(float* a" in code and "static inline float sq" in code
-    # a declaration (prototype) is left alone; only the definition loses static
+    # a static prototype would keep the definition internal, and a C99 inline definition emits no symbol
     proto = "```c\nstatic void f(int n);\nvoid f(int n) { (void)n; }\n```"
-    assert extract_code(proto, "c", "f").code.startswith("static void f(int n);")
+    assert repaired_c(proto, "f", ["removed static from f()"]).startswith("void f(int n);\nvoid f(int n) {")
+    inline = "```c\nstatic inline void f(int n) { (void)n; }\n```"
+    assert repaired_c(inline, "f", ["removed static from f()"]).startswith("void f(int n) {")
+
+
+def test_helpers_made_static_keep_compiling_with_their_prototypes(tmp_path: Path) -> None:
+    """Every repaired C reply must still compile to an object exporting the asked-for function only."""
+    import subprocess
+
+    reply = ("```c\nint helper(int x);\nunsigned twice(unsigned);\nstatic inline int sq(int x) { return x * x; }\n"
+             "int f(int n) { return helper(n) + (int)twice(2u) + sq(n); }\n"
+             "int helper(int x) { return x + 1; }\nunsigned twice(unsigned u) { return 2u * u; }\n```")
+    code = repaired_c(reply, "f", ["made helper(s) helper, twice static"])
+    (tmp_path / "c.c").write_text(code)
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Werror", "-c", "c.c", "-o", "c.o"], cwd=tmp_path, check=True)
+    syms = subprocess.run(["nm", "--defined-only", "-g", "c.o"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert [line.split()[-1] for line in syms.splitlines()] == ["f"]

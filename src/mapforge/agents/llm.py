@@ -35,6 +35,8 @@ class RoleUsage:
     """Replies that could not be parsed even after the repair requests."""
     format_repairs: int = 0
     """Repair requests sent after an unparseable reply."""
+    local_repairs: int = 0
+    """Replies used after a local repair of their shape (no request sent; see ``agents.parsing``)."""
     cached_requests: int = 0
     """Requests answered from the response cache: their tokens are below, not in the spent counts above."""
     cached_prompt_tokens: int = 0

@@ -100,10 +100,12 @@ def extract_code(text: str, language: str, must_contain: str | None = None) -> C
     raise ParseError(f"the reply holds no code: put the whole program in one ```{language} fenced block")
 
 
+_C_HEAD = (r"^(?!static\b|extern\b|typedef\b|struct\b|union\b|enum\b|return\b|else\b|if\b)"
+           r"((?:const\s+|unsigned\s+|signed\s+|inline\s+)*[A-Za-z_]\w*[\s*]+)([A-Za-z_]\w*)(\s*\([^;{)]*\)\s*")
 #: A C function definition starting at column 0: return type (no storage class), name, parameters, brace.
-_C_DEF = re.compile(r"^(?!static\b|extern\b|typedef\b|struct\b|union\b|enum\b|return\b|else\b|if\b)"
-                    r"((?:const\s+|unsigned\s+|signed\s+|inline\s+)*[A-Za-z_]\w*[\s*]+)([A-Za-z_]\w*)(\s*\([^;{)]*\)\s*\{)",
-                    re.M)
+_C_DEF = re.compile(_C_HEAD + r"\{)", re.M)
+#: ... and a declaration (prototype) of one.
+_C_DECL = re.compile(_C_HEAD + r";)", re.M)
 
 
 def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
@@ -117,15 +119,17 @@ def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
     without = drop_main(code)
     if without is not None and re.search(rf"\b{re.escape(function)}\s*\(", without):
         code, repaired = without, ["dropped a test main()"]
-    made_static = re.compile(rf"^static\s+((?:inline\s+)?[^;{{}}()]*?\b{re.escape(function)}\s*\([^;{{]*\)\s*\{{)", re.M)
-    if made_static.search(code):  # the asked-for function itself declared static: nothing could call it
+    # the asked-for function declared or defined static (static inline too: a C99 inline definition alone
+    # emits no symbol either): nothing could call it
+    made_static = re.compile(rf"^static\s+(?:inline\s+)?([^;{{}}()]*?\b{re.escape(function)}\s*\([^;{{]*\)\s*[{{;])", re.M)
+    if made_static.search(code):
         code = made_static.sub(lambda m: m.group(1), code)
         repaired.append(f"removed static from {function}()")
     if reply.language == "c":
         helpers = [m.group(2) for m in _C_DEF.finditer(code) if m.group(2) not in (function, "main")]
-        if helpers:
-            code = _C_DEF.sub(lambda m: m.group(0) if m.group(2) in (function, "main") else "static " + m.group(0),
-                              code)
+        if helpers:  # their prototypes too: static after a non-static declaration does not compile
+            for pattern in (_C_DEF, _C_DECL):
+                code = pattern.sub(lambda m: "static " + m.group(0) if m.group(2) in helpers else m.group(0), code)
             repaired.append(f"made helper(s) {', '.join(helpers[:4])} static")
     return CodeReply(language=reply.language, code=code, repaired=repaired) if repaired else reply
 
@@ -137,19 +141,22 @@ class Score(BaseModel):
     repaired: list[str] = Field(default_factory=list)
 
 
+_CONF_LINE = re.compile(r"^[\W_]*confidence\b[^:=\n]{0,20}[:=]\W*(\d{1,3}(?:\.\d+)?)\s*(%?)", re.I | re.M)
 _CONF = re.compile(r"confidence[^0-9\n]{0,20}(\d{1,3}(?:\.\d+)?)\s*(%?)", re.I)
 _NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(%?)(?![\w.])")
-_NO = re.compile(r"\b(?:incorrect|not correct|wrong|will not|won't|cannot|can't|does not|doesn't|fails?|"
-                 r"unlikely|no speedup|not faster|slower)\b", re.I)
+_NO = re.compile(r"\b(?:incorrect|not|isn't|wrong|won't|cannot|can't|doesn't|never|fails?|unlikely|no speedup|"
+                 r"slower)\b", re.I)
 _YES = re.compile(r"\b(?:correct(?:ly)?|will work|works|solves?|ensures?|likely|faster|speeds? up)\b", re.I)
 
 
 def parse_confidence(text: str) -> Score:
-    """A confidence from 'Confidence: 80', '80%', '0.8' (the last one the reply states). A reply that states
-    no number but a verdict in words (small models often end with "The plan is correct ...") is read from
-    its last sentence as 0.75 or 0.25, marked repaired; anything else is a ParseError."""
+    """A confidence from a line 'Confidence: 80' (or '80%', '0.8'; the last such line), else from 'confidence'
+    followed by a number anywhere, else from a bare number ending the reply. A reply that states no number but
+    a verdict in words (small models often end with "The plan is correct ...") is read from its last sentence
+    as 0.75 or 0.25 (a negation wins), marked repaired; anything else is a ParseError."""
     last_line = text.strip().splitlines()[-1].strip(" *.`") if text.strip() else ""
-    found = _CONF.findall(text) or (_NUM.findall(last_line) if len(last_line) <= 8 else [])
+    found = (_CONF_LINE.findall(text) or _CONF.findall(text)
+             or (_NUM.findall(last_line) if len(last_line) <= 8 else []))
     if found:
         value, pct = found[-1]
         x = float(value)
@@ -214,7 +221,7 @@ def ask_parsed(
         try:
             got = parse(text)
             if getattr(got, "repaired", None):  # usable, but only after a local repair
-                llm.usage.roles[role].format_repairs += 1
+                llm.usage.roles[role].local_repairs += 1
             return got, text
         except ParseError as e:
             if attempt == repairs:

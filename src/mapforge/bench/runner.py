@@ -332,7 +332,8 @@ class Bench:
             "stop": answer.stop, "candidates": answer.candidates, "notes": answer.notes,
             "tokens": {"prompt": u.prompt_tokens, "completion": u.completion_tokens, "total": u.total_tokens},
             "per_role": {r: {"requests": x.requests, "format_failures": x.format_failures,
-                             "format_repairs": x.format_repairs, "tokens": x.prompt_tokens + x.completion_tokens}
+                             "format_repairs": x.format_repairs, "local_repairs": x.local_repairs,
+                             "tokens": x.prompt_tokens + x.completion_tokens}
                          for r, x in sorted(u.roles.items())},
             "calls": stats.calls, "replayed_calls": stats.replayed, "model_seconds": round(stats.model_seconds, 2),
             "wall_seconds": round(wall, 2), "source": answer.source,

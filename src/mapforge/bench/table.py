@@ -25,7 +25,7 @@ def summarize(results: list[dict[str, Any]], info: dict[str, Any], n_tasks: int)
             for role, u in r["per_role"].items():
                 roles[role]["asks"] += u["requests"] - u["format_repairs"]
                 roles[role]["failures"] += u["format_failures"]
-                roles[role]["repairs"] += u["format_repairs"]
+                roles[role]["repairs"] += u["format_repairs"] + u.get("local_repairs", 0)
         arms[arm] = {
             "tasks": len(rows), "solved": solved,
             "pass_at_1": solved / len(rows) if rows else None,

@@ -163,10 +163,11 @@ def check_worker(job: WorkerJob, version: str, code: str, folder_hash: str | Non
     return None
 
 
-def identity_problems(idents: dict[str, Any], timed: bool = True) -> dict[str, str]:
+def identity_problems(idents: dict[str, Any], timed: bool = True, gpu: bool = True) -> dict[str, str]:
     """Why each worker (by address) may not judge for this driver, from what it said about itself (its
     :func:`mapforge.cluster.worker.identity`, or the exception it raised): other mapforge code, no sandbox,
-    or, where ``timed``, cores or GPUs shared with another worker of its host (two timings never share one)."""
+    or, where ``timed``, cores (and, where ``gpu``, GPUs) shared with another worker of its host (two timings
+    never share one)."""
     out: dict[str, str] = {}
     taken: dict[tuple[str, str, str], str] = {}
     for addr in sorted(idents):
@@ -182,9 +183,9 @@ def identity_problems(idents: dict[str, Any], timed: bool = True) -> dict[str, s
             host = ident["host"]
             units = [("core", str(c)) for c in ident["cores"]]
             visible = ident["gpu"]["visible"]
-            if visible is None:  # unpinned: it may use every GPU of its host
+            if gpu and visible is None:  # unpinned: it may use every GPU of its host
                 units += [("gpu", g.split(",")[0].strip()) for g in ident["gpu"]["gpus"]]
-            else:
+            elif gpu:
                 units += [("gpu", g.strip()) for g in visible.split(",") if g.strip()]
             clash = next((taken[(host, *u)] for u in units if (host, *u) in taken), None)
             if clash is not None:

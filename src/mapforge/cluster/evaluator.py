@@ -34,6 +34,7 @@ from mapforge.cluster.worker import duel_job, evaluate_job, identity, prepare_jo
 from mapforge.config import Config
 from mapforge.evaluators.base import Baseline, HarnessError
 from mapforge.evaluators.verdict import StageResult, Timing, Verdict
+from mapforge.targets import target_of
 from mapforge.tasks.spec import Task
 
 T = TypeVar("T")
@@ -103,7 +104,8 @@ class ClusterEvaluator:
 
     def _check_identities(self, idents: dict[str, Any]) -> None:
         """Refuse workers that run other code, have no sandbox, or share cores (or GPUs) with another."""
-        for addr, problem in identity_problems(idents, timed=self.task.kind != "solve").items():
+        gpu = target_of(self.task).uses_gpu
+        for addr, problem in identity_problems(idents, timed=self.task.kind != "solve", gpu=gpu).items():
             self.reports[addr].status, self.reports[addr].reason = "refused", f"worker {self.reports[addr].name} refused: {problem}"
         for addr, ident in idents.items():
             if isinstance(ident, dict):

@@ -248,6 +248,7 @@ def build_summary(task: Task, outcome: Outcome, baseline: dict[str, Any], llm: L
             "rejected_or_cheat": sum(c.verdict.status in ("rejected", "cheat_suspected") for c in cands) / n if n else None,
             "format_failures": {role: u.format_failures for role, u in sorted(usage.roles.items())},
             "format_repairs": {role: u.format_repairs for role, u in sorted(usage.roles.items())},
+            "local_repairs": {role: u.local_repairs for role, u in sorted(usage.roles.items())},
             "format_failure_rate": {role: (u.format_failures / u.requests if u.requests else 0.0)
                                     for role, u in sorted(usage.roles.items())},
         },

@@ -43,6 +43,8 @@ class Target:
     load: Callable[[Path], Task] | None = None
     """Loads a task file of this target's own format (``suffix``); None: ``task.toml`` specs."""
     suffix: str | None = None
+    uses_gpu: bool = False
+    """Candidates run on a GPU: two timings must not share one (cluster workers are checked for it)."""
 
 
 _REGISTRY: dict[str, Target] = {}

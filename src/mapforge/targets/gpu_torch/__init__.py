@@ -75,5 +75,5 @@ def _sandbox_options(task: Task, config: Config) -> dict[str, Any]:
 register(Target(
     name="gpu-torch", summary="a KernelBench-style PyTorch module; candidates write CUDA (load_inline) or Triton",
     make_evaluator=_evaluator, task_block=_task_block, output_rules=_rules, static_problems=_static,
-    sandbox_options=_sandbox_options, load=_load, suffix=".py",
+    sandbox_options=_sandbox_options, load=_load, suffix=".py", uses_gpu=True,
 ))
