@@ -25,7 +25,8 @@ from tests.helpers import require
 TIMING = {"min_pairs": 6, "max_pairs": 30, "max_seconds": 3, "target_rel_ci": 0.05, "min_processes": 2}
 # every case of one problem, and a problem with weights (the post-timing check must rebuild them per seed)
 CPU_CASES = [c for c in load_cases(cpu=True) if c.problem.stem == "cpu_relu"
-             or c.name in ("cpu_linear_gelu/honest", "cpu_linear_gelu/cheat_first_n")]
+             or c.name in ("cpu_linear_gelu/honest", "cpu_linear_gelu/honest_prepacked",
+                           "cpu_linear_gelu/cheat_first_n")]
 GPU_NAMES = ("relu/triton_fast", "relu/cheat_decoy", "softmax/wrong")
 
 

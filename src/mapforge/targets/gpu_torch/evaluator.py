@@ -179,9 +179,12 @@ class GpuTorchEvaluator:
         return self._correctness(sb, env)
 
     def _correctness(self, sb: Sandbox, env: dict[str, str], seeds: tuple[int, ...] | None = None,
-                     outdir: str = "out") -> StageResult:
+                     outdir: str = "out", weights_seed: int | None = None) -> StageResult:
+        """Outputs on each seed's inputs against the reference's; the reference's weights are each seed's own
+        unless ``weights_seed`` says which seed built the instance that wrote them (the post-timing check)."""
         seeds = seeds or tuple(range(1, self.spec.seeds + 1))
         arg = ",".join(str(s) for s in seeds)
+        check_arg = arg if weights_seed is None else ",".join(f"{s}:{weights_seed}" for s in seeds)
         if outdir == "out":
             r = self._py(sb, env, "run", "reference.py", "candidate.py", arg, outdir)
             if not r.ok:
@@ -199,7 +202,7 @@ class GpuTorchEvaluator:
                                        status="cheat_suspected" if cheat else "wrong_answer",
                                        reason=f"seed {s}: {problem}")
         # the checker: a process that never imports the candidate
-        r = self._py(sb, env, "check", "reference.py", arg, outdir, f"{outdir}/check.json")
+        r = self._py(sb, env, "check", "reference.py", check_arg, outdir, f"{outdir}/check.json")
         if not r.ok:
             raise HarnessError(f"the checker {r.describe()}:\n{tail(r.stderr)}")
         verdicts = self._json(sb, f"{outdir}/check.json")
@@ -224,7 +227,7 @@ class GpuTorchEvaluator:
                                    reason=f"the timing run {r.describe()}", feedback=tail(r.stderr))
             res = self._json(sb, "time.json")
             last.clear()
-            last.update(res)
+            last.update(res, seed=seed)
             if res.get("patched"):
                 return _cheat("timing", f"it replaced harness functions: {', '.join(res['patched'])}")
             if res.get("diverged"):
@@ -262,7 +265,7 @@ class GpuTorchEvaluator:
             prof.notes.append(f"launch check skipped: {launched.get('why', 'unknown')}")
         if last.get("post_problem"):
             return _cheat("timing", f"after the timing loop: {last['post_problem']}")
-        post = self._correctness(sb, env, seeds=POST_SEEDS, outdir="post")
+        post = self._correctness(sb, env, seeds=POST_SEEDS, outdir="post", weights_seed=last["seed"])
         if not post.ok:
             return _cheat("timing", f"its outputs after the timing loop were wrong: {post.reason}")
         problem = self._roofline(timing, prof)

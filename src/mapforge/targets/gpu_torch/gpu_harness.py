@@ -94,6 +94,16 @@ def models(ref, cand, seed):
     return m_ref, m_cand
 
 
+def seed_pairs(arg):
+    """Comma-separated ``S`` (inputs and weights from seed S) or ``S:W`` (inputs from S, weights from W)."""
+    out = []
+    for t in arg.split(","):
+        if t:
+            s, _, w = t.partition(":")
+            out.append((int(s), int(w or s)))
+    return out
+
+
 def as_outputs(out):
     """The call's outputs as a list of plain tensors, or a string saying why they are not acceptable."""
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
@@ -252,11 +262,10 @@ def main_time(ref, cand, reps, warmup, seed, post_seeds, outdir, result_path, ke
                first_diverged=None if first is None else {"rep": first[0], "problem": first[1]})
     res["patched"] = patched()
     res["launched"] = launched_kernels(m_cand, fresh(pool, 0), kernels)
-    for s in post_seeds:  # outputs after the timing loop, judged by the checker
-        # the timed instance (whatever state it kept) with the weights the checker builds for this seed
-        _, seeded = models(ref, cand, s)
-        m_cand.load_state_dict(seeded.state_dict())
-        del seeded
+    for s in post_seeds:  # outputs after the timing loop on fresh inputs, judged by the checker
+        # the timed instance as it is (whatever state it kept, its weights from ``seed``): the checker builds the
+        # reference with the same weights (``s:seed``); replacing them here would make a candidate that derives
+        # data from its weights at construction look wrong
         with torch.no_grad():
             out = as_outputs(m_cand(*inputs_for(ref, s)))
         if isinstance(out, str):
@@ -324,11 +333,11 @@ def main(argv):
         return 0
     ref = load(argv[2], "reference")
     if mode == "check":
-        seeds, outdir, result = [int(s) for s in argv[3].split(",") if s], argv[4], argv[5]
+        seeds, outdir, result = seed_pairs(argv[3]), argv[4], argv[5]
         res = {}
         with torch.no_grad():
-            for s in seeds:
-                m_ref, _ = models(ref, None, s)
+            for s, w in seeds:
+                m_ref, _ = models(ref, None, w)
                 want = as_outputs(m_ref(*inputs_for(ref, s)))
                 path = os.path.join(outdir, f"{s}.bin")
                 if not os.path.exists(path):
