@@ -122,3 +122,11 @@ def test_a_token_budget_is_never_overspent(tmp_path: Path) -> None:
             llm.ask("coder", [{"role": "user", "content": "write it " * 50}])
             sent += 1
     assert sent >= 2 and llm.usage.total_tokens <= 2500
+    # tokens kept for a later phase: requests inside `keeping` leave them unspent, however long their replies
+    llm = LLM(config, NoStore(), lambda name: ScriptedModel(script))  # type: ignore[arg-type]
+    with llm.keeping(1500), pytest.raises(BudgetExhausted, match="1500 kept for later"):
+        for _ in range(10):
+            llm.ask("coder", [{"role": "user", "content": "plan it " * 50}])
+    kept_after = 2500 - llm.usage.total_tokens
+    assert kept_after >= 1500 and llm.reserved == 0
+    llm.ask("coder", [{"role": "user", "content": "now code it"}])  # the kept tokens are there to spend

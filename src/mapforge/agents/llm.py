@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -111,6 +112,8 @@ class LLM:
         self._counts: dict[str, int] = defaultdict(int)
         self.usage = Usage()
         self.on_call = on_call
+        self.reserved = 0
+        """Tokens of the budget the requests sent now must leave for later ones (see :meth:`keeping`)."""
 
     def model_name(self, role: str) -> str:
         return self.config.model.for_role(role)
@@ -135,17 +138,29 @@ class LLM:
         if cost_limit is not None and spent >= cost_limit:
             raise BudgetExhausted(f"cost limit of ${cost_limit:.2f} reached (${spent:.4f} spent)")
 
+    @contextmanager
+    def keeping(self, tokens: int) -> Iterator[None]:
+        """Requests sent inside leave ``tokens`` of the token budget unspent (their replies are cut to fit, and
+        one that would not fit raises BudgetExhausted): what a later phase, such as coding, is kept."""
+        before, self.reserved = self.reserved, self.reserved + tokens
+        try:
+            yield
+        finally:
+            self.reserved = before
+
     def reply_tokens(self, messages: list[dict[str, str]]) -> int:
         """The reply cap of the next request: ``model.max_reply_tokens``, lowered to what the token budget
-        (``budget.max_tokens``) leaves after the request's estimated prompt, so a job never spends more than
-        its budget. A request that would leave less than MIN_REPLY tokens for its reply is not sent."""
+        (``budget.max_tokens``) leaves after the request's estimated prompt and the tokens kept for later
+        (:meth:`keeping`), so a job never spends more than its budget. A request that would leave less than
+        MIN_REPLY tokens for its reply is not sent."""
         limit, cap = self.config.model.max_reply_tokens, self.config.budget.max_tokens
         if cap is None:
             return limit
         prompt = sum(estimate_tokens(m.get("content", "")) + 8 for m in messages) * 5 // 4  # estimate, with margin
-        left = cap - self.usage.total_tokens - prompt
+        left = cap - self.reserved - self.usage.total_tokens - prompt
         if left < MIN_REPLY:
-            raise BudgetExhausted(f"token budget of {cap} reached ({self.usage.total_tokens} used, the next "
+            kept = f", {self.reserved} kept for later" if self.reserved else ""
+            raise BudgetExhausted(f"token budget of {cap} reached ({self.usage.total_tokens} used{kept}, the next "
                                   f"request needs ~{prompt + MIN_REPLY})")
         return min(limit, left)
 

@@ -43,12 +43,6 @@ class Settings:
     into it (an arm that spends its cap on plans and writes no code is measuring its budget, not MapCoder)."""
 
 
-def _room(llm: LLM, reserve: int) -> bool:
-    """Whether more than ``reserve`` tokens of the cap are left (always, without a cap)."""
-    cap = llm.config.budget.max_tokens
-    return cap is None or cap - llm.usage.total_tokens > reserve
-
-
 @dataclass
 class Answer:
     source: str | None = None
@@ -99,20 +93,24 @@ def _single(task: Task, llm: LLM, role: str, template: str, s: Settings, answer:
 def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: list[tuple[str, str, str]],
               answer: Answer) -> None:
     exemplars = mc.recall_memory(task, memory, s.memory)
-    if _room(llm, s.code_reserve):
-        exemplars += mc.Recaller(llm, s.recall, s.repairs).run(task)
-    answer.notes.append("exemplars: " + ", ".join(e.source for e in exemplars))
     planner, scorer = mc.PlanWriter(llm, s.repairs), mc.ConfidenceScorer(llm, s.repairs)
     plans: list[tuple[float, int, str, mc.Exemplar | None]] = []
-    for i in range(s.plans):
-        if not _room(llm, s.code_reserve):
+    unscored: tuple[int, str, mc.Exemplar | None] | None = None
+    with llm.keeping(s.code_reserve):  # recall, planning and scoring never spend what coding needs
+        try:
+            exemplars += mc.Recaller(llm, s.recall, s.repairs).run(task)
+            for i in range(s.plans):
+                ex = exemplars[i] if i < len(exemplars) else None
+                plan = planner.run(task, ex)
+                if plan is not None:
+                    unscored = (i, plan, ex)
+                    plans.append((scorer.run(task, plan), i, plan, ex))
+                    unscored = None
+        except BudgetExhausted:
+            if unscored is not None:  # written but not scored: tried after the scored ones
+                plans.append((0.0, *unscored))
             answer.notes.append(f"planning stopped after {len(plans)} plan(s): {s.code_reserve} tokens kept for code")
-            break
-        ex = exemplars[i] if i < len(exemplars) else None
-        plan = planner.run(task, ex)
-        if plan is not None:
-            score = scorer.run(task, plan) if _room(llm, s.code_reserve) else 0.5
-            plans.append((score, i, plan, ex))
+    answer.notes.append("exemplars: " + ", ".join(e.source for e in exemplars))
     if not plans:
         plans = [(0.0, 0, "Solve the problem directly, checking the examples.", None)]
     plans.sort(key=lambda p: (-p[0], p[1]))
