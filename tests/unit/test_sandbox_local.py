@@ -59,3 +59,19 @@ def test_disk_is_capped_when_root() -> None:
         assert not r.ok and "No space left" in r.stderr
         assert sb.root.joinpath("big").stat().st_size <= 8 << 20
     assert not sb.root.exists()
+
+
+@private
+def test_writable_caches_appear_where_mounts_says_and_only_those() -> None:
+    """A build cache is shown at its fixed inside path and writable there; one that cannot be shown (missing)
+    is left out of ``mounts``, so nobody points a command at a path that is not there."""
+    with tempfile.TemporaryDirectory() as d:
+        cache = Path(d, "cache")
+        cache.mkdir()
+        os.chmod(cache, 0o777)
+        missing = Path(d, "missing")
+        with LocalSandbox(writable=[(cache, "/mf-cache"), (missing, "/mf-other")]) as sb:
+            assert sb.mounts == {str(cache.resolve()): "/mf-cache"}
+            r = sb.exec(["sh", "-c", "echo built > /mf-cache/obj && ls /mf-other 2>&1; echo done"])
+            assert r.stdout.strip().endswith("done"), r.stderr
+        assert (cache / "obj").read_text() == "built\n"

@@ -31,5 +31,6 @@ class Verifier:
             title=plan.title, bottleneck=plan.bottleneck, approach=plan.approach,
         )
         messages = [prompts.system_message(), {"role": "user", "content": content}]
-        score, _ = ask_parsed(self.llm, self.role, messages, parse_confidence, self.repairs, 0.0)
+        temperature = self.llm.config.model.temperatures.get(self.role, 0.0)  # a score: deterministic unless set
+        score, _ = ask_parsed(self.llm, self.role, messages, parse_confidence, self.repairs, temperature)
         return 0.0 if score is None else score.value

@@ -97,7 +97,7 @@ def make_llm(config: Config, record: RunRecord, emit: Events) -> LLM:
                   "model_call", role=req.role, index=req.index, model=c.model, prompt_tokens=c.prompt_tokens,
                   completion_tokens=c.completion_tokens, cost_usd=c.cost, latency=round(c.latency, 3),
                   cached=bool(c.extra.get("cached")), replayed=replayed))
-    llm.resolve()
+    llm.resolve(("planner", "coder", "debugger") + (("verifier",) if config.agents.planning == "mapcoder" else ()))
     return llm
 
 

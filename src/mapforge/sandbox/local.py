@@ -130,11 +130,20 @@ def build_root(fs: Path, work: Path, expose: Sequence[str | Path] = (), *, sysfs
                 raise ValueError(f"expose: {host} is a file under /tmp; expose its directory instead")
             bind(str(host), str(host).lstrip("/"), opts="ro,nosuid,nodev" + (",X-mount.mkdir" if host.is_dir() else ""),
                  is_dir=host.is_dir())
-    for w in writable:  # caches that outlive one sandbox (a build cache keyed by the candidate's source)
+    for src, inside in writable_binds(writable).items():  # caches that outlive one sandbox
+        bind(src, inside.lstrip("/"), opts="nosuid,nodev,X-mount.mkdir")
+    return "\n".join(lines) + "\n"
+
+
+def writable_binds(writable: Writable) -> dict[str, str]:
+    """Where a private root shows each ``writable`` host directory (a path, or (host, path inside)): existing
+    directories only, and neither side under /work (the command's own work dir); others are not shown."""
+    out: dict[str, str] = {}
+    for w in writable:
         host, inside = (Path(w[0]).resolve(), w[1]) if isinstance(w, tuple) else (Path(w).resolve(), str(w))
         if host.is_dir() and not host.is_relative_to("/work") and not Path(inside).is_relative_to("/work"):
-            bind(str(host), str(Path(inside).resolve()).lstrip("/"), opts="nosuid,nodev,X-mount.mkdir")
-    return "\n".join(lines) + "\n"
+            out[str(host)] = str(Path(inside).resolve())
+    return out
 
 
 def python_prefixes() -> list[Path]:
@@ -278,11 +287,10 @@ class LocalSandbox:
             self._fs, self._fstab = self._base / "fs", self._base / "fstab"
             self._fstab.write_text(build_root(self._fs, self.root, expose, sysfs=self._iso.mode == "root",
                                                python=python, writable=writable))
-        self.mounts: dict[str, str] = {}
-        """Where each ``writable`` host directory appears to commands (its own path without a private root)."""
-        for w in writable:
-            host = str(Path(w[0] if isinstance(w, tuple) else w).resolve())
-            self.mounts[host] = w[1] if isinstance(w, tuple) and self._iso.private_root else host
+        hosts = [str(Path(w[0] if isinstance(w, tuple) else w).resolve()) for w in writable]
+        self.mounts: dict[str, str] = writable_binds(writable) if self._iso.private_root else {h: h for h in hosts}
+        """Where each ``writable`` host directory appears to commands (its own path without a private root); one
+        a private root could not show is missing."""
         self._prefix = _command(self._iso.mode, self._fstab, self._fs)
         self._home = "/work" if self._iso.private_root else str(self.root)
         self.python = sandbox_python() if python and self._iso.private_root else sys.executable

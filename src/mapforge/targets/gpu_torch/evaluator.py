@@ -91,7 +91,7 @@ class GpuTorchEvaluator:
         os.chmod(cache, 0o777)  # the sandbox user (nobody) builds here
         try:  # shown at one path for every candidate: compiler caches copied from the reference's hold paths
             sb = self.new_sandbox(writable=[(cache, CACHE_INSIDE)])  # type: ignore[call-arg]
-            where = getattr(sb, "mounts", {}).get(str(cache.resolve()), str(cache))
+            where = getattr(sb, "mounts", {}).get(str(cache.resolve()), "/work/.cache")  # not shown: builds stay in
         except TypeError:  # a backend without host caches (docker): builds stay in the sandbox
             sb, where = self.new_sandbox(), "/work/.cache"
         bindir = os.path.dirname(getattr(sb, "python", sys.executable))
