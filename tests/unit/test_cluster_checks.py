@@ -82,3 +82,29 @@ def test_workers_flag_implies_parallel_unless_given() -> None:
     assert cfg.sandbox.parallel == 1
     cfg = job_config(p.parse_args(["tasks/matmul", "--cluster", "tcp://127.0.0.1:8786"]))
     assert cfg.cluster.address == "tcp://127.0.0.1:8786" and cfg.sandbox.parallel == 1
+
+
+def test_an_interrupted_spread_stops_running_jobs_and_drops_queued_ones() -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    import pytest
+
+    from mapforge.cluster.sweep import spread_jobs
+
+    stop, seen, ran = threading.Event(), [], []
+
+    def running(ctrl_c: bool = False) -> None:
+        if ctrl_c:
+            time.sleep(0.1)
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, delivered to the driver's main thread
+        deadline = time.monotonic() + 10
+        while not stop.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(stop.is_set())
+
+    with pytest.raises(KeyboardInterrupt):
+        spread_jobs([lambda: running(ctrl_c=True), running, lambda: ran.append(1)], 2, stop=stop)
+    assert seen == [True, True] and ran == []

@@ -228,7 +228,7 @@ class Bench:
         opts = self.opts
         memory = {i: m for i, t in enumerate(tasks)
                   if (t.name, "mapcoder") in done and (m := remembered(t, done[(t.name, "mapcoder")])) is not None}
-        stop = threading.Event()  # a unit that fails stops the bench: no unit starts after it
+        stop = threading.Event()  # a unit that fails, or Ctrl-C, stops the bench: no unit starts after it
 
         with shared_cluster(self.config) as cfg:
             session = open_cluster(cfg, f"bench-{opts.run_dir.name}")
@@ -262,7 +262,8 @@ class Bench:
             try:
                 self.progress(f"{head}; {session.describe()}")
                 todo = [i for i, t in enumerate(tasks) if any((t.name, a) not in done for a in opts.arms)]
-                got = spread_jobs([functools.partial(task_job, i) for i in todo], max(1, len(session.identities)))
+                got = spread_jobs([functools.partial(task_job, i) for i in todo], max(1, len(session.identities)),
+                                  stop=stop)
             finally:
                 session.close()
                 summary = self.finish(tasks, info, done, started)

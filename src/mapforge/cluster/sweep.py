@@ -8,6 +8,7 @@ are judged on the cluster's workers, several jobs at once. One table at the end.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,13 +25,17 @@ Observer = Callable[[dict[str, Any]], None]
 
 
 def spread_jobs(jobs: Sequence[Callable[[], T]], max_parallel: int,
-                on_done: Callable[[int, T | BaseException], None] | None = None) -> list[T | BaseException]:
+                on_done: Callable[[int, T | BaseException], None] | None = None,
+                stop: threading.Event | None = None) -> list[T | BaseException]:
     """Run ``jobs`` with up to ``max_parallel`` at once (driver threads: each job's evaluations go to the
     cluster its config names). Returns each job's result, or the exception it raised, in order; a job that
-    fails does not stop the others. Ctrl-C propagates once the running jobs end (queued ones are dropped)."""
+    fails does not stop the others. Ctrl-C propagates once the running jobs end: queued ones are dropped and
+    ``stop`` is set, for running jobs that check it between their steps."""
     results: list[T | BaseException] = [RuntimeError("not run")] * len(jobs)
 
     def one(i: int) -> None:
+        if stop is not None and stop.is_set():
+            return
         try:
             results[i] = jobs[i]()
         except Exception as e:  # noqa: BLE001 - one job's failure is its row in the table
@@ -44,6 +49,8 @@ def spread_jobs(jobs: Sequence[Callable[[], T]], max_parallel: int,
             for f in futures:
                 f.result()
         except BaseException:  # Ctrl-C: the jobs not started yet never start; the running ones end first
+            if stop is not None:
+                stop.set()
             for f in futures:
                 f.cancel()
             raise
