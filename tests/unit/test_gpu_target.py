@@ -109,3 +109,7 @@ def test_ncu_latency_bound_and_failures_are_reasons() -> None:
     assert "none of the candidate's own kernels" in str(parse(NCU_RAW, ["softmax_kernel"]))
     err = "==ERROR== ERR_NVGPUCTRPERM - The user does not have permission to access NVIDIA GPU Performance Counters"
     assert "ERR_NVGPUCTRPERM" in str(parse(err, ["relu_kernel"]))
+    from mapforge.targets.gpu_torch.ncu import machine_problem
+
+    assert machine_problem(str(parse(err, ["relu_kernel"])))  # no candidate gets counters: stop asking
+    assert not machine_problem(str(parse(NCU_RAW, ["softmax_kernel"])))  # this candidate's kernels only

@@ -67,6 +67,8 @@ class GpuTorchEvaluator:
         self.peaks: dict[str, Any] = {}
         self.timing_lock = threading.Lock()
         self._ref_key: str | None = None
+        self._no_counters: str | None = None
+        """Why no candidate of this job can get ncu counters here (found on the first try), else None."""
         self._tolerance = json.dumps({k: [t.rtol, t.atol] for k, t in self.spec.tolerance.items()})
 
     # -- plumbing ------------------------------------------------------------------------------------
@@ -283,10 +285,15 @@ class GpuTorchEvaluator:
         if exe is None:
             prof.notes.append("no hardware counters: ncu is not installed here")
             return
+        if self._no_counters is not None:
+            prof.notes.append(f"no hardware counters: {self._no_counters} (not asked again in this job)")
+            return
         python = getattr(sb, "python", sys.executable)
         r = sb.exec(ncu.command(exe, python, kernels), limits=self.limits, env={**env, "HOME": "/tmp"})
         got = ncu.parse(r.stdout, kernels) if r.ok else f"ncu {r.describe()}: {tail(r.stdout + r.stderr, 300)}"
         if isinstance(got, str):
+            if ncu.machine_problem(got):  # no candidate would fare better: spare the rest a profiled run each
+                self._no_counters = got
             prof.notes.append(f"no hardware counters: {got}")
         else:
             prof.gpu, prof.source = got, "gpu-harness+ncu"

@@ -57,6 +57,16 @@ def command(ncu: str, python: str, kernels: list[str]) -> list[str]:
     return cmd + [python, "-I", "harness.py", "once", "reference.py", "candidate.py"]
 
 
+#: What ncu prints when this machine or sandbox cannot give counters to any candidate.
+_NEVER = ("ERR_NVGPUCTRPERM", "not supported on this", "Profiling is not supported")
+
+
+def machine_problem(why: str) -> bool:
+    """Whether a reason from :func:`parse` (or a failed ncu run) holds for every candidate of this machine and
+    sandbox (no permission to the counters, no profiler support), so the job stops asking ncu."""
+    return any(marker in why for marker in _NEVER)
+
+
 def parse(stdout: str, kernels: list[str]) -> GpuCounters | str:
     """The longest profiled kernel's counters from ``ncu --csv --page raw``, or why there are none."""
     lines = [ln for ln in stdout.splitlines() if ln.startswith('"')]
