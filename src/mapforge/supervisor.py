@@ -205,9 +205,10 @@ class Supervisor:
         start = None if parent is None else ("", "") if parent is self.population.root else (
             parent.source, parent.summary)
         exemplars = self._exemplars_for(plan)
+        repeated: tuple[str, str] | None = None
         for temp in (None, self.config.model.retry_temperature):
             self.emit("step", agent="coder")
-            source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp)
+            source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp, repeated=repeated)
             if source is None:
                 self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
                 self.emit("no_code", plan=plan.title)
@@ -215,13 +216,16 @@ class Supervisor:
             if self._fresh(source, "coder", temp is None):
                 base = parent.id if parent else "reference"
                 return Attempt(plan, self.outcome.iterations, source, None, base, self._precheck(source, exemplars))
+            repeated = (source, self.seen[source_key(source)])
         self.ctx.history.append(f"{plan.title}: the coder only repeated code already judged (abandoned)")
         return None
 
     def _repair(self, att: Attempt, cand: Candidate) -> Attempt | None:
+        repeated: tuple[str, str] | None = None
         for temp in (None, self.config.model.retry_temperature):
             self.emit("step", agent="debugger", candidate=cand.id)
-            fixed = self.debugger.run(self.ctx, cand.source, cand.verdict, att.plan, list(att.earlier), temp)
+            fixed = self.debugger.run(self.ctx, cand.source, cand.verdict, att.plan, list(att.earlier), temp,
+                                      repeated)
             if fixed is None:
                 self.ctx.history.append(f"{att.plan.title}: {cand.verdict.summary_line()} (no usable repair)")
                 return None
@@ -229,6 +233,7 @@ class Supervisor:
                 earlier = (*att.earlier, (cand.source, cand.verdict.summary_line()))
                 return Attempt(att.plan, att.iteration, fixed, cand, att.base,
                                self._precheck(fixed, self.ctx.exemplars), earlier)
+            repeated = (fixed, self.seen[source_key(fixed)])
         self.outcome.search["abandoned"] += 1
         self.ctx.history.append(f"{att.plan.title}: code at fault: {cand.verdict.summary_line()} (the repair "
                                 "repeated code already judged; abandoned)")

@@ -157,8 +157,14 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
     assert [(e["agent"], e["of"], e["retry"]) for e in dups] == [
         ("debugger", "c0001", True), ("debugger", "c0001", False),
         ("coder", "the reference", True), ("coder", "the reference", False)]
-    temps = [json.loads(c.read_text())["request"]["temperature"] for c in sorted((run / "calls").glob("*-debugger.json"))]
-    assert temps == [0.0, 0.8]
+    debug = [json.loads(c.read_text())["request"] for c in sorted((run / "calls").glob("*-debugger.json"))]
+    assert [r["temperature"] for r in debug] == [0.0, 0.8]
+    # the retry shows the model its repeated reply and says why it cannot be used (asking the same question
+    # again, a small model mostly repeats itself)
+    assert len(debug[0]["messages"]) == 2 and [m["role"] for m in debug[1]["messages"][2:]] == ["assistant", "user"]
+    assert "already judged (c0001)" in debug[1]["messages"][-1]["content"]
+    coder = [json.loads(c.read_text())["request"] for c in sorted((run / "calls").glob("*-coder.json"))]
+    assert "already judged (the reference)" in coder[-1]["messages"][-1]["content"]
     s = read_summary(run)
     assert s["status"] == "no_improvement" and s["best"] is None
     standings = json.loads((run / "standings.json").read_text())

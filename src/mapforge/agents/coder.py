@@ -24,9 +24,11 @@ class Coder:
         self.llm, self.repairs = llm, repairs
 
     def run(self, ctx: AgentContext, plan: Plan, parent: tuple[str, str] | None = None,
-            exemplars: list[Exemplar] | None = None, temperature: float | None = None) -> str | None:
+            exemplars: list[Exemplar] | None = None, temperature: float | None = None,
+            repeated: tuple[str, str] | None = None) -> str | None:
         """The candidate's source, or None when no usable code came back. ``parent`` is (source, verdict line)
-        of the code to start from (default: the best so far); ``exemplars`` default to the job's."""
+        of the code to start from (default: the best so far); ``exemplars`` default to the job's; ``repeated``
+        is (code, where it was judged) of this request's previous reply, which repeated judged code."""
         lang = prompts.language_tag(ctx.task)
         src, line = parent if parent else (ctx.best_source, ctx.best_summary)
         parent_text = prompts.parent_block(lang, src, line, lead="Start from this correct version; improve on it")
@@ -37,7 +39,8 @@ class Coder:
             plan_title=plan.title, plan_bottleneck=plan.bottleneck, plan_approach=plan.approach,
             output_rules=prompts.output_rules(ctx.task),
         )
-        messages = [prompts.system_message(), {"role": "user", "content": content}]
+        messages = [prompts.system_message(), {"role": "user", "content": content},
+                    *prompts.repeat_turns(lang, *(repeated or (None, "")))]
         fn = function_name(ctx)
         reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs,
                               temperature)

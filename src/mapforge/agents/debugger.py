@@ -21,9 +21,11 @@ class Debugger:
         self.llm, self.repairs = llm, repairs
 
     def run(self, ctx: AgentContext, source: str, verdict: Verdict, plan: Plan | None = None,
-            attempts: list[tuple[str, str]] | None = None, temperature: float | None = None) -> str | None:
+            attempts: list[tuple[str, str]] | None = None, temperature: float | None = None,
+            repeated: tuple[str, str] | None = None) -> str | None:
         """A repair of ``source``, or None. The debugger sees the plan the candidate implements (to keep it)
-        and its earlier attempts at that plan, each with its verdict line."""
+        and its earlier attempts at that plan, each with its verdict line; ``repeated`` is (code, where it was
+        judged) of this request's previous reply, which repeated judged code."""
         lang = prompts.language_tag(ctx.task)
         feedback = f"\nDetails:\n```\n{verdict.feedback.strip()[:4000]}\n```\n" if verdict.feedback.strip() else ""
         plan_block = (f"The candidate implements this plan; keep to it:\nTitle: {plan.title}\n"
@@ -34,7 +36,8 @@ class Debugger:
             source=source.strip(), status=verdict.status, stage=verdict.stage, reason=verdict.reason,
             feedback_block=feedback, output_rules=prompts.output_rules(ctx.task),
         )
-        messages = [prompts.system_message(), {"role": "user", "content": content}]
+        messages = [prompts.system_message(), {"role": "user", "content": content},
+                    *prompts.repeat_turns(lang, *(repeated or (None, "")))]
         fn = function_name(ctx)
         reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs,
                               temperature)
