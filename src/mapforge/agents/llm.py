@@ -138,6 +138,11 @@ class LLM:
         if cost_limit is not None and spent >= cost_limit:
             raise BudgetExhausted(f"cost limit of ${cost_limit:.2f} reached (${spent:.4f} spent)")
 
+    @staticmethod
+    def prompt_estimate(messages: list[dict[str, str]]) -> int:
+        """The prompt tokens of a request, estimated with a margin (the budget's view of it)."""
+        return sum(estimate_tokens(m.get("content", "")) + 8 for m in messages) * 5 // 4
+
     @contextmanager
     def keeping(self, tokens: int) -> Iterator[None]:
         """Requests sent inside leave ``tokens`` of the token budget unspent (their replies are cut to fit, and
@@ -156,7 +161,7 @@ class LLM:
         limit, cap = self.config.model.max_reply_tokens, self.config.budget.max_tokens
         if cap is None:
             return limit
-        prompt = sum(estimate_tokens(m.get("content", "")) + 8 for m in messages) * 5 // 4  # estimate, with margin
+        prompt = self.prompt_estimate(messages)
         left = cap - self.reserved - self.usage.total_tokens - prompt
         if left < MIN_REPLY:
             kept = f", {self.reserved} kept for later" if self.reserved else ""

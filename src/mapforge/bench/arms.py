@@ -38,9 +38,10 @@ class Settings:
     """Repairs per plan against the visible examples (t)."""
     repairs: int = 1
     """Repair requests after an unparseable reply."""
-    code_reserve: int = 1500
-    """mapcoder: tokens of the cap kept for coding. Recall, planning and scoring stop before they would eat
-    into it (an arm that spends its cap on plans and writes no code is measuring its budget, not MapCoder)."""
+    code_reserve: int | None = None
+    """mapcoder: tokens of the cap kept for coding (None: what one coding request for the task needs, its
+    prompt and a full reply). Recall, planning and scoring never eat into it (an arm that spends its cap on
+    plans and writes no code is measuring its budget, not MapCoder)."""
 
 
 @dataclass
@@ -94,9 +95,11 @@ def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: li
               answer: Answer) -> None:
     exemplars = mc.recall_memory(task, memory, s.memory)
     planner, scorer = mc.PlanWriter(llm, s.repairs), mc.ConfidenceScorer(llm, s.repairs)
+    coder = mc.PlanCoder(llm, s.repairs)
+    reserve = s.code_reserve if s.code_reserve is not None else coder.tokens_needed(task)
     plans: list[tuple[float, int, str, mc.Exemplar | None]] = []
     unscored: tuple[int, str, mc.Exemplar | None] | None = None
-    with llm.keeping(s.code_reserve):  # recall, planning and scoring never spend what coding needs
+    with llm.keeping(reserve):  # recall, planning and scoring never spend what coding needs
         try:
             exemplars += mc.Recaller(llm, s.recall, s.repairs).run(task)
             for i in range(s.plans):
@@ -109,13 +112,12 @@ def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: li
         except BudgetExhausted:
             if unscored is not None:  # written but not scored: tried after the scored ones
                 plans.append((0.0, *unscored))
-            answer.notes.append(f"planning stopped after {len(plans)} plan(s): {s.code_reserve} tokens kept for code")
+            answer.notes.append(f"planning stopped after {len(plans)} plan(s): {reserve} tokens kept for code")
     answer.notes.append("exemplars: " + ", ".join(e.source for e in exemplars))
     if not plans:
         plans = [(0.0, 0, "Solve the problem directly, checking the examples.", None)]
     plans.sort(key=lambda p: (-p[0], p[1]))
     answer.notes.append("confidences: " + ", ".join(f"{c:.2f}" for c, *_ in plans))
-    coder = mc.PlanCoder(llm, s.repairs)
     debugger = Debugger(llm, s.repairs)
     ctx = AgentContext(task=task)
     for _, _, plan, ex in plans:

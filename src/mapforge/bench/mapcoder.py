@@ -138,6 +138,15 @@ class PlanCoder:
     def __init__(self, llm: LLM, repairs: int) -> None:
         self.llm, self.repairs = llm, repairs
 
+    #: Tokens allowed for the plan and the exemplar in the coding prompt, when reserving room for it.
+    PLAN_ALLOWANCE = 400
+
+    def tokens_needed(self, task: Task) -> int:
+        """What one coding request for ``task`` needs: its prompt (with a plan and exemplar of up to
+        PLAN_ALLOWANCE tokens) and a full reply."""
+        msgs = user("bench_code", task, plan="", exemplar_block="", output_rules=prompts.output_rules(task))
+        return self.llm.prompt_estimate(msgs) + self.PLAN_ALLOWANCE + self.llm.config.model.max_reply_tokens
+
     def run(self, task: Task, plan: str, exemplar: Exemplar | None) -> str | None:
         msgs = user("bench_code", task, plan=plan, exemplar_block=exemplar_block(exemplar),
                     output_rules=prompts.output_rules(task))
