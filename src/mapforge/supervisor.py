@@ -213,10 +213,11 @@ class Supervisor:
                 self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
                 self.emit("no_code", plan=plan.title)
                 return None
-            if self._fresh(source, "coder", temp is None):
+            where = self._judged_before(source, "coder", temp is None)
+            if where is None:
                 base = parent.id if parent else "reference"
                 return Attempt(plan, self.outcome.iterations, source, None, base, self._precheck(source, exemplars))
-            repeated = (source, self.seen[source_key(source)])
+            repeated = (source, where)
         self.ctx.history.append(f"{plan.title}: the coder only repeated code already judged (abandoned)")
         return None
 
@@ -229,26 +230,28 @@ class Supervisor:
             if fixed is None:
                 self.ctx.history.append(f"{att.plan.title}: {cand.verdict.summary_line()} (no usable repair)")
                 return None
-            if self._fresh(fixed, "debugger", temp is None):
+            where = self._judged_before(fixed, "debugger", temp is None)
+            if where is None:
                 earlier = (*att.earlier, (cand.source, cand.verdict.summary_line()))
                 return Attempt(att.plan, att.iteration, fixed, cand, att.base,
                                self._precheck(fixed, self.ctx.exemplars), earlier)
-            repeated = (fixed, self.seen[source_key(fixed)])
+            repeated = (fixed, where)
         self.outcome.search["abandoned"] += 1
         self.ctx.history.append(f"{att.plan.title}: code at fault: {cand.verdict.summary_line()} (the repair "
                                 "repeated code already judged; abandoned)")
         return None
 
-    def _fresh(self, source: str, agent: str, can_retry: bool) -> bool:
-        """True for code not judged before (then it is claimed); else say so and count a retry or not."""
+    def _judged_before(self, source: str, agent: str, can_retry: bool) -> str | None:
+        """Where code was judged before (then say so and count a retry or not), or None for new code (which is
+        then claimed)."""
         key = source_key(source)
         if key not in self.seen:
             self.seen[key] = f"iteration {self.outcome.iterations}"
-            return True
+            return None
         self.outcome.search["duplicates"] += 1
         self.outcome.search["retries"] += can_retry
         self.emit("duplicate", agent=agent, of=self.seen[key], retry=can_retry)
-        return False
+        return self.seen[key]
 
     def _precheck(self, source: str, exemplars: list[Exemplar]) -> Verdict | None:
         shown = {e.source: e for e in [*self.ctx.exemplars, *exemplars]

@@ -37,7 +37,7 @@ class Debugger:
             feedback_block=feedback, output_rules=prompts.output_rules(ctx.task),
         )
         messages = [prompts.system_message(), {"role": "user", "content": content},
-                    *prompts.repeat_turns(lang, *(repeated or (None, "")))]
+                    *prompts.repeat_turns(lang, repeated)]
         fn = function_name(ctx)
         reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs,
                               temperature)

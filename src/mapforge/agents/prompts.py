@@ -136,12 +136,14 @@ def attempts_block(lang: str, attempts: list[tuple[str, str]]) -> str:
     return "\n\n".join(parts)
 
 
-def repeat_turns(lang: str, repeated: str | None, where: str) -> list[dict[str, str]]:
-    """For a retry after a reply that repeated code already judged: that reply, and what was wrong with it (a
-    small model asked the same question again at a higher temperature mostly repeats itself)."""
+def repeat_turns(lang: str, repeated: tuple[str, str] | None) -> list[dict[str, str]]:
+    """For a retry after a reply that repeated code already judged, ``repeated`` = (that code, where it was
+    judged): the reply, and what was wrong with it (a small model asked the same question again at a higher
+    temperature mostly repeats itself)."""
     if repeated is None:
         return []
-    return [{"role": "assistant", "content": f"```{lang}\n{repeated.strip()}\n```"},
+    code, where = repeated
+    return [{"role": "assistant", "content": f"```{lang}\n{code.strip()}\n```"},
             {"role": "user", "content": f"That code was already judged ({where}) and would be judged the same. "
                                         "Write a different version, following the same instructions."}]
 

@@ -144,11 +144,14 @@ class PlanCoder:
     def tokens_needed(self, task: Task) -> int:
         """What one coding request for ``task`` needs: its prompt (with a plan and exemplar of up to
         PLAN_ALLOWANCE tokens) and a full reply."""
-        msgs = user("bench_code", task, plan="", exemplar_block="", output_rules=prompts.output_rules(task))
-        return self.llm.prompt_estimate(msgs) + self.PLAN_ALLOWANCE + self.llm.config.model.max_reply_tokens
+        prompt = self.llm.prompt_estimate(self._messages(task, "", None))
+        return prompt + self.PLAN_ALLOWANCE + self.llm.config.model.max_reply_tokens
+
+    def _messages(self, task: Task, plan: str, exemplar: Exemplar | None) -> list[dict[str, str]]:
+        return user("bench_code", task, plan=plan, exemplar_block=exemplar_block(exemplar),
+                    output_rules=prompts.output_rules(task))
 
     def run(self, task: Task, plan: str, exemplar: Exemplar | None) -> str | None:
-        msgs = user("bench_code", task, plan=plan, exemplar_block=exemplar_block(exemplar),
-                    output_rules=prompts.output_rules(task))
+        msgs = self._messages(task, plan, exemplar)
         code, _ = ask_parsed(self.llm, self.role, msgs, lambda t: parse_code(t, task), self.repairs)
         return code

@@ -163,6 +163,15 @@ def check_worker(job: WorkerJob, version: str, code: str, folder_hash: str | Non
     return None
 
 
+def usable_gpus(info: dict[str, Any]) -> list[str]:
+    """The GPU indices a process with this :func:`gpu_info` may use: those ``CUDA_VISIBLE_DEVICES`` names where
+    it is set (none where it is empty), else every GPU of the host."""
+    visible = info["visible"]
+    if visible is not None:
+        return [g.strip() for g in visible.split(",") if g.strip()]
+    return [g.split(",")[0].strip() for g in info["gpus"]]
+
+
 def identity_problems(idents: dict[str, Any], timed: bool = True, gpu: bool = True) -> dict[str, str]:
     """Why each worker (by address) may not judge for this driver, from what it said about itself (its
     :func:`mapforge.cluster.worker.identity`, or the exception it raised): other mapforge code, no sandbox,
@@ -182,11 +191,8 @@ def identity_problems(idents: dict[str, Any], timed: bool = True, gpu: bool = Tr
         if problem is None and timed:
             host = ident["host"]
             units = [("core", str(c)) for c in ident["cores"]]
-            visible = ident["gpu"]["visible"]
-            if gpu and visible is None:  # unpinned: it may use every GPU of its host
-                units += [("gpu", g.split(",")[0].strip()) for g in ident["gpu"]["gpus"]]
-            elif gpu:
-                units += [("gpu", g.strip()) for g in visible.split(",") if g.strip()]
+            if gpu:  # an unpinned worker may use every GPU of its host
+                units += [("gpu", g) for g in usable_gpus(ident["gpu"])]
             clash = next((taken[(host, *u)] for u in units if (host, *u) in taken), None)
             if clash is not None:
                 problem = (f"it shares cores or GPUs with worker {clash} on {host}, and two timings must never "

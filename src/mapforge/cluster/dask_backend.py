@@ -122,12 +122,10 @@ def split_gpus(gpus: list[str], n: int) -> list[str | None]:
 
 def local_gpus() -> list[str]:
     """The GPUs this process may use: ``CUDA_VISIBLE_DEVICES`` where set, else every GPU ``nvidia-smi`` lists."""
+    from mapforge.cluster.base import usable_gpus
     from mapforge.cluster.worker import gpu_info
 
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None:
-        return [g.strip() for g in visible.split(",") if g.strip()]
-    return [g.split(",")[0].strip() for g in gpu_info()["gpus"]]
+    return usable_gpus(gpu_info())
 
 
 class LocalDaskCluster:
