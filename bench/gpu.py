@@ -35,9 +35,10 @@ TIMING = {"min_pairs": 10, "max_pairs": 80, "max_seconds": 4, "target_rel_ci": 0
           "batch_seconds": 0.5}
 
 
-def run_problem(problem: Path, cases: list[GpuCase], parallel: int, unsafe: bool) -> list[dict[str, Any]]:
+def run_problem(problem: Path, cases: list[GpuCase], parallel: int, unsafe: bool,
+                timing: dict[str, Any]) -> list[dict[str, Any]]:
     task = load_task(problem)
-    flags: dict[str, Any] = {"timing": TIMING, "sandbox": {"backend": "local", "parallel": parallel}}
+    flags: dict[str, Any] = {"timing": timing, "sandbox": {"backend": "local", "parallel": parallel}}
     if unsafe:
         flags["sandbox"]["unsafe_no_isolation"] = True
     config = load_config(None, flags)
@@ -126,6 +127,11 @@ def main() -> int:
     ap.add_argument("--problems", help="comma-separated problem names (default: all)")
     ap.add_argument("--parallel", type=int, default=min(8, os.cpu_count() or 1))
     ap.add_argument("--job", action="store_true", help="also run one whole scripted optimize job")
+    ap.add_argument("--cases", help="comma-separated case names (file stems, e.g. triton_fast); 'none': only each "
+                    "problem's A/A (default: all)")
+    ap.add_argument("--timing", choices=("short", "default"), default="short",
+                    help="short: 2 processes, 4 s per candidate (wide intervals); default: a real job's settings")
+    ap.add_argument("--deadline", type=float, help="start no further problem after this many seconds")
     ap.add_argument("--unsafe-no-isolation", action="store_true")
     ap.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "bench-runs-gpu")))
     args = ap.parse_args()
@@ -133,15 +139,22 @@ def main() -> int:
     cases = load_cases()
     wanted = set(args.problems.split(",")) if args.problems else None
     problems = sorted({c.problem for c in cases if wanted is None or c.problem.stem in wanted})
+    names = None if args.cases is None else set(args.cases.split(",")) - {"none"}
+    timing = TIMING if args.timing == "short" else {}
     rows: list[dict[str, Any]] = []
+    t0 = time.monotonic()
     for problem in problems:
-        rows += run_problem(problem, [c for c in cases if c.problem == problem], args.parallel,
-                            args.unsafe_no_isolation)
+        if args.deadline is not None and time.monotonic() - t0 > args.deadline:
+            print(f"{problem.stem}: not run (past --deadline {args.deadline:.0f} s)", flush=True)
+            continue
+        chosen = [c for c in cases if c.problem == problem and (names is None or c.file.stem in names)]
+        rows += run_problem(problem, chosen, args.parallel, args.unsafe_no_isolation, timing)
         (args.out / "gpu.json").write_text(json.dumps(rows, indent=1))
     print("\n| problem | case | expected | verdict | vs eager [95% CI] | vs torch.compile | peak | ncu | build s | ok |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['problem']} | {r['case']} | {r['expected']} | {r['status']} | {fmt(r['speedup'], r['ci'])} | "
+        status = r["status"] + (f" (eager {r['eager_ms']:.3f} ms)" if r.get("eager_ms") else "")
+        print(f"| {r['problem']} | {r['case']} | {r['expected']} | {status} | {fmt(r['speedup'], r['ci'])} | "
               f"{fmt(r.get('vs_compile'), r.get('vs_compile_ci'))} | "
               f"{pct(r.get('roofline'))} | {ncu_cell(r)} | {num(r.get('build_s'))} | {'yes' if r['ok'] else 'NO'} |")
     if args.job:
@@ -152,8 +165,11 @@ def main() -> int:
     honest = [r for r in rows if r.get("honest")]
     aas = [r for r in rows if r["status"] == "aa" and r["speedup"] is not None]
     spread = max((abs(r["speedup"] - 1) for r in aas), default=0.0)
+    width = max((max(r["speedup"] - r["ci"][0], r["ci"][1] - r["speedup"]) / r["speedup"] for r in aas if r["ci"]),
+                default=0.0)
     print(f"summary: cheats caught {sum(r['ok'] for r in cheats)}/{len(cheats)}, honest as expected "
-          f"{sum(r['ok'] for r in honest)}/{len(honest)}, A/A within ±{spread:.1%} over {len(aas)} problems")
+          f"{sum(r['ok'] for r in honest)}/{len(honest)}, A/A medians within ±{spread:.1%} and intervals within "
+          f"±{width:.1%} over {len(aas)} problems ({args.timing} timing)")
     return 0 if all(r["ok"] for r in rows) else 1
 
 

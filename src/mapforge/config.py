@@ -180,6 +180,10 @@ class BudgetConfig(_Section):
     """Wall-clock time for the whole run."""
     max_cost: float | None = Field(None, gt=0)
     """US dollars for the whole run, where the provider's prices are known (unknown prices count as 0)."""
+    count_cached: bool = False
+    """Count replies from the response cache against ``max_tokens`` (off: a cached reply costs nothing, and a
+    job's budget is what it spends). ``mapforge bench`` turns it on: its per-task cap is on the model's work,
+    so an arm whose replies were cached gets no more than one whose replies were not."""
 
 
 class Config(_Section):

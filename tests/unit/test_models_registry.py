@@ -130,3 +130,41 @@ def test_a_token_budget_is_never_overspent(tmp_path: Path) -> None:
     kept_after = 2500 - llm.usage.total_tokens
     assert kept_after >= 1500 and llm.reserved == 0
     llm.ask("coder", [{"role": "user", "content": "now code it"}])  # the kept tokens are there to spend
+
+
+def test_cached_replies_count_against_the_budget_only_when_asked(tmp_path: Path) -> None:
+    """A job's budget is what it spends (a cached reply is free); the bench's per-task cap is on the model's
+    work (`budget.count_cached`), so a warm response cache cannot give one arm more tokens than another."""
+
+    from mapforge.agents.llm import LLM
+    from mapforge.config import load_config
+    from mapforge.errors import BudgetExhausted
+
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps({"replies": {"default": ["y" * 2000] * 20}}))
+
+    class NoStore:
+        def lookup_call(self, key: str) -> None:
+            return None
+
+        def record_call(self, key: str, request: object, completion: object) -> None:
+            pass
+
+    def asks(count_cached: bool) -> tuple[int, LLM]:
+        config = load_config(None, {"budget": {"max_tokens": 3000, "count_cached": count_cached}})
+        llm = LLM(config, NoStore(), lambda name: CachingModel(ScriptedModel(script), tmp_path / "cache"))  # type: ignore[arg-type]
+        sent = 0
+        try:
+            for i in range(6):
+                llm.ask("coder", [{"role": "user", "content": f"request {i % 2} " * 40}])
+                sent += 1
+        except BudgetExhausted:
+            pass
+        return sent, llm
+
+    spent, cold = asks(True)  # a cold cache: every reply is made, and the cap stops the requests
+    assert 1 <= spent < 6 and cold.usage.cached_tokens > 0  # the second of each pair of requests is a hit
+    capped, warm = asks(True)  # warm: every reply from the cache, still capped the same
+    assert capped == spent and warm.usage.total_tokens == 0 and warm.budget_used <= 3000
+    free, job = asks(False)  # a job: cached replies cost nothing, so every request is answered
+    assert free == 6 and job.usage.total_tokens == 0 and job.budget_used == 0

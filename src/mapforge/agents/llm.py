@@ -61,6 +61,10 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
     @property
+    def cached_tokens(self) -> int:
+        return sum(r.cached_prompt_tokens + r.cached_completion_tokens for r in self.roles.values())
+
+    @property
     def cost(self) -> float | None:
         if not all(r.cost_known for r in self.roles.values()):
             return None
@@ -129,10 +133,17 @@ class LLM:
         for role in roles:
             self._model(role)
 
+    @property
+    def budget_used(self) -> int:
+        """The tokens counted against ``budget.max_tokens``: those spent, and with ``budget.count_cached`` those
+        of cached replies too."""
+        u = self.usage
+        return u.total_tokens + (u.cached_tokens if self.config.budget.count_cached else 0)
+
     def check_budget(self) -> None:
         limit = self.config.budget.max_tokens
-        if limit is not None and self.usage.total_tokens >= limit:
-            raise BudgetExhausted(f"token budget of {limit} reached ({self.usage.total_tokens} used)")
+        if limit is not None and self.budget_used >= limit:
+            raise BudgetExhausted(f"token budget of {limit} reached ({self.budget_used} used)")
         cost_limit = self.config.budget.max_cost
         spent = sum(r.cost for r in self.usage.roles.values())
         if cost_limit is not None and spent >= cost_limit:
@@ -162,10 +173,10 @@ class LLM:
         if cap is None:
             return limit
         prompt = self.prompt_estimate(messages)
-        left = cap - self.reserved - self.usage.total_tokens - prompt
+        left = cap - self.reserved - self.budget_used - prompt
         if left < MIN_REPLY:
             kept = f", {self.reserved} kept for later" if self.reserved else ""
-            raise BudgetExhausted(f"token budget of {cap} reached ({self.usage.total_tokens} used{kept}, the next "
+            raise BudgetExhausted(f"token budget of {cap} reached ({self.budget_used} used{kept}, the next "
                                   f"request needs ~{prompt + MIN_REPLY})")
         return min(limit, left)
 

@@ -309,7 +309,8 @@ class Bench:
         d = self.opts.run_dir / "tasks" / task.name / arm
         stats = CallStats()
         capped = self.config.model_copy(deep=True)
-        capped.budget.max_tokens = self.opts.budget_tokens  # the per-task cap every arm gets
+        capped.budget.max_tokens = self.opts.budget_tokens  # the per-task cap every arm gets, on the model's
+        capped.budget.count_cached = True                   # work: cached replies count as if made again
         llm = LLM(capped, CallLog(d / "calls"), self.model, on_call=stats)
         t0 = time.monotonic()
         answer = run_arm(arm, task, llm, check_visible, self.opts.settings, memory)
@@ -331,10 +332,14 @@ class Bench:
             "tests": [verdict.tests_passed, verdict.tests_total] if verdict else None,
             "visible_passed": bool(answer.visible and answer.visible.correct),
             "stop": answer.stop, "candidates": answer.candidates, "notes": answer.notes,
-            "tokens": {"prompt": u.prompt_tokens, "completion": u.completion_tokens, "total": u.total_tokens},
+            # the model's work, cached replies included (as the cap counts them); "cached": of which from the cache
+            "tokens": {"prompt": u.prompt_tokens + u.cached["prompt"],
+                       "completion": u.completion_tokens + u.cached["completion"],
+                       "total": llm.budget_used, "cached": u.cached_tokens},
             "per_role": {r: {"requests": x.requests, "format_failures": x.format_failures,
                              "format_repairs": x.format_repairs, "local_repairs": x.local_repairs,
-                             "tokens": x.prompt_tokens + x.completion_tokens}
+                             "tokens": x.prompt_tokens + x.completion_tokens + x.cached_prompt_tokens
+                             + x.cached_completion_tokens}
                          for r, x in sorted(u.roles.items())},
             "calls": stats.calls, "replayed_calls": stats.replayed, "model_seconds": round(stats.model_seconds, 2),
             "wall_seconds": round(wall, 2), "source": answer.source,
