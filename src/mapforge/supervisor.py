@@ -29,7 +29,7 @@ from mapforge.errors import BudgetExhausted, ModelError
 from mapforge.evaluators import Evaluator, evaluate_guarded
 from mapforge.evaluators.verdict import Verdict
 from mapforge.search.machine import MachineFacts, machine_facts, min_bytes, roofline_fraction
-from mapforge.search.novelty import exemplar_copy, source_key
+from mapforge.search.novelty import exemplar_copy, source_key, unchanged_function
 from mapforge.search.population import Member, Population
 from mapforge.search.selection import Entrant, Selection, Standing
 from mapforge.search.store import CandidateStore
@@ -245,13 +245,18 @@ class Supervisor:
         """Where code was judged before (then say so and count a retry or not), or None for new code (which is
         then claimed)."""
         key = source_key(source)
-        if key not in self.seen:
+        where = self.seen.get(key)
+        fn, reference = function_name(self.ctx), self.task.reference_source
+        if where is None and self.task.kind == "optimize" and fn and reference and unchanged_function(
+                source, reference, fn):
+            where = f"the reference: its {fn} is the reference's own, token for token, so the plan was not applied"
+        if where is None:
             self.seen[key] = f"iteration {self.outcome.iterations}"
             return None
         self.outcome.search["duplicates"] += 1
         self.outcome.search["retries"] += can_retry
-        self.emit("duplicate", agent=agent, of=self.seen[key], retry=can_retry)
-        return self.seen[key]
+        self.emit("duplicate", agent=agent, of=where, retry=can_retry)
+        return where
 
     def _precheck(self, source: str, exemplars: list[Exemplar]) -> Verdict | None:
         shown = {e.source: e for e in [*self.ctx.exemplars, *exemplars]

@@ -143,11 +143,13 @@ def test_wrong_answers_never_become_best(tmp_path: Path) -> None:
 
 def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
     """A repair that returns code already judged is retried once at a higher temperature, then abandoned;
-    a coder returning the reference itself is not evaluated either."""
+    a coder returning the reference itself is not evaluated either, nor one that returns the reference's
+    function unchanged with unused code added around it (the 1.5B model's way of "applying" a plan)."""
     reference = (REPO / "tasks" / "matmul" / "reference.c").read_text()
+    padded = "#include <stdlib.h>\n/* zero it */\nstatic void zero(float* p, int n) { memset(p, 0, n); }\n" + reference
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Skip the last row", "Do nothing")],
-        "coder": [code_reply(FAST_WRONG), code_reply(reference), code_reply("/* same */\n" + reference)],
+        "coder": [code_reply(FAST_WRONG), code_reply(reference), code_reply(padded)],
         "debugger": [code_reply(FAST_WRONG), code_reply("  " + FAST_WRONG.replace("\n", "\n\n"))],
     })
     run = tmp_path / "run"
@@ -156,7 +158,9 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
     dups = [e for e in read_events(run) if e["event"] == "duplicate"]
     assert [(e["agent"], e["of"], e["retry"]) for e in dups] == [
         ("debugger", "c0001", True), ("debugger", "c0001", False),
-        ("coder", "the reference", True), ("coder", "the reference", False)]
+        ("coder", "the reference", True),
+        ("coder", "the reference: its matmul is the reference's own, token for token, so the plan was not applied",
+         False)]
     debug = [json.loads(c.read_text())["request"] for c in sorted((run / "calls").glob("*-debugger.json"))]
     assert [r["temperature"] for r in debug] == [0.0, 0.8]
     # the retry shows the model its repeated reply and says why it cannot be used (asking the same question

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from mapforge.evaluators.verdict import StageResult, Timing, Verdict
-from mapforge.search.novelty import defined_functions, exemplar_copy, normalise, similarity, source_key
+from mapforge.search.novelty import (
+    defined_functions,
+    exemplar_copy,
+    normalise,
+    similarity,
+    source_key,
+    unchanged_function,
+)
 from mapforge.search.population import Population, technique
 from mapforge.search.selection import Entrant, Selection
 
@@ -188,3 +195,27 @@ def test_population_chooses_by_score_and_novelty_within_budget() -> None:
     pop.add("c0004", "void f(void) { tile(); }", 3.0, "cache tiling", "3.0x")
     assert pop.choose("unroll to break the dependency chain").id == "c0004"  # no ilp island yet: the elites
     assert set(pop.describe()) == {"vectorise", "memory"}
+
+
+REF = """/* naive */
+void stencil(const float *in, float *out, int n) {
+    for (int i = 0; i < n; i++)
+        out[i] = 0.5f * (in[i] + in[i + 2]);
+}
+"""
+
+
+def test_the_reference_function_under_new_clothes_is_unchanged() -> None:
+    padded = ("#include <stdlib.h>\n// helper\nstatic void zero(float* out, int n) { for (int i = 0; i < n; i++) "
+              "out[i] = 0; }\n\nvoid stencil(const float* in, float* out, int n)\n{\n  for (int i = 0; i < n; i++)"
+              "\n    out[i] = 0.5f * (in[i] + in[i + 2]);  // same\n}\n")
+    assert unchanged_function(padded, REF, "stencil")
+    # a real change, a helper the function calls, restrict, a pragma, or another function: not the reference
+    assert not unchanged_function(REF.replace("i++", "i += 1"), REF, "stencil")
+    calls = ("static float half(float x) { return 0.5f * x; }\n"
+             + REF.replace("0.5f * (in[i] + in[i + 2])", "half(in[i] + in[i + 2])"))
+    calls_ref = "static float half(float x) { return x * 0.5f; }\n" + calls.split("\n", 1)[1]
+    assert not unchanged_function(calls_ref, calls, "stencil")  # same body, but the helper it calls changed
+    assert not unchanged_function(REF.replace("const float *in", "const float *restrict in"), REF, "stencil")
+    assert not unchanged_function('#pragma GCC optimize("unroll-loops")\n' + REF, REF, "stencil")
+    assert not unchanged_function(REF.replace("stencil", "other"), REF, "stencil")

@@ -47,10 +47,16 @@ class Sampler:
             # (seconds, for torch) must not shrink every later batch to a handful of pairs
             calls = median([b.ref[i] + b.cand[i] for b in batches for i in range(len(b.ref))])
             est_pair = max(min(sum(b.wall for b in batches) / max(done, 1), 3 * calls), 1e-6)
-        # keep room for the processes still owed, within the time budget and the pair cap
+        # keep room for the processes still owed, within the time budget and the pair cap; a process that is
+        # owed (one of the first ``min_processes``) gets a whole batch of calls even when start-ups have spent
+        # the budget (a GPU process spends seconds importing torch and building inputs: counting that against
+        # the budget left each of them three pairs, and the interval as wide as three pairs make it)
         owed = max(cfg.min_processes - len(batches), 1)
-        left = max(cfg.max_seconds - (time.monotonic() - started), cfg.batch_seconds / 4)
-        seconds = min(cfg.batch_seconds, left / owed)
+        if len(batches) < cfg.min_processes:
+            seconds = cfg.batch_seconds
+        else:
+            left = max(cfg.max_seconds - (time.monotonic() - started), cfg.batch_seconds / 4)
+            seconds = min(cfg.batch_seconds, left / owed)
         reps = int(seconds / est_pair) if est_pair > 0 else 3
         cap = max((cfg.max_pairs - done) // owed, 1)
         return max(min(reps, cap, 2000), 3 if done < cfg.max_pairs else 1)

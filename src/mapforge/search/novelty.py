@@ -2,6 +2,8 @@
 
 - :func:`normalise`: a source without comments and with whitespace collapsed; two candidates with the
   same normal form are the same candidate (judged once).
+- :func:`unchanged_function`: a candidate whose asked-for function is the reference's, token for token (and
+  calls none of the candidate's own functions), is the reference again, however much it added around it.
 - :func:`exemplar_copy`: a candidate that is an exemplar's own code (its function, under its own name, or
   the exemplar's code nearly token for token) is caught before evaluation, with a message that says so.
 - :func:`similarity`: Jaccard similarity of token 4-grams, for novelty (ShinkaEvolve rejects a child too
@@ -52,6 +54,35 @@ def similarity(a: str, b: str) -> float:
 def defined_functions(source: str) -> set[str]:
     """Names of the functions a C/C++ source defines (a heuristic good enough for model replies)."""
     return {m.group(1) for m in _DEF.finditer(_COMMENT.sub(" ", source)) if m.group(1) not in _KEYWORDS}
+
+
+def definition_tokens(source: str, name: str) -> list[str] | None:
+    """The tokens of the definition of function ``name`` in a C/C++ source (signature and body, braces
+    matched), or None when it is not defined there."""
+    text = _COMMENT.sub(" ", source)
+    for m in _DEF.finditer(text):
+        if m.group(1) != name:
+            continue
+        depth = 0
+        for i in range(m.end() - 1, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                return _TOKEN.findall(text[m.start():i + 1])
+        return None
+    return None
+
+
+def unchanged_function(source: str, reference: str, name: str) -> bool:
+    """Whether ``source`` defines ``name`` exactly as ``reference`` does (token for token, so formatting,
+    comments and added unused code do not count), calling none of the functions ``source`` defines, and with
+    no preprocessor line but ``#include`` (a pragma or a macro may change what the same tokens compile to)."""
+    ours = definition_tokens(source, name)
+    if ours is None or ours != definition_tokens(reference, name):
+        return False
+    if any(line.strip().startswith("#") and not line.strip().startswith("#include")
+           for line in _COMMENT.sub(" ", source).splitlines()):
+        return False
+    return not (defined_functions(source) - {name}) & set(ours)
 
 
 def code_blocks(text: str) -> list[str]:

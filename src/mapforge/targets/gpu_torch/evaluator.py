@@ -240,7 +240,13 @@ class GpuTorchEvaluator:
             compiled.append([a / max(b, 1e-12) for a, b in zip(t.get("compiled", []), t["cand"])])
             return Batch(ref=t["eager"], cand=t["cand"], wall=r.duration)
 
-        got = Sampler(self.timing_cfg, self.noise_floor).run(run_batch, est_pair_seconds=0.0)
+        # an even number of processes: they alternate which instance the harness builds first (its place in
+        # memory can change its speed), so an odd count would leave one order the majority
+        m = self.timing_cfg.min_processes
+        cfg = self.timing_cfg.model_copy(update={"min_processes": m + m % 2})
+        # a pair is at least the reference's call twice; before any batch, that sizes the first one
+        est = 2 * self.baseline.seconds if self.baseline and self.baseline.seconds else 0.0
+        got = Sampler(cfg, self.noise_floor).run(run_batch, est_pair_seconds=est)
         if isinstance(got, StageResult):
             return got, last
         prof = Profile(source="gpu-harness")
