@@ -29,7 +29,7 @@ from mapforge.errors import BudgetExhausted, ModelError
 from mapforge.evaluators import Evaluator, evaluate_guarded
 from mapforge.evaluators.verdict import Verdict
 from mapforge.search.machine import MachineFacts, machine_facts, min_bytes, roofline_fraction
-from mapforge.search.novelty import exemplar_copy, source_key, unchanged_function
+from mapforge.search.novelty import code_key, exemplar_copy, source_key, unchanged_function
 from mapforge.search.population import Member, Population
 from mapforge.search.selection import Entrant, Selection, Standing
 from mapforge.search.store import CandidateStore
@@ -109,6 +109,9 @@ class Supervisor:
         self.population = Population(task.reference_source or "", s.islands, s.island_size, s.lineage_budget,
                                      s.novelty_weight)
         self.seen: dict[str, str] = {source_key(task.reference_source or ""): "the reference"}
+        optimize = isinstance(task.spec, OptimizeSpec) and task.reference_source
+        self.built: dict[str, str] = {code_key(task.reference_source or ""): "the reference"} if optimize else {}
+        """Judged code that compiled, by its normal form without system includes (C and C++ tasks)."""
         self.machine = machine
         self._stale = 0
         self._round_best: str | None = None
@@ -246,6 +249,8 @@ class Supervisor:
         then claimed)."""
         key = source_key(source)
         where = self.seen.get(key)
+        if where is None and code_key(source) in self.built:
+            where = f"{self.built[code_key(source)]}, the same code but for its #include lines"
         fn, reference = function_name(self.ctx), self.task.reference_source
         if where is None and self.task.kind == "optimize" and fn and reference and unchanged_function(
                 source, reference, fn):
@@ -309,6 +314,8 @@ class Supervisor:
             self.seen.pop(source_key(source), None)  # the harness failed, not the code: it may come again
         else:
             self.seen[source_key(source)] = cid
+            if verdict.stage not in ("static", "precheck", "build") and isinstance(self.task.spec, OptimizeSpec):
+                self.built[code_key(source)] = cid  # it compiled: more includes would not change what it does
         parent = att.parent.id if att.parent else None
         lineage = {"plan": att.plan.title, "parent": parent, "round": round_, "iteration": att.iteration,
                    "base": att.base}

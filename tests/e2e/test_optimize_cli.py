@@ -150,14 +150,14 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Skip the last row", "Do nothing")],
         "coder": [code_reply(FAST_WRONG), code_reply(reference), code_reply(padded)],
-        "debugger": [code_reply(FAST_WRONG), code_reply("  " + FAST_WRONG.replace("\n", "\n\n"))],
+        "debugger": [code_reply(FAST_WRONG), code_reply("#include <string.h>\n" + FAST_WRONG.replace("\n", "\n\n"))],
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
     assert list(candidates(run)) == ["c0001"]
     dups = [e for e in read_events(run) if e["event"] == "duplicate"]
     assert [(e["agent"], e["of"], e["retry"]) for e in dups] == [
-        ("debugger", "c0001", True), ("debugger", "c0001", False),
+        ("debugger", "c0001", True), ("debugger", "c0001, the same code but for its #include lines", False),
         ("coder", "the reference", True),
         ("coder", "the reference: its matmul is the reference's own, token for token, so the plan was not applied",
          False)]
@@ -248,7 +248,8 @@ def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Register blocking", "Off by one")],
         "coder": [code_reply(FAST), code_reply(WRONG)],
-        "debugger": [code_reply("#include <stddef.h>\n" + FAST)],  # not the same code as c0001
+        # not the same code as c0001 (more includes alone would be: that code compiled)
+        "debugger": [code_reply("static int spare(int x) { return x + 1; }\n" + FAST)],
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", "--parallel", "2",

@@ -8,6 +8,7 @@ from typing import Any
 
 from mapforge.evaluators.verdict import StageResult, Timing, Verdict
 from mapforge.search.novelty import (
+    code_key,
     defined_functions,
     exemplar_copy,
     normalise,
@@ -219,3 +220,11 @@ def test_the_reference_function_under_new_clothes_is_unchanged() -> None:
     assert not unchanged_function(REF.replace("const float *in", "const float *restrict in"), REF, "stencil")
     assert not unchanged_function('#pragma GCC optimize("unroll-loops")\n' + REF, REF, "stencil")
     assert not unchanged_function(REF.replace("stencil", "other"), REF, "stencil")
+
+
+def test_system_includes_do_not_make_compiled_code_new() -> None:
+    with_includes = "#include <stdlib.h>\n#include <math.h>\n" + REF
+    assert code_key(with_includes) == code_key(REF) and source_key(with_includes) != source_key(REF)
+    # tgmath.h makes math calls type-generic, and a local header is not a system one: both count
+    assert code_key("#include <tgmath.h>\n" + REF) != code_key(REF)
+    assert code_key('#include "fast.h"\n' + REF) != code_key(REF)

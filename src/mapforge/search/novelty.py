@@ -2,6 +2,8 @@
 
 - :func:`normalise`: a source without comments and with whitespace collapsed; two candidates with the
   same normal form are the same candidate (judged once).
+- :func:`code_key`: the normal form without its system ``#include`` lines: a candidate that compiled is not
+  made new by more includes (the small model's favourite "repair").
 - :func:`unchanged_function`: a candidate whose asked-for function is the reference's, token for token (and
   calls none of the candidate's own functions), is the reference again, however much it added around it.
 - :func:`exemplar_copy`: a candidate that is an exemplar's own code (its function, under its own name, or
@@ -21,6 +23,8 @@ _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d[\w.]*|\S")
 _FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _DEF = re.compile(r"^[A-Za-z_][\w \t\*]*?\b([A-Za-z_]\w*)\s*\([^;{)]*\)\s*\{", re.M)
 _KEYWORDS = frozenset("if for while switch return sizeof".split())
+# a system header line, except <tgmath.h> (it turns math calls type-generic, so it can change results)
+_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*<(?!tgmath\.h>)[^>\n]*>[ \t]*$", re.M)
 
 
 def normalise(source: str) -> str:
@@ -31,6 +35,12 @@ def normalise(source: str) -> str:
 
 def source_key(source: str) -> str:
     return hashlib.sha256(normalise(source).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def code_key(source: str) -> str:
+    """:func:`source_key` of the source without its system ``#include`` lines. Only for code that compiled: a
+    missing include can be why code does not compile, but more includes do not change what compiled code does."""
+    return source_key(_INCLUDE.sub("", source))
 
 
 def tokens(source: str) -> list[str]:
