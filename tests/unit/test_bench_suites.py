@@ -93,3 +93,25 @@ def test_table_counts_format_failures_per_role() -> None:
     # a local repair sends no request: it is counted as repaired without reducing the replies asked for
     row["per_role"]["direct"] = {"requests": 1, "format_failures": 0, "format_repairs": 0, "local_repairs": 1}
     assert summarize([row], info, 1)["arms"]["direct"]["format"]["direct"]["asks"] == 1
+
+
+def test_a_coding_request_fits_the_room_reserved_for_it(tmp_path: object) -> None:
+    """The mapcoder arm keeps `tokens_needed(task)` for coding while it plans; a long plan and a long exemplar
+    are cut to the allowance, so the request with a full reply fits what was kept (with 400 tokens allowed and
+    nothing cut, plans of ~600 tokens left coding requests no room for their reply)."""
+    from mapforge.agents.llm import LLM
+    from mapforge.agents.retriever import Exemplar
+    from mapforge.bench.mapcoder import PlanCoder
+    from mapforge.config import load_config
+
+    task = suites.humaneval().tasks[0]
+    config = load_config(None, {"model": {"max_reply_tokens": 768}})
+    llm = LLM(config, None, lambda name: None)  # type: ignore[arg-type]  # no request is sent
+    coder = PlanCoder(llm, 1)
+    plan = "1. Step. " * 400  # ~3600 characters, past the plan parser's own cap
+    ex = Exemplar(title="recalled", text="def f(x):\n    return x\n" * 100, source="recalled:1")
+    msgs = coder._messages(task, plan, ex)
+    assert llm.prompt_estimate(msgs) + 768 <= coder.tokens_needed(task)
+    assert "[plan cut]" in msgs[-1]["content"] and "recalled" not in msgs[-1]["content"]
+    short = coder._messages(task, "1. Sort.\n2. Compare neighbours.", Exemplar("t", "def g(): pass", "recalled:2"))
+    assert "def g(): pass" in short[-1]["content"]  # room for both: both shown

@@ -138,8 +138,10 @@ class PlanCoder:
     def __init__(self, llm: LLM, repairs: int) -> None:
         self.llm, self.repairs = llm, repairs
 
-    #: Tokens allowed for the plan and the exemplar in the coding prompt, when reserving room for it.
-    PLAN_ALLOWANCE = 400
+    #: Tokens the plan and the exemplar may take in the coding prompt: :meth:`tokens_needed` reserves room for
+    #: them, and :meth:`_messages` cuts them to it (a 1.5B planner's plan alone reached ~600 tokens, and a
+    #: reserve of 400 left coding requests without room for their reply: truncated code, or none).
+    PLAN_ALLOWANCE = 600
 
     def tokens_needed(self, task: Task) -> int:
         """What one coding request for ``task`` needs: its prompt (with a plan and exemplar of up to
@@ -148,8 +150,14 @@ class PlanCoder:
         return prompt + self.PLAN_ALLOWANCE + self.llm.config.model.max_reply_tokens
 
     def _messages(self, task: Task, plan: str, exemplar: Exemplar | None) -> list[dict[str, str]]:
-        return user("bench_code", task, plan=plan, exemplar_block=exemplar_block(exemplar),
-                    output_rules=prompts.output_rules(task))
+        # characters whose estimate (with prompt_estimate's 25% margin) stays within the allowance
+        room = self.PLAN_ALLOWANCE * 4 * 4 // 5
+        if len(plan) > room:
+            plan = plan[:room - 20].rstrip() + "\n[plan cut]"
+        block = exemplar_block(exemplar)
+        if len(plan) + len(block) > room:  # the plan was written from the exemplar: the plan is what to keep
+            block = ""
+        return user("bench_code", task, plan=plan, exemplar_block=block, output_rules=prompts.output_rules(task))
 
     def run(self, task: Task, plan: str, exemplar: Exemplar | None) -> str | None:
         msgs = self._messages(task, plan, exemplar)
