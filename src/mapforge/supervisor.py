@@ -29,7 +29,7 @@ from mapforge.errors import BudgetExhausted, ModelError
 from mapforge.evaluators import Evaluator, evaluate_guarded
 from mapforge.evaluators.verdict import Verdict
 from mapforge.search.machine import MachineFacts, machine_facts, min_bytes, roofline_fraction
-from mapforge.search.novelty import code_key, exemplar_copy, source_key, unchanged_function
+from mapforge.search.novelty import JudgedCode, exemplar_copy
 from mapforge.search.population import Member, Population
 from mapforge.search.selection import Entrant, Selection, Standing
 from mapforge.search.store import CandidateStore
@@ -108,10 +108,8 @@ class Supervisor:
         self.selection = Selection(task.kind, record, duel, tuple(aa) if aa else None)
         self.population = Population(task.reference_source or "", s.islands, s.island_size, s.lineage_budget,
                                      s.novelty_weight)
-        self.seen: dict[str, str] = {source_key(task.reference_source or ""): "the reference"}
-        optimize = isinstance(task.spec, OptimizeSpec) and task.reference_source
-        self.built: dict[str, str] = {code_key(task.reference_source or ""): "the reference"} if optimize else {}
-        """Judged code that compiled, by its normal form without system includes (C and C++ tasks)."""
+        self.judged = JudgedCode(task.reference_source or "", function_name(self.ctx),
+                                 compiled_rules=isinstance(task.spec, OptimizeSpec))
         self.machine = machine
         self._stale = 0
         self._round_best: str | None = None
@@ -247,16 +245,9 @@ class Supervisor:
     def _judged_before(self, source: str, agent: str, can_retry: bool) -> str | None:
         """Where code was judged before (then say so and count a retry or not), or None for new code (which is
         then claimed)."""
-        key = source_key(source)
-        where = self.seen.get(key)
-        if where is None and code_key(source) in self.built:
-            where = f"{self.built[code_key(source)]}, the same code but for its #include lines"
-        fn, reference = function_name(self.ctx), self.task.reference_source
-        if where is None and self.task.kind == "optimize" and fn and reference and unchanged_function(
-                source, reference, fn):
-            where = f"the reference: its {fn} is the reference's own, token for token, so the plan was not applied"
+        where = self.judged.where(source)
         if where is None:
-            self.seen[key] = f"iteration {self.outcome.iterations}"
+            self.judged.claim(source, f"iteration {self.outcome.iterations}")
             return None
         self.outcome.search["duplicates"] += 1
         self.outcome.search["retries"] += can_retry
@@ -311,11 +302,9 @@ class Supervisor:
     def _record(self, cid: str, att: Attempt, round_: int, verdict: Verdict, fresh: bool) -> Candidate:
         source, suffix = att.source, self.task.spec.source_suffix
         if verdict.status == "harness_error":
-            self.seen.pop(source_key(source), None)  # the harness failed, not the code: it may come again
+            self.judged.forget(source)  # the harness failed, not the code: it may come again
         else:
-            self.seen[source_key(source)] = cid
-            if verdict.stage not in ("static", "precheck", "build") and isinstance(self.task.spec, OptimizeSpec):
-                self.built[code_key(source)] = cid  # it compiled: more includes would not change what it does
+            self.judged.judged(source, cid, compiled=verdict.stage not in ("static", "precheck", "build"))
         parent = att.parent.id if att.parent else None
         lineage = {"plan": att.plan.title, "parent": parent, "round": round_, "iteration": att.iteration,
                    "base": att.base}

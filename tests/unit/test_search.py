@@ -8,6 +8,7 @@ from typing import Any
 
 from mapforge.evaluators.verdict import StageResult, Timing, Verdict
 from mapforge.search.novelty import (
+    JudgedCode,
     code_key,
     defined_functions,
     exemplar_copy,
@@ -228,3 +229,21 @@ def test_system_includes_do_not_make_compiled_code_new() -> None:
     # tgmath.h makes math calls type-generic, and a local header is not a system one: both count
     assert code_key("#include <tgmath.h>\n" + REF) != code_key(REF)
     assert code_key('#include "fast.h"\n' + REF) != code_key(REF)
+
+
+def test_judged_code_knows_every_kind_of_repeat() -> None:
+    judged = JudgedCode(REF, "stencil", compiled_rules=True)
+    assert judged.where("/* again */ " + REF) == "the reference"
+    assert judged.where("#include <math.h>\n" + REF) == "the reference, the same code but for its #include lines"
+    new = REF.replace("i++", "i += 1")
+    assert judged.where(new) is None
+    judged.claim(new, "iteration 1")
+    assert judged.where(new) == "iteration 1"  # a second copy in the same round
+    judged.judged(new, "c0001", compiled=False)  # did not compile: an include may be the fix
+    assert judged.where("#include <stdlib.h>\n" + new) is None
+    judged.judged(new, "c0001", compiled=True)
+    assert judged.where("#include <stdlib.h>\n" + new) == "c0001, the same code but for its #include lines"
+    judged.forget(new)  # the harness failed: it may come again
+    assert judged.where(new) is None
+    python = JudgedCode("def f(x):\n    return x\n", "f", compiled_rules=False)  # solve tasks: normal form only
+    assert python.where("import os\ndef f(x):\n    return x\n") is None

@@ -120,3 +120,41 @@ def exemplar_copy(source: str, exemplars: list[tuple[str, str]], function: str |
                 return (f"this is the exemplar '{title}''s code nearly token for token ({sim:.0%} alike), not "
                         f"code written for this task: apply the technique to this task's code instead")
     return None
+
+
+class JudgedCode:
+    """What a job has judged, so that no code is evaluated twice: one place for every rule of "the same code".
+
+    A source is the same as judged code when it has the same normal form (:func:`source_key`); for C and C++
+    optimisation tasks also when it differs from judged code that compiled only in its system includes
+    (:func:`code_key`), and when its asked-for function is the reference's token for token
+    (:func:`unchanged_function`). Code is claimed when it is accepted for evaluation, so a second copy in the
+    same round is caught too, and forgotten when the harness (not the code) failed."""
+
+    def __init__(self, reference: str, function: str | None, compiled_rules: bool) -> None:
+        self.reference, self.function, self.compiled_rules = reference, function, compiled_rules
+        self._seen: dict[str, str] = {source_key(reference): "the reference"}
+        self._built: dict[str, str] = {code_key(reference): "the reference"} if compiled_rules and reference else {}
+
+    def where(self, source: str) -> str | None:
+        """Where the same code was judged, in words for the model, or None for new code."""
+        where = self._seen.get(source_key(source))
+        if where is not None or not self.compiled_rules:
+            return where
+        if code_key(source) in self._built:
+            return f"{self._built[code_key(source)]}, the same code but for its #include lines"
+        if self.function and self.reference and unchanged_function(source, self.reference, self.function):
+            return (f"the reference: its {self.function} is the reference's own, token for token, so the plan was "
+                    "not applied")
+        return None
+
+    def claim(self, source: str, label: str) -> None:
+        self._seen[source_key(source)] = label
+
+    def judged(self, source: str, label: str, compiled: bool) -> None:
+        self._seen[source_key(source)] = label
+        if compiled and self.compiled_rules:
+            self._built[code_key(source)] = label
+
+    def forget(self, source: str) -> None:
+        self._seen.pop(source_key(source), None)
