@@ -157,4 +157,6 @@ class JudgedCode:
             self._built[code_key(source)] = label
 
     def forget(self, source: str) -> None:
-        self._seen.pop(source_key(source), None)
+        label = self._seen.pop(source_key(source), None)
+        if label is not None and self._built.get(code_key(source)) == label:
+            del self._built[code_key(source)]
