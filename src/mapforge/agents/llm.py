@@ -43,6 +43,10 @@ class RoleUsage:
     cached_prompt_tokens: int = 0
     cached_completion_tokens: int = 0
 
+    @property
+    def cached_tokens(self) -> int:
+        return self.cached_prompt_tokens + self.cached_completion_tokens
+
 
 @dataclass
 class Usage:
@@ -62,7 +66,7 @@ class Usage:
 
     @property
     def cached_tokens(self) -> int:
-        return sum(r.cached_prompt_tokens + r.cached_completion_tokens for r in self.roles.values())
+        return sum(r.cached_tokens for r in self.roles.values())
 
     @property
     def cost(self) -> float | None:

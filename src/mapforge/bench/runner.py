@@ -338,8 +338,7 @@ class Bench:
                        "total": llm.budget_used, "cached": u.cached_tokens},
             "per_role": {r: {"requests": x.requests, "format_failures": x.format_failures,
                              "format_repairs": x.format_repairs, "local_repairs": x.local_repairs,
-                             "tokens": x.prompt_tokens + x.completion_tokens + x.cached_prompt_tokens
-                             + x.cached_completion_tokens}
+                             "tokens": x.prompt_tokens + x.completion_tokens + x.cached_tokens}
                          for r, x in sorted(u.roles.items())},
             "calls": stats.calls, "replayed_calls": stats.replayed, "model_seconds": round(stats.model_seconds, 2),
             "wall_seconds": round(wall, 2), "source": answer.source,

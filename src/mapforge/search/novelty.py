@@ -141,8 +141,9 @@ class JudgedCode:
         where = self._seen.get(source_key(source))
         if where is not None or not self.compiled_rules:
             return where
-        if code_key(source) in self._built:
-            return f"{self._built[code_key(source)]}, the same code but for its #include lines"
+        built = self._built.get(code_key(source))
+        if built is not None:
+            return f"{built}, the same code but for its #include lines"
         if self.function and self.reference and unchanged_function(source, self.reference, self.function):
             return (f"the reference: its {self.function} is the reference's own, token for token, so the plan was "
                     "not applied")
