@@ -41,3 +41,46 @@ def test_past_the_owed_processes_the_budget_decides() -> None:
 
     got = Sampler(cfg, 0.01).run(run_batch, est_pair_seconds=0.002)
     assert 2 < got.processes <= 6  # past the owed two, batches go on only while the 0.3 s budget lasts
+
+
+def test_one_arrangement_keeps_the_pooled_median_and_its_interval() -> None:
+    from mapforge.evaluators.stats import balanced_median, median, process_median_ci
+
+    groups = [[1.0, 1.02, 0.99, 1.01], [1.03, 1.0, 1.01], [0.98, 1.0, 1.02, 1.04, 1.0]]
+    m, ci = balanced_median(groups)
+    assert m == median([x for g in groups for x in g])
+    assert ci == process_median_ci(groups)
+
+
+def test_alternating_arrangements_count_once_each_whatever_their_pair_counts() -> None:
+    """An A/A where the instance built second runs 1.5% faster: processes alternate the build order, so
+    their ratios form two clusters. Pooled, the cluster with more pairs wins (the layernorm A/A read 0.989x);
+    balanced, each order counts once and the estimate is the truth, 1.0."""
+    from mapforge.evaluators.stats import balanced_median, median
+
+    low = [0.985 + 0.0005 * (i % 3) for i in range(12)]   # ref built first: the candidate's instance is faster
+    high = [1.0 / x for x in low]
+    groups, strata = [low, high[:4], low[:9], high[:5]], [0, 1, 0, 1]
+    pooled = median([x for g in groups for x in g])
+    assert pooled < 0.99  # the bias the design was meant to cancel
+    m, (lo, hi) = balanced_median(groups, strata)
+    assert abs(m - 1.0) < 1e-3
+    assert lo <= m <= hi and hi - lo < 0.01  # both orders seen in every resample: a tight interval
+
+
+def test_the_sampler_weighs_each_stratum_once() -> None:
+    cfg = TimingConfig(min_pairs=6, max_pairs=400, max_seconds=0.001, batch_seconds=0.01, min_processes=4,
+                       target_rel_ci=1e-9)
+    n = 0
+
+    def run_batch(reps: int) -> Batch:
+        nonlocal n
+        order = n % 2
+        n += 1
+        r = 1.015 if order else 1 / 1.015
+        k = 20 if order == 0 else 5  # the first order gets four times the pairs
+        return Batch(ref=[0.001 * r] * k, cand=[0.001] * k, wall=0.01, stratum=order)
+
+    got = Sampler(cfg, 0.01).run(run_batch, est_pair_seconds=0.002)
+    assert got.processes == 4
+    assert abs(got.speedup - 1.0) < 1e-9

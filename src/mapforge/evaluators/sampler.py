@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mapforge.config import TimingConfig
-from mapforge.evaluators.stats import median, process_median_ci
+from mapforge.evaluators.stats import balanced_median, median
 from mapforge.evaluators.verdict import StageResult, Timing
 
 
@@ -25,6 +25,8 @@ class Batch:
     cand: list[float]
     wall: float
     """Wall-clock seconds the whole process took (start-up and checking included), to plan the next."""
+    stratum: int = 0
+    """The arrangement this process ran (e.g. which instance it built first): each counts once in the estimate."""
 
     @property
     def ratios(self) -> list[float]:
@@ -78,14 +80,14 @@ class Sampler:
             if n >= cfg.max_pairs or time.monotonic() - started > cfg.max_seconds:
                 break
             if n >= cfg.min_pairs:
-                lo, hi = process_median_ci([b.ratios for b in batches])
-                m = median([r for b in batches for r in b.ratios])
+                m, (lo, hi) = balanced_median([b.ratios for b in batches], [b.stratum for b in batches])
                 if m > 0 and (hi - lo) / (2 * m) < cfg.target_rel_ci:
                     break
         ratios = [b.ratios for b in batches]
+        speedup, ci = balanced_median(ratios, [b.stratum for b in batches])
         return Timing(
-            speedup=median([r for rs in ratios for r in rs]),
-            speedup_ci=process_median_ci(ratios),
+            speedup=speedup,
+            speedup_ci=ci,
             seconds=median([t for b in batches for t in b.cand]),
             baseline_seconds=median([t for b in batches for t in b.ref]),
             pairs=sum(len(rs) for rs in ratios),

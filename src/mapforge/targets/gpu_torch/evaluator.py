@@ -28,7 +28,7 @@ from mapforge.evaluators.base import Baseline, HarnessError
 from mapforge.evaluators.cascade import Stage, run_cascade
 from mapforge.evaluators.common import NewSandbox, exec_failure, tail
 from mapforge.evaluators.sampler import Batch, Sampler
-from mapforge.evaluators.stats import median, process_median_ci
+from mapforge.evaluators.stats import balanced_median
 from mapforge.evaluators.verdict import Profile, StageResult, Timing, Verdict
 from mapforge.sandbox import ExecResult, Limits, Sandbox
 from mapforge.targets.gpu_torch import ncu, static
@@ -221,7 +221,7 @@ class GpuTorchEvaluator:
         last: dict[str, Any] = {}
 
         def run_batch(reps: int) -> Batch | StageResult:
-            seed = 7 + 1000 * len(compiled)
+            seed = 7 + 1000 * len(compiled)  # the harness builds the candidate first when (seed // 1000) is odd
             r = self._py(sb, env, "time", "reference.py", "candidate.py", str(reps), str(self.timing_cfg.warmup),
                          str(seed), ",".join(map(str, POST_SEEDS)), "post", "time.json", ",".join(kernels))
             if not r.ok:
@@ -238,7 +238,7 @@ class GpuTorchEvaluator:
                                         f"inputs in {res['diverged']} of {reps} calls (first: {first.get('problem')})")
             t = res["times"]
             compiled.append([a / max(b, 1e-12) for a, b in zip(t.get("compiled", []), t["cand"])])
-            return Batch(ref=t["eager"], cand=t["cand"], wall=r.duration)
+            return Batch(ref=t["eager"], cand=t["cand"], wall=r.duration, stratum=(seed // 1000) % 2)
 
         # an even number of processes: they alternate which instance the harness builds first (its place in
         # memory can change its speed), so an odd count would leave one order the majority
@@ -251,9 +251,8 @@ class GpuTorchEvaluator:
             return got, last
         prof = Profile(source="gpu-harness")
         if any(compiled):
-            flat = [x for c in compiled for x in c]
-            prof.speedup_vs_compiled = median(flat)
-            prof.speedup_vs_compiled_ci = process_median_ci([c for c in compiled if c])
+            prof.speedup_vs_compiled, prof.speedup_vs_compiled_ci = balanced_median(
+                compiled, [i % 2 for i in range(len(compiled))])
         elif last.get("compile_error"):
             prof.notes.append(f"torch.compile unavailable: {last['compile_error']}")
         return (got, prof), last
