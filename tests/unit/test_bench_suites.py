@@ -69,6 +69,13 @@ def test_lenient_parsers() -> None:
         parse_confidence("Here is the plan: 1) sort; 2) scan.")
     with pytest.raises(ParseError):
         parse_confidence("Confidence: 250")
+    # a small model's copy of the prompt's placeholder, with its verdict in words after it (0.5B, MBPP): the
+    # words decide; the placeholder alone is refused with a repair request that says what was wrong
+    copied = ("Confidence: N\n\nThis plan does not solve the problem correctly on every input. The function "
+              "should be modified to handle these cases appropriately.")
+    assert parse_confidence(copied).value == 0.25 and parse_confidence(copied).repaired
+    with pytest.raises(ParseError, match="letter N"):
+        parse_confidence("Confidence: N")
     two = parse_recalled("Sure!\n### Problem 1\nTwo sum, answered with a hash map of the values seen so far.\n"
                          "## Problem 2\nSliding window maximum with a deque of indices.", 3)
     assert len(two) == 2 and two[0].startswith("Two sum")

@@ -144,6 +144,7 @@ class Score(BaseModel):
 _CONF_LINE = re.compile(r"^[\W_]*confidence\b[^:=\n]{0,20}[:=]\W*(\d{1,3}(?:\.\d+)?)\s*(%?)", re.I | re.M)
 _CONF = re.compile(r"confidence[^0-9\n]{0,20}(\d{1,3}(?:\.\d+)?)\s*(%?)", re.I)
 _NUM = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s*(%?)(?![\w.])")
+_PLACEHOLDER = re.compile(r"^[\W_]*confidence\W*[:=]\W*[A-Za-z]\W*$", re.I | re.M)  # `Confidence: N`, copied
 _NO = re.compile(r"\b(?:incorrect|not|isn't|wrong|won't|cannot|can't|doesn't|never|fails?|unlikely|no speedup|"
                  r"slower)\b", re.I)
 _YES = re.compile(r"\b(?:correct(?:ly)?|will work|works|solves?|ensures?|likely|faster|speeds? up)\b", re.I)
@@ -152,8 +153,9 @@ _YES = re.compile(r"\b(?:correct(?:ly)?|will work|works|solves?|ensures?|likely|
 def parse_confidence(text: str) -> Score:
     """A confidence from a line 'Confidence: 80' (or '80%', '0.8'; the last such line), else from 'confidence'
     followed by a number anywhere, else from a bare number ending the reply. A reply that states no number but
-    a verdict in words (small models often end with "The plan is correct ...") is read from its last sentence
-    as 0.75 or 0.25 (a negation wins), marked repaired; anything else is a ParseError."""
+    a verdict in words (small models often end with "The plan is correct ...", or copy the prompt's
+    `Confidence: N` and say why in words) is read from its last sentence that gives one, as 0.75 or 0.25 (a
+    negation wins), marked repaired; anything else is a ParseError."""
     last_line = text.strip().splitlines()[-1].strip(" *.`") if text.strip() else ""
     found = (_CONF_LINE.findall(text) or _CONF.findall(text)
              or (_NUM.findall(last_line) if len(last_line) <= 8 else []))
@@ -165,13 +167,17 @@ def parse_confidence(text: str) -> Score:
         if not 0 <= x <= 100:
             raise ParseError(f"confidence {value} is not between 0 and 100")
         return Score(value=x / 100)
-    sentences = [t for t in re.split(r"(?<=[.!?])\s+", text.strip()) if t.strip()]
-    last = sentences[-1] if sentences else ""
-    if _NO.search(last):
-        return Score(value=0.25, repaired=["confidence read from words (negative)"])
-    if _YES.search(last):
-        return Score(value=0.75, repaired=["confidence read from words (positive)"])
-    raise ParseError("no confidence found: reply with one line `Confidence: N`, N from 0 to 100")
+    prose = _PLACEHOLDER.sub("", text).strip()
+    for sentence in reversed([t for t in re.split(r"(?<=[.!?])\s+", prose) if t.strip()]):
+        if _NO.search(sentence):
+            return Score(value=0.25, repaired=["confidence read from words (negative)"])
+        if _YES.search(sentence):
+            return Score(value=0.75, repaired=["confidence read from words (positive)"])
+    if _PLACEHOLDER.search(text):
+        raise ParseError("your reply says `Confidence: N` with the letter N: write a number from 0 (surely wrong) "
+                         "to 100 (surely right) in its place, e.g. `Confidence: 35`")
+    raise ParseError("no confidence found: end with one line `Confidence: ` and a number from 0 (surely wrong) to "
+                     "100 (surely right)")
 
 
 def _json_candidates(text: str) -> list[str]:
