@@ -121,6 +121,11 @@ class AgentsConfig(_Section):
     """Repair attempts per failing candidate (t)."""
     format_repairs: int = Field(1, ge=0, le=3)
     """Extra requests when a reply cannot be parsed."""
+    retry_repeated_repair: bool = False
+    """Ask the debugger once more (at ``model.retry_temperature``, shown its repeat) when its repair repeats
+    code already judged; by default that lineage is abandoned at once and the tokens go to the next plan. On
+    the library tasks the 1.5B debugger's retry repeated itself again in 4 of 5 cases and never gave new code,
+    at ~1.3k tokens each; the coder's retry gave new code in 2 of 2, so the coder is always retried once."""
     min_relevance: float = Field(0.45, ge=0)
     """Relevance (BM25 score per distinct query term) an exemplar needs to be shown at all: none rather than
     an unrelated one (a task's own card scores ~0.8-1.3, unrelated cards ~0.25-0.45)."""

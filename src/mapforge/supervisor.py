@@ -207,14 +207,15 @@ class Supervisor:
             parent.source, parent.summary)
         exemplars = self._exemplars_for(plan)
         repeated: tuple[str, str] | None = None
-        for temp in (None, self.config.model.retry_temperature):
+        temps = self._temperatures(retry=True)
+        for i, temp in enumerate(temps):
             self.emit("step", agent="coder")
             source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp, repeated=repeated)
             if source is None:
                 self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
                 self.emit("no_code", plan=plan.title)
                 return None
-            where = self._judged_before(source, "coder", temp is None)
+            where = self._judged_before(source, "coder", i + 1 < len(temps))
             if where is None:
                 base = parent.id if parent else "reference"
                 return Attempt(plan, self.outcome.iterations, source, None, base, self._precheck(source, exemplars))
@@ -224,14 +225,15 @@ class Supervisor:
 
     def _repair(self, att: Attempt, cand: Candidate) -> Attempt | None:
         repeated: tuple[str, str] | None = None
-        for temp in (None, self.config.model.retry_temperature):
+        temps = self._temperatures(self.config.agents.retry_repeated_repair)
+        for i, temp in enumerate(temps):
             self.emit("step", agent="debugger", candidate=cand.id)
             fixed = self.debugger.run(self.ctx, cand.source, cand.verdict, att.plan, list(att.earlier), temp,
                                       repeated)
             if fixed is None:
                 self.ctx.history.append(f"{att.plan.title}: {cand.verdict.summary_line()} (no usable repair)")
                 return None
-            where = self._judged_before(fixed, "debugger", temp is None)
+            where = self._judged_before(fixed, "debugger", i + 1 < len(temps))
             if where is None:
                 earlier = (*att.earlier, (cand.source, cand.verdict.summary_line()))
                 return Attempt(att.plan, att.iteration, fixed, cand, att.base,
@@ -241,6 +243,10 @@ class Supervisor:
         self.ctx.history.append(f"{att.plan.title}: code at fault: {cand.verdict.summary_line()} (the repair "
                                 "repeated code already judged; abandoned)")
         return None
+
+    def _temperatures(self, retry: bool) -> tuple[float | None, ...]:
+        """The request's own temperature, then, if a repeat is retried, ``model.retry_temperature``."""
+        return (None, self.config.model.retry_temperature) if retry else (None,)
 
     def _judged_before(self, source: str, agent: str, can_retry: bool) -> str | None:
         """Where code was judged before (then say so and count a retry or not), or None for new code (which is

@@ -142,7 +142,8 @@ def test_wrong_answers_never_become_best(tmp_path: Path) -> None:
 
 
 def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
-    """A repair that returns code already judged is retried once at a higher temperature, then abandoned;
+    """A repair that returns code already judged is retried once at a higher temperature (when
+    ``agents.retry_repeated_repair`` asks for it), then abandoned;
     a coder returning the reference itself is not evaluated either, nor one that returns the reference's
     function unchanged with unused code added around it (the 1.5B model's way of "applying" a plan)."""
     reference = (REPO / "tasks" / "matmul" / "reference.c").read_text()
@@ -153,7 +154,8 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
         "debugger": [code_reply(FAST_WRONG), code_reply("#include <string.h>\n" + FAST_WRONG.replace("\n", "\n\n"))],
     })
     run = tmp_path / "run"
-    optimize("tasks/matmul", script, run, "--max-iters", "2", env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
+    optimize("tasks/matmul", script, run, "--max-iters", "2",
+             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1", "MAPFORGE_AGENTS__RETRY_REPEATED_REPAIR": "true"})
     assert list(candidates(run)) == ["c0001"]
     dups = [e for e in read_events(run) if e["event"] == "duplicate"]
     assert [(e["agent"], e["of"], e["retry"]) for e in dups] == [
@@ -174,6 +176,24 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
     standings = json.loads((run / "standings.json").read_text())
     assert [x["id"] for x in standings["standings"]] == ["reference", "c0001"]
     assert standings["best"] == "reference" and standings["search"]["duplicates"] == 4
+
+
+def test_a_repeated_repair_abandons_its_lineage_by_default(tmp_path: Path) -> None:
+    """By default the debugger is not asked again after a repeat (the small model repeats itself again): its
+    lineage is abandoned at once and the next plan gets the tokens."""
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Skip the last row", "Register blocking")],
+        "coder": [code_reply(FAST_WRONG), code_reply(FAST)],
+        "debugger": [code_reply(FAST_WRONG)],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "2")
+    dups = [e for e in read_events(run) if e["event"] == "duplicate"]
+    assert [(e["agent"], e["of"], e["retry"]) for e in dups] == [("debugger", "c0001", False)]
+    assert len(list((run / "calls").glob("*-debugger.json"))) == 1
+    cands = candidates(run)
+    assert list(cands) == ["c0001", "c0002"] and cands["c0002"]["verdict"]["status"] == "correct"
+    assert json.loads((run / "standings.json").read_text())["search"]["abandoned"] == 1
 
 
 def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path, backend: str) -> None:
