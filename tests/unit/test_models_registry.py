@@ -168,3 +168,35 @@ def test_cached_replies_count_against_the_budget_only_when_asked(tmp_path: Path)
     assert capped == spent and warm.usage.total_tokens == 0 and warm.budget_used <= 3000
     free, job = asks(False)  # a job: cached replies cost nothing, so every request is answered
     assert free == 6 and job.usage.total_tokens == 0 and job.budget_used == 0
+
+
+def test_the_budget_learns_how_densely_the_model_counts_prompts(tmp_path: Path) -> None:
+    """A prompt the model counts at twice the character estimate: after the first reply, the reply cap of the
+    same request shrinks by what the prompt really takes, so the per-task cap holds (it overran by ~400
+    tokens when the estimate stayed at 4 characters a token)."""
+    from mapforge.agents.llm import LLM
+    from mapforge.config import load_config
+    from mapforge.models.base import Completion, Request
+
+    class DenseModel:
+        def complete(self, request: Request) -> Completion:
+            chars = sum(len(m["content"]) for m in request.messages)
+            return Completion(text="ok", prompt_tokens=chars // 2, completion_tokens=1, latency=0.0, model="dense")
+
+    class NoStore:
+        def lookup_call(self, key: str) -> None:
+            return None
+
+        def record_call(self, key: str, request: object, completion: object) -> None:
+            pass
+
+    config = load_config(None, {"budget": {"max_tokens": 3000}, "model": {"max_reply_tokens": 4000}})
+    llm = LLM(config, NoStore(), lambda name: DenseModel())  # type: ignore[arg-type]
+    msgs = [{"role": "user", "content": "x = a[i] + b[i];\n" * 100}]  # 1700 characters: ~850 tokens counted
+    first = llm.reply_tokens(msgs)
+    assert first == 3000 - llm.prompt_estimate(msgs) and llm.prompt_estimate(msgs) < 850
+    llm.ask("coder", msgs)
+    assert llm.prompt_scale > 1.3
+    assert llm.prompt_estimate(msgs) >= 850  # now at least what the model counted
+    used = llm.budget_used
+    assert used + llm.prompt_estimate(msgs) + llm.reply_tokens(msgs) <= 3000

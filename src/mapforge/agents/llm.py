@@ -122,6 +122,10 @@ class LLM:
         self.on_call = on_call
         self.reserved = 0
         """Tokens of the budget the requests sent now must leave for later ones (see :meth:`keeping`)."""
+        self.prompt_scale = 1.0
+        """The largest ratio of a reply's counted prompt tokens to their character estimate seen so far (chat
+        templates and code tokenise denser than 4 characters a token: a 0.5B debugger prompt estimated at
+        ~1.1k counted 1.5k, and the request overran its task's cap): later estimates are scaled by it."""
 
     def model_name(self, role: str) -> str:
         return self.config.model.for_role(role)
@@ -154,9 +158,13 @@ class LLM:
             raise BudgetExhausted(f"cost limit of ${cost_limit:.2f} reached (${spent:.4f} spent)")
 
     @staticmethod
-    def prompt_estimate(messages: list[dict[str, str]]) -> int:
-        """The prompt tokens of a request, estimated with a margin (the budget's view of it)."""
-        return sum(estimate_tokens(m.get("content", "")) + 8 for m in messages) * 5 // 4
+    def _chars_estimate(messages: list[dict[str, str]]) -> int:
+        return sum(estimate_tokens(m.get("content", "")) + 8 for m in messages)
+
+    def prompt_estimate(self, messages: list[dict[str, str]]) -> int:
+        """The prompt tokens of a request, estimated with a margin (the budget's view of it), and scaled by the
+        densest tokenisation the model's replies have reported (:attr:`prompt_scale`)."""
+        return int(self._chars_estimate(messages) * 5 / 4 * self.prompt_scale + 0.999)
 
     @contextmanager
     def keeping(self, tokens: int) -> Iterator[None]:
@@ -200,6 +208,9 @@ class LLM:
         if completion is None:
             completion = self._model(role).complete(request)
             self.store.record_call(key, request, completion)
+        if completion.prompt_tokens > 0:  # replayed replies too: a resumed run calibrates as the first did
+            self.prompt_scale = max(self.prompt_scale,
+                                    completion.prompt_tokens / max(self._chars_estimate(messages) * 5 / 4, 1))
         u = self.usage.roles[role]
         u.requests += 1
         if completion.extra.get("cached"):
