@@ -70,15 +70,19 @@ def process_median_ci(batches: Sequence[Sequence[float]], confidence: float = 0.
     if len(groups) == 1:
         return median_ci(groups[0].tolist(), confidence)
     rng = np.random.default_rng(seed)
-    p = len(groups)
-    meds = np.empty(rounds)
-    for k in range(rounds):
-        chosen = rng.integers(0, p, size=p)
-        pooled = np.concatenate([g[rng.integers(0, len(g), size=len(g))] for g in (groups[i] for i in chosen)])
-        meds[k] = np.median(pooled)
+    meds = np.array([_resampled_median(rng, groups) for _ in range(rounds)])
     alpha = (1.0 - confidence) / 2
     lo, hi = np.quantile(meds, [alpha, 1.0 - alpha])
     return float(lo), float(hi)
+
+
+def _resampled_median(rng: Any, groups: Sequence[Any]) -> float:
+    """One bootstrap draw: processes chosen with replacement, then values within each; the pooled median."""
+    import numpy as np
+
+    chosen = rng.integers(0, len(groups), size=len(groups))
+    return float(np.median(np.concatenate([groups[i][rng.integers(0, len(groups[i]), size=len(groups[i]))]
+                                           for i in chosen])))
 
 
 def balanced_median(batches: Sequence[Sequence[float]], strata: Sequence[int] | None = None,
@@ -105,22 +109,14 @@ def balanced_median(batches: Sequence[Sequence[float]], strata: Sequence[int] | 
     if not by:
         raise ValueError("interval of no values")
     if len(by) == 1:
-        groups = next(iter(by.values()))
-        return median(np.concatenate(groups).tolist()), process_median_ci([g.tolist() for g in groups],
-                                                                           confidence, rounds, seed)
+        return median([x for b in batches for x in b]), process_median_ci(batches, confidence, rounds, seed)
+
     def combine(meds: list[float]) -> float:
         return float(np.exp(np.mean(np.log(np.maximum(meds, 1e-300)))))
 
     estimate = combine([float(np.median(np.concatenate(gs))) for gs in by.values()])
     rng = np.random.default_rng(seed)
-    boot = np.empty(rounds)
-    for k in range(rounds):
-        meds = []
-        for gs in by.values():
-            chosen = rng.integers(0, len(gs), size=len(gs))
-            meds.append(float(np.median(np.concatenate([gs[i][rng.integers(0, len(gs[i]), size=len(gs[i]))]
-                                                        for i in chosen]))))
-        boot[k] = combine(meds)
+    boot = np.array([combine([_resampled_median(rng, gs) for gs in by.values()]) for _ in range(rounds)])
     alpha = (1.0 - confidence) / 2
     lo, hi = np.quantile(boot, [alpha, 1.0 - alpha])
     return estimate, (float(lo), float(hi))
