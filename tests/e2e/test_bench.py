@@ -61,6 +61,17 @@ def test_bench_every_arm(tmp_path: Path) -> None:
     assert (run / "table.md").read_text() == out.stdout
     rec = results(run)[("merge-intervals", "mapcoder")]
     assert rec["visible_passed"] and rec["candidates"] == 2 and "confidences: 0.90, 0.60" in rec["notes"]
+    assert rec["plan"] == PLAN  # what the memory keeps of a solved task: its problem and plan
+    # as in MapCoder, the planner is shown recalled problems as techniques, the coder the problem and plan only
+    d = run / "tasks" / "merge-intervals" / "mapcoder" / "calls"
+
+    def ask(role: str) -> str:
+        return str(json.loads(next(d.glob(f"*-{role}.json")).read_text())["request"]["messages"][-1]["content"])
+
+    assert "Sort, then sweep." in ask("planner") and "def merge(r)" not in ask("planner")
+    assert PLAN in ask("coder") and "Sort, then sweep." not in ask("coder")
+    # the two tasks are not alike: the second recalls no memory of the first
+    assert "exemplars: recalled, recalled" in results(run)[("balanced-brackets", "mapcoder")]["notes"]
     # the debugger saw the visible failure, never the hidden tests
     calls = sorted((run / "tasks" / "merge-intervals" / "mapcoder" / "calls").glob("*-debugger.json"))
     prompt = json.loads(calls[0].read_text())["request"]["messages"][-1]["content"]

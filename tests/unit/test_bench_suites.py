@@ -103,11 +103,10 @@ def test_table_counts_format_failures_per_role() -> None:
 
 
 def test_a_coding_request_fits_the_room_reserved_for_it(tmp_path: object) -> None:
-    """The mapcoder arm keeps `tokens_needed(task)` for coding while it plans; a long plan and a long exemplar
-    are cut to the allowance, so the request with a full reply fits what was kept (with 400 tokens allowed and
-    nothing cut, plans of ~600 tokens left coding requests no room for their reply)."""
+    """The mapcoder arm keeps `tokens_needed(task)` for coding while it plans; a long plan is cut to the
+    allowance, so the request with a full reply fits what was kept (with 400 tokens allowed and nothing cut,
+    plans of ~600 tokens left coding requests no room for their reply)."""
     from mapforge.agents.llm import LLM
-    from mapforge.agents.retriever import Exemplar
     from mapforge.bench.mapcoder import PlanCoder
     from mapforge.config import load_config
 
@@ -116,9 +115,39 @@ def test_a_coding_request_fits_the_room_reserved_for_it(tmp_path: object) -> Non
     llm = LLM(config, None, lambda name: None)  # type: ignore[arg-type]  # no request is sent
     coder = PlanCoder(llm, 1)
     plan = "1. Step. " * 400  # ~3600 characters, past the plan parser's own cap
-    ex = Exemplar(title="recalled", text="def f(x):\n    return x\n" * 100, source="recalled:1")
-    msgs = coder._messages(task, plan, ex)
+    msgs = coder._messages(task, plan)
     assert llm.prompt_estimate(msgs) + 768 <= coder.tokens_needed(task)
-    assert "[plan cut]" in msgs[-1]["content"] and "recalled" not in msgs[-1]["content"]
-    short = coder._messages(task, "1. Sort.\n2. Compare neighbours.", Exemplar("t", "def g(): pass", "recalled:2"))
-    assert "def g(): pass" in short[-1]["content"]  # room for both: both shown
+    assert "[plan cut]" in msgs[-1]["content"]
+    short = coder._messages(task, "1. Sort.\n2. Compare neighbours.")[-1]["content"]
+    assert "1. Sort.\n2. Compare neighbours." in short and "has_close_elements" in short
+
+
+def test_the_memory_recalls_only_alike_problems_as_problem_and_plan() -> None:
+    """Words every problem of the suite has (HumanEval's "Complete the function ... docstring") weigh nothing:
+    an unrelated solved task is not recalled (the 0.5B, shown has_close_elements for truncate_number, planned
+    to sort a list of one number), a variant is, and what is shown is its problem and plan, never its code."""
+    from mapforge.bench.mapcoder import Memory, Relevance, Solved, problem_text
+
+    he = {t.name: t for t in suites.humaneval().tasks}
+    rel = Relevance(problem_text(t) for t in he.values())
+    fib4, fibfib, close, trunc = (he[f"HumanEval-{i}"] for i in (46, 63, 0, 2))
+    assert rel.similarity(problem_text(fib4), problem_text(fibfib)) > 0.5
+    assert rel.similarity(problem_text(close), problem_text(trunc)) < 0.2
+    assert rel.similarity(problem_text(close), problem_text(close)) == pytest.approx(1.0)
+    memory = Memory((Solved(close.name, problem_text(close), "1. Sort.\n2. Compare neighbours."),
+                     Solved(fibfib.name, problem_text(fibfib), "1. Iterate, keeping the last three values.")), rel)
+    assert memory.recall(trunc, 1, 0.5) == []
+    got = memory.recall(fib4, 2, 0.5)
+    assert [e.source for e in got] == [f"memory:{fibfib.name}"]
+    assert "keeping the last three values" in got[0].text and "fibfib" in got[0].text
+    assert memory.recall(fibfib, 1, 0.5) == []  # a task never recalls itself
+    assert Memory((), None).recall(fib4, 1, 0.0) == []
+
+
+def test_recalled_problems_reach_the_planner_without_their_code() -> None:
+    from mapforge.bench.mapcoder import parse_recalled, without_code
+
+    reply = ("### Problem\nFind the second largest number in a list of integers.\n### Solution\nSort the unique "
+             "values and take the one before last.\n```python\ndef second(xs):\n    return sorted(set(xs))[-2]\n```\n")
+    text = without_code(parse_recalled(reply, 2)[0])
+    assert "Sort the unique values" in text and "def second" not in text and "```" not in text

@@ -2,9 +2,10 @@
 
 - ``direct``: one prompt, one answer.
 - ``cot``: think step by step, then answer (one request).
-- ``mapcoder``: recall similar problems (self-generated, plus this bench's memory of tasks solved earlier),
-  k plans each scored for confidence in a request of its own, code from the most confident plan, and up to
-  t debugging rounds against the *visible* examples only; the next plan when those fail.
+- ``mapcoder``: recall similar problems (self-generated, plus this bench's memory of tasks solved earlier
+  that are alike), k plans each grounded in one of them and scored for confidence in a request of its own,
+  code from the most confident plan (the coder sees the problem and the plan), and up to t debugging rounds
+  against the *visible* examples only; the next plan when those fail.
 
 An arm returns its answer: the candidate that passed the most visible examples (the latest on a tie), which
 for ``direct`` and ``cot`` is their only one. When the token cap is reached the arm stops and its answer so
@@ -32,6 +33,9 @@ class Settings:
     """Similar problems the model recalls (MapCoder's k)."""
     memory: int = 1
     """Solved tasks recalled from this bench's memory."""
+    memory_min_similarity: float = 0.5
+    """How alike (:class:`mapforge.bench.mapcoder.Relevance`) a solved task must be to be recalled: none rather
+    than an unrelated one, whose plan a small model follows instead of the problem's."""
     plans: int = 2
     """Plans written and scored."""
     debug_rounds: int = 2
@@ -48,22 +52,24 @@ class Settings:
 class Answer:
     source: str | None = None
     visible: Verdict | None = None
+    plan: str | None = None
+    """mapcoder: the plan the answer was coded from."""
     candidates: int = 0
     stop: str = "done"
     notes: list[str] = field(default_factory=list)
 
-    def offer(self, source: str, verdict: Verdict) -> None:
+    def offer(self, source: str, verdict: Verdict, plan: str | None = None) -> None:
         self.candidates += 1
         mine = self.visible.tests_passed or 0 if self.visible else -1
         if self.source is None or (verdict.tests_passed or 0) >= mine and verdict.status != "compile_error":
-            self.source, self.visible = source, verdict
+            self.source, self.visible, self.plan = source, verdict, plan
 
 
 VisibleCheck = Callable[[str], Verdict]
 
 
 def run_arm(arm: str, task: Task, llm: LLM, check_visible: VisibleCheck, settings: Settings,
-            memory: list[tuple[str, str, str]]) -> Answer:
+            memory: mc.Memory) -> Answer:
     answer = Answer()
     try:
         if arm == "direct":
@@ -91,14 +97,13 @@ def _single(task: Task, llm: LLM, role: str, template: str, s: Settings, answer:
         answer.candidates = 1
 
 
-def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: list[tuple[str, str, str]],
-              answer: Answer) -> None:
-    exemplars = mc.recall_memory(task, memory, s.memory)
+def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: mc.Memory, answer: Answer) -> None:
+    exemplars = memory.recall(task, s.memory, s.memory_min_similarity)
     planner, scorer = mc.PlanWriter(llm, s.repairs), mc.ConfidenceScorer(llm, s.repairs)
     coder = mc.PlanCoder(llm, s.repairs)
     reserve = s.code_reserve if s.code_reserve is not None else coder.tokens_needed(task)
-    plans: list[tuple[float, int, str, mc.Exemplar | None]] = []
-    unscored: tuple[int, str, mc.Exemplar | None] | None = None
+    plans: list[tuple[float, int, str]] = []  # (confidence, order written, plan)
+    unscored: tuple[int, str] | None = None
     with llm.keeping(reserve):  # recall, planning and scoring never spend what coding needs
         try:
             exemplars += mc.Recaller(llm, s.recall, s.repairs).run(task)
@@ -106,27 +111,27 @@ def _mapcoder(task: Task, llm: LLM, check: VisibleCheck, s: Settings, memory: li
                 ex = exemplars[i] if i < len(exemplars) else None
                 plan = planner.run(task, ex)
                 if plan is not None:
-                    unscored = (i, plan, ex)
-                    plans.append((scorer.run(task, plan), i, plan, ex))
+                    unscored = (i, plan)
+                    plans.append((scorer.run(task, plan), i, plan))
                     unscored = None
         except BudgetExhausted:
             if unscored is not None:  # written but not scored: tried after the scored ones
                 plans.append((0.0, *unscored))
             answer.notes.append(f"planning stopped after {len(plans)} plan(s): {reserve} tokens kept for code")
-    answer.notes.append("exemplars: " + ", ".join(e.source for e in exemplars))
+    answer.notes.append("exemplars: " + (", ".join(e.source for e in exemplars) or "none"))
     if not plans:
-        plans = [(0.0, 0, "Solve the problem directly, checking the examples.", None)]
+        plans = [(0.0, 0, "Solve the problem directly, checking the examples.")]
     plans.sort(key=lambda p: (-p[0], p[1]))
     answer.notes.append("confidences: " + ", ".join(f"{c:.2f}" for c, *_ in plans))
     debugger = Debugger(llm, s.repairs)
     ctx = AgentContext(task=task)
-    for _, _, plan, ex in plans:
-        source = coder.run(task, plan, ex)
+    for _, _, plan in plans:
+        source = coder.run(task, plan)
         if source is None:
             continue
         for round_ in range(s.debug_rounds + 1):
             verdict = check(source)
-            answer.offer(source, verdict)
+            answer.offer(source, verdict, plan)
             if verdict.correct:
                 answer.stop = "passed the visible examples"
                 return

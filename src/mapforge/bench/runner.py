@@ -30,6 +30,7 @@ from typing import Any
 from mapforge.agents.llm import LLM
 from mapforge.bench import suites
 from mapforge.bench.arms import Answer, Settings, run_arm
+from mapforge.bench.mapcoder import Memory, Relevance, Solved, problem_text
 from mapforge.bench.table import render, summarize
 from mapforge.config import Config
 from mapforge.errors import UserError
@@ -160,11 +161,12 @@ def summary_so_far(run_dir: Path) -> dict[str, Any]:
     return summarize(results, info, len(info["tasks"]))
 
 
-def remembered(task: Task, rec: dict[str, Any]) -> tuple[str, str, str] | None:
-    """What mapcoder's memory keeps of a finished mapcoder unit: its answer, when it passed the visible examples."""
-    if not (rec.get("visible_passed") and rec.get("source")):
+def remembered(task: Task, rec: dict[str, Any]) -> Solved | None:
+    """What mapcoder's memory keeps of a finished mapcoder unit: the problem and the plan its answer was coded
+    from, when that answer passed the visible examples (a record without a plan is not remembered)."""
+    if not (rec.get("visible_passed") and rec.get("plan")):
         return None
-    return task.name, task.spec.description + "\n" + getattr(task.spec, "prompt", ""), rec["source"]
+    return Solved(task.name, problem_text(task), rec["plan"])
 
 
 class Bench:
@@ -174,6 +176,8 @@ class Bench:
         self._models: dict[str, Model] = {}
         self._lock = threading.Lock()
         self._get_model = get_model
+        self.relevance: Relevance | None = None
+        """How alike the suite's problems are, for mapcoder's memory (set when the suite is loaded)."""
 
     def model(self, name: str) -> Model:
         with self._lock:
@@ -184,6 +188,7 @@ class Bench:
     def run(self) -> dict[str, Any]:
         opts = self.opts
         suite = suites.load_suite(opts.suite, opts.tasks_root)
+        self.relevance = Relevance(problem_text(t) for t in suite.tasks)
         tasks = suites.sample(suite.tasks, opts.sample, opts.seed)
         info = open_run(opts, manifest(opts, self.config, tasks, suite.source))
         done = read_results(opts.run_dir)
@@ -196,7 +201,7 @@ class Bench:
         factory = make_sandbox_factory(backend, None, f"bench-{opts.run_dir.name}", 1,
                                        base_dir=Path(self.config.sandbox.tmp_dir) if self.config.sandbox.tmp_dir else None,
                                        image=self.config.sandbox.image)
-        memory: list[tuple[str, str, str]] = []
+        memory: list[Solved] = []
         started = time.monotonic()
         try:
             for i, task in enumerate(tasks):
@@ -297,13 +302,13 @@ class Bench:
         _atomic_write(opts.run_dir / "table.md", render(summary))
         return summary
 
-    def run_one(self, task: Task, arm: str, factory: SandboxFactory, memory: list[tuple[str, str, str]]) -> dict[str, Any]:
+    def run_one(self, task: Task, arm: str, factory: SandboxFactory, memory: list[Solved]) -> dict[str, Any]:
         visible = SolveEvaluator(task, factory, self.config.sandbox, visible_only=True)
         full = SolveEvaluator(task, factory, self.config.sandbox)
         return self.unit(task, arm, visible.evaluate, full.evaluate, memory)
 
     def unit(self, task: Task, arm: str, check_visible: Judge, judge: Judge,
-             memory: list[tuple[str, str, str]]) -> dict[str, Any]:
+             memory: list[Solved]) -> dict[str, Any]:
         """One (task, arm): the arm's model calls (candidates checked by ``check_visible``), then its answer
         judged on every test by ``judge``."""
         d = self.opts.run_dir / "tasks" / task.name / arm
@@ -313,7 +318,7 @@ class Bench:
         capped.budget.count_cached = True                   # work: cached replies count as if made again
         llm = LLM(capped, CallLog(d / "calls"), self.model, on_call=stats)
         t0 = time.monotonic()
-        answer = run_arm(arm, task, llm, check_visible, self.opts.settings, memory)
+        answer = run_arm(arm, task, llm, check_visible, self.opts.settings, Memory(tuple(memory), self.relevance))
         verdict = judge(answer.source) if answer.source else None
         wall = time.monotonic() - t0 + stats.reused_seconds  # calls not made again count their first time
         return self.record(task, arm, d, llm, answer, verdict, stats, wall)
@@ -341,6 +346,6 @@ class Bench:
                              "tokens": x.prompt_tokens + x.completion_tokens + x.cached_tokens}
                          for r, x in sorted(u.roles.items())},
             "calls": stats.calls, "replayed_calls": stats.replayed, "model_seconds": round(stats.model_seconds, 2),
-            "wall_seconds": round(wall, 2), "source": answer.source,
+            "wall_seconds": round(wall, 2), "source": answer.source, "plan": answer.plan,
             **({"worker": verdict.judged_by} if verdict is not None and verdict.judged_by else {}),
         }
