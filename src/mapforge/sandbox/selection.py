@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
 from mapforge.errors import UserError
 
@@ -60,8 +61,21 @@ def _local(why: str, unsafe: bool) -> tuple[str, str]:
     raise UserError(
         f"no sandbox can isolate candidate code here: {why}, and the local backend's namespaces are refused "
         f"({iso.note}). Install Docker (scripts/install-docker.sh, then `mapforge sandbox build`), run where "
-        "unprivileged user namespaces are allowed, or pass --unsafe-no-isolation to run model-written code "
-        "unconfined on this machine.")
+        f"unprivileged user namespaces are allowed,{container_hint()} or pass --unsafe-no-isolation to run "
+        "model-written code unconfined on this machine.")
+
+
+CONTAINER_MARKERS = (Path("/.dockerenv"), Path("/run/.containerenv"))
+
+
+def container_hint(markers: tuple[Path, ...] = CONTAINER_MARKERS) -> str:
+    """Inside a container, what lets the local backend isolate: Docker's default seccomp profile refuses
+    namespaces, and a private root needs CAP_SYS_ADMIN (measured in a Debian container on Docker 20.10)."""
+    if not any(m.exists() for m in markers):
+        return ""
+    return (" or, since this is a container, start it with `--cap-add SYS_ADMIN --security-opt seccomp=unconfined "
+            "--security-opt apparmor=unconfined` (the local backend then runs candidates as nobody in a private "
+            "root of their own),")
 
 
 def select_backend(requested: str | None, *, image: str | None = None, unsafe: bool = False) -> tuple[str, str]:
