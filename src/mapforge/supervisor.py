@@ -270,10 +270,12 @@ class Supervisor:
         return Verdict(status="rejected", stage="precheck", reason=why, feedback=why)
 
     def _exemplars_for(self, plan: Plan) -> list[Exemplar]:
-        """The retriever asked again with the plan's bottleneck (for its coder), if so configured."""
-        if not self.config.agents.retrieve_per_plan:
-            return self.ctx.exemplars
-        got = self.retriever.run(self.task, focus=f"{plan.bottleneck} {plan.approach}")
+        """The ``agents.coder_exemplars`` best exemplars for the plan's coder: the retriever asked again with the
+        plan's bottleneck, if so configured, else the job's."""
+        a = self.config.agents
+        if not a.retrieve_per_plan or not a.coder_exemplars:
+            return self.ctx.exemplars[:a.coder_exemplars]
+        got = self.retriever.run(self.task, focus=f"{plan.bottleneck} {plan.approach}", k=a.coder_exemplars)
         self.emit("retrieved", plan=plan.title, exemplars=[{"title": e.title, "source": e.source,
                                                             "score": e.score} for e in got])
         return got

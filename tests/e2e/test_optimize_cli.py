@@ -94,6 +94,9 @@ def test_job_improves_a_task(tmp_path: Path, backend: str) -> None:
     assert [c.name.split("-", 1)[1] for c in calls] == ["planner.json", "coder.json"]
     rec = json.loads(calls[1].read_text())
     assert rec["request"]["messages"][-1]["content"] and rec["completion"]["text"].startswith("Here is the code")
+    # the planner chooses among the retrieved techniques; the coder of one plan sees that plan's best card only
+    prompts = [json.loads(c.read_text())["request"]["messages"][-1]["content"] for c in calls]
+    assert prompts[0].count("\n### ") >= 2 and prompts[1].count("\n### ") == 1
     # token accounting: the totals are the sums over the recorded requests
     recs = [json.loads(c.read_text())["completion"] for c in calls]
     assert s["tokens"]["prompt"] == sum(r["prompt_tokens"] for r in recs)

@@ -197,11 +197,12 @@ class Retriever:
             return 1.0
         return 2.0 if e.source.removeprefix("memory:").split("/", 1)[0] == task.name else 0.5
 
-    def run(self, task: Task, focus: str = "") -> list[Exemplar]:
-        """The k best exemplars scoring at least ``min_score``; memories of the same task name are preferred
-        by their score, not forced. ``focus`` (a plan's bottleneck and approach) is weighted like the task's
-        name, so the retriever can be asked again per bottleneck."""
-        if self.k == 0:
+    def run(self, task: Task, focus: str = "", k: int | None = None) -> list[Exemplar]:
+        """The k best exemplars (``k`` defaults to the retriever's) scoring at least ``min_score``; memories of
+        the same task name are preferred by their score, not forced. ``focus`` (a plan's bottleneck and
+        approach) is weighted like the task's name, so the retriever can be asked again per bottleneck."""
+        k = self.k if k is None else k
+        if k == 0:
             return []
         library = [e for e in load_patterns() + load_memory(self.memory_file)
                    if not set(e.derived_from) & self.held_out]
@@ -213,7 +214,7 @@ class Retriever:
         ranked = sorted(zip(scores, range(len(library))), key=lambda p: (-p[0], p[1]))
         terms = max(len(set(query)), 1)
         out = []
-        for score, i in ranked[: self.k]:
+        for score, i in ranked[:k]:
             if score <= 0 or score / terms < self.min_score:
                 break
             e = library[i]
