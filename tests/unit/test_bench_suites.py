@@ -96,10 +96,33 @@ def test_table_counts_format_failures_per_role() -> None:
     s = summarize([row], info, 1)
     assert s["arms"]["direct"]["format"]["direct"] == {"asks": 1, "failures": 0, "repairs": 1, "rate": 0.0}
     text = render(s)
-    assert "| direct | 1 | 1 | 100.0% | 300 | 300 | 2.0 | 2.0 | 0 | 0 |" in text and text.splitlines()[-1].startswith("summary:")
+    assert "| direct | 1 | 1 | 100.0% | [20.7, 100.0] | 300 | 300 | 2.0 | 2.0 | 0 | 0 |" in text
+    assert text.splitlines()[-1].startswith("summary:")
     # a local repair sends no request: it is counted as repaired without reducing the replies asked for
     row["per_role"]["direct"] = {"requests": 1, "format_failures": 0, "format_repairs": 0, "local_repairs": 1}
     assert summarize([row], info, 1)["arms"]["direct"]["format"]["direct"]["asks"] == 1
+
+
+def test_the_table_says_whether_the_best_arm_is_significantly_ahead() -> None:
+    """pass@1 comes with its Wilson interval, every two arms with the tasks only one solved and the exact sign
+    test on those; "best" says whether it is significant. 9 of 20 against 8 of 20, one task apart, is not; 9
+    tasks only one arm solved against 1 is (p = 0.021)."""
+    def rows(arm: str, solved: list[bool]) -> list[dict[str, object]]:
+        return [{"task": f"t{i}", "arm": arm, "solved": ok, "status": "correct" if ok else "wrong_answer",
+                 "stop": "done", "tokens": {"total": 100}, "wall_seconds": 1.0, "per_role": {}}
+                for i, ok in enumerate(solved)]
+    info = {"arms": ["direct", "mapcoder"], "suite": "x", "model": "m", "sample": None, "seed": 0,
+            "budget_tokens": 5000, "settings": {}}
+    close = summarize(rows("direct", [True] * 8 + [False] * 12) + rows("mapcoder", [True] * 9 + [False] * 11), info, 20)
+    assert close["arms"]["mapcoder"]["pass_ci"] == pytest.approx([0.2582, 0.6579], abs=1e-4)
+    assert close["paired"] == [{"arms": ["direct", "mapcoder"], "only_first": 0, "only_second": 1, "p": 1.0}]
+    text = render(close)
+    assert "| direct vs mapcoder | 0 | 1 | 1.000 |" in text
+    assert text.splitlines()[-1].endswith("best: mapcoder, not significantly (against direct: +1/-0 tasks, p = 1.00)")
+    far = summarize(rows("direct", [True] + [False] * 19) + rows("mapcoder", [False] + [True] * 9 + [False] * 10),
+                    info, 20)
+    assert far["paired"][0]["p"] == pytest.approx(22 / 1024)
+    assert render(far).splitlines()[-1].endswith("best: mapcoder, significantly (against direct: +9/-1 tasks, p = 0.02)")
 
 
 def test_a_coding_request_fits_the_room_reserved_for_it(tmp_path: object) -> None:

@@ -1,10 +1,14 @@
-"""The bench table: per arm, pass@1, tokens and wall time per solved task, format failures per role."""
+"""The bench table: per arm, pass@1 with its 95% interval, tokens and wall time per solved task, format failures
+per role; and for every two arms, the tasks only one of them solved, with the exact sign test on those."""
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from itertools import combinations
 from typing import Any
+
+from mapforge.evaluators.stats import sign_test, wilson_ci
 
 
 def summarize(results: list[dict[str, Any]], info: dict[str, Any], n_tasks: int) -> dict[str, Any]:
@@ -29,6 +33,7 @@ def summarize(results: list[dict[str, Any]], info: dict[str, Any], n_tasks: int)
         arms[arm] = {
             "tasks": len(rows), "solved": solved,
             "pass_at_1": solved / len(rows) if rows else None,
+            "pass_ci": list(wilson_ci(solved, len(rows))) if rows else None,
             "tokens": tokens, "tokens_per_task": tokens / len(rows) if rows else None,
             "tokens_per_solved": tokens / solved if solved else None,
             "wall_seconds": round(wall, 1), "wall_per_solved": wall / solved if solved else None,
@@ -38,9 +43,15 @@ def summarize(results: list[dict[str, Any]], info: dict[str, Any], n_tasks: int)
             "format": {role: {**v, "rate": v["failures"] / v["asks"] if v["asks"] else 0.0}
                        for role, v in sorted(roles.items())},
         }
+    solved_by = {(r["task"], r["arm"]): bool(r["solved"]) for r in results}
+    paired = []
+    for a, b in combinations(info["arms"], 2):
+        only_a = sum(solved_by[t, a] and not solved_by[t, b] for t in complete)
+        only_b = sum(solved_by[t, b] and not solved_by[t, a] for t in complete)
+        paired.append({"arms": [a, b], "only_first": only_a, "only_second": only_b, "p": sign_test(only_a, only_b)})
     return {"schema_version": 1, "suite": info["suite"], "model": info["model"], "sample": info["sample"],
             "seed": info["seed"], "budget_tokens": info["budget_tokens"], "settings": info["settings"],
-            "tasks_planned": n_tasks, "tasks_complete": len(complete), "arms": arms}
+            "tasks_planned": n_tasks, "tasks_complete": len(complete), "arms": arms, "paired": paired}
 
 
 def _f(x: float | None, fmt: str) -> str:
@@ -51,11 +62,13 @@ def render(s: dict[str, Any]) -> str:
     head = (f"suite {s['suite']}, model {s['model']}, {s['tasks_complete']}/{s['tasks_planned']} tasks done by every "
             f"arm, per-task cap {s['budget_tokens']} tokens (prompt + completion)")
     lines = [head, "",
-             "| arm | tasks | solved | pass@1 | tokens/task | tokens/solved | wall s/solved | median wall s/task | capped | no code |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| arm | tasks | solved | pass@1 | 95% CI | tokens/task | tokens/solved | wall s/solved | median wall s/task "
+             "| capped | no code |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for arm, a in s["arms"].items():
         p = _f(a["pass_at_1"] * 100 if a["pass_at_1"] is not None else None, ".1f")
-        lines.append(f"| {arm} | {a['tasks']} | {a['solved']} | {p}% | {_f(a['tokens_per_task'], '.0f')} | "
+        ci = f"[{a['pass_ci'][0] * 100:.1f}, {a['pass_ci'][1] * 100:.1f}]" if a.get("pass_ci") else "-"
+        lines.append(f"| {arm} | {a['tasks']} | {a['solved']} | {p}% | {ci} | {_f(a['tokens_per_task'], '.0f')} | "
                      f"{_f(a['tokens_per_solved'], '.0f')} | {_f(a['wall_per_solved'], '.1f')} | "
                      f"{_f(a['wall_median'], '.1f')} | {a['capped']} | "
                      f"{a['no_code']} |")
@@ -64,9 +77,31 @@ def render(s: dict[str, Any]) -> str:
     for arm, a in s["arms"].items():
         for role, f in a["format"].items():
             lines.append(f"| {arm} | {role} | {f['failures']}/{f['asks']} | {f['rate'] * 100:.1f}% | {f['repairs']} |")
-    best = max(s["arms"].items(), key=lambda kv: kv[1]["pass_at_1"] or 0, default=None)
+    paired = s.get("paired", [])
+    if paired:
+        lines += ["", "Paired, on the same tasks (solved by one arm only; exact two-sided sign test):", "",
+                  "| arms | first only | second only | p |", "|---|---|---|---|"]
+        lines += [f"| {a} vs {b} | {x['only_first']} | {x['only_second']} | {x['p']:.3f} |"
+                  for x in paired for a, b in [x["arms"]]]
     parts = [f"{arm} {_f(a['pass_at_1'] * 100 if a['pass_at_1'] is not None else None, '.1f')}%"
              for arm, a in s["arms"].items()]
-    lines += ["", f"summary: pass@1 {', '.join(parts)} on {s['tasks_complete']} tasks"
-              + (f"; best: {best[0]}" if best else "")]
+    lines += ["", f"summary: pass@1 {', '.join(parts)} on {s['tasks_complete']} tasks{best_clause(s)}"]
     return "\n".join(lines) + "\n"
+
+
+def best_clause(s: dict[str, Any]) -> str:
+    """The summary's "; best: ARM" clause, saying whether that arm is significantly ahead of every other arm."""
+    if not s["arms"] or not s["tasks_complete"]:
+        return ""
+    best = max(s["arms"], key=lambda arm: s["arms"][arm]["pass_at_1"] or 0)
+    against = []
+    for x in s.get("paired", []):
+        if best in x["arms"]:
+            ahead, behind = (x["only_first"], x["only_second"]) if x["arms"][0] == best else (
+                x["only_second"], x["only_first"])
+            against.append((x["p"], x["arms"][1] if x["arms"][0] == best else x["arms"][0], ahead, behind))
+    if not against:
+        return f"; best: {best}"
+    p, other, ahead, behind = max(against)
+    verdict = "significantly" if p < 0.05 else "not significantly"
+    return f"; best: {best}, {verdict} (against {other}: +{ahead}/-{behind} tasks, p = {p:.2f})"

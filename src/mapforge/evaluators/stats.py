@@ -1,4 +1,5 @@
-"""Distribution-free statistics for timings: the median and its order-statistic confidence interval."""
+"""Distribution-free statistics: for timings the median and its order-statistic confidence interval; for pass
+rates a proportion's interval and the paired sign test."""
 
 from __future__ import annotations
 
@@ -25,6 +26,23 @@ def _binom_cdf(k: int, n: int) -> float:
     for i in range(0, min(k, n) + 1):
         total += math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + log_half_n)
     return min(total, 1.0)
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact sign test (McNemar's exact test on paired outcomes): the chance of a split of the
+    discordant pairs at least this uneven if each were a coin toss. 1.0 when there are none."""
+    n = wins + losses
+    return min(1.0, 2 * _binom_cdf(min(wins, losses), n)) if n else 1.0
+
+
+def wilson_ci(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of the proportion k/n (95% by default): sound at 0 and n, unlike k/n +- z*se."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def median_ci(xs: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
