@@ -105,12 +105,26 @@ def single_arm(task_name: str, model: str, budget: int, out: Path) -> dict[str, 
 
 
 def totals(rows: list[dict[str, Any]]) -> str:
+    from mapforge.evaluators.stats import wilson_ci
+
     wins = [r for r in rows if r["status"] == "improved"]
     speedups = [r["best"]["speedup"] if r["status"] == "improved" else 1.0 for r in rows]
     geo = math.exp(sum(math.log(s) for s in speedups) / len(speedups)) if speedups else 1.0
     tokens = sum(r["tokens"] for r in rows)
     per = f"{tokens / len(wins):.0f}" if wins else "-"
-    return f"fast_1 {len(wins)}/{len(rows)} ({len(wins) / max(len(rows), 1):.0%}), geomean {geo:.3f}x, tokens per improved task {per}"
+    lo, hi = wilson_ci(len(wins), len(rows))
+    return (f"fast_1 {len(wins)}/{len(rows)} ({len(wins) / max(len(rows), 1):.0%}, 95% CI [{lo:.0%}, {hi:.0%}]), "
+            f"geomean {geo:.3f}x, tokens per improved task {per}")
+
+
+def paired(results: dict[str, list[dict[str, Any]]]) -> str:
+    """The tasks only one of two arms improved, and the exact sign test on them."""
+    from mapforge.evaluators.stats import sign_test
+
+    (a, ra), (b, rb) = results.items()
+    won = {arm: {r["task"] for r in rows if r["status"] == "improved"} for arm, rows in ((a, ra), (b, rb))}
+    only_a, only_b = len(won[a] - won[b]), len(won[b] - won[a])
+    return f"paired: improved by {a} only {only_a}, by {b} only {only_b}; sign test p = {sign_test(only_a, only_b):.2f}"
 
 
 def suite(spec: str) -> list[str]:
@@ -164,6 +178,8 @@ def main() -> int:
                   flush=True)
     for arm, rows in results.items():
         print(f"{arm} ({args.model}, budget {args.budget} tokens/task): {totals(rows)}")
+    if len(results) == 2:
+        print(paired(results))
     return 0
 
 
