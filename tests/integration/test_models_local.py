@@ -161,6 +161,26 @@ def test_embedded_model_in_process(gguf: Path, tmp_path: Path) -> None:
     assert LocalModel(NAME, progress=None).llama() is LocalModel(NAME, progress=None).llama()
 
 
+def test_a_reply_that_loops_is_ended_and_one_that_does_not_is_untouched(gguf: Path) -> None:
+    """Greedy decoding on the small model falls into loops (the quickstart's first coder reply in a clean
+    container: one helper function, written again and again up to the 1536-token cap, ten minutes on one
+    core). The loop guard ends such a reply after a few repeats; a reply that does not loop is the same
+    with the guard as without it."""
+    from mapforge.models.local import LocalModel
+
+    model = LocalModel(NAME, progress=None)
+    line = "int cache_lines_needed(int size) { return (size + 63) / 64; }  /* helper */"
+    looping = model.complete(_request([{"role": "user", "content": (
+        f"Print this C line 60 times in a ```c block (60 identical lines):\n```c\n{line}\n```")}], max_tokens=1024))
+    assert looping.extra["finish_reason"] == "repetition", looping.text
+    assert looping.completion_tokens < 300 and looping.text.count("cache_lines_needed") >= 3
+    prompt = [{"role": "user", "content": "Write a C function `int max3(int a, int b, int c)`. Code only."}]
+    guarded = model.complete(_request(prompt, max_tokens=96))
+    plain = model.llama().create_chat_completion(messages=prompt, temperature=0.0, max_tokens=96)
+    assert guarded.extra["finish_reason"] != "repetition"
+    assert guarded.text == plain["choices"][0]["message"]["content"]
+
+
 def test_models_list_shows_the_installed_default(gguf: Path) -> None:
     src = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}

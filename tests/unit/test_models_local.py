@@ -89,3 +89,37 @@ def test_missing_runtime_gives_the_install_hint(gguf: Path, monkeypatch: pytest.
 def test_missing_gguf_path() -> None:
     with pytest.raises(UserError, match="not found"):
         local.LocalModel("/nonexistent/model.gguf")
+
+
+def test_repeats_at_end_finds_loops_not_repetitive_code() -> None:
+    helper = ("// Helper function to calculate the number of cache lines needed for a memory block\n"
+              "int cache_lines_needed(int size) {\n    return (size + cache_line_size() - 1) / cache_line_size();\n}\n\n")
+    assert local.repeats_at_end("```c\n#include <stdio.h>\n\n" + helper * 3 + "// Help")
+    assert not local.repeats_at_end("```c\n" + helper * 2)  # twice is not yet a loop
+    assert local.repeats_at_end("Confidence: 90\n" + "The plan is correct because it sorts the list first.\n" * 9)
+    # closing braces, a hand-unrolled statement: short repeated lines are code, not a loop
+    assert not local.repeats_at_end("void f(void) {\n" + "    acc += x[i++];\n" * 16 + "}\n" * 30)
+    unrolled = "".join(f"    s{i % 4} += a[i + {i}] * b[i + {i}];\n" for i in range(32))
+    assert not local.repeats_at_end("float dot(const float *a, const float *b) {\n" + unrolled + "}\n")
+
+
+def test_the_loop_guard_leaves_end_of_text_the_only_next_token_once_a_reply_loops() -> None:
+    import numpy as np
+
+    class Tokens:  # one character per token
+        def detokenize(self, ids: list[int]) -> bytes:
+            return bytes(ids)
+
+        def token_eos(self) -> int:
+            return 0
+
+    guard = local.LoopGuard(Tokens(), every=1)
+    prompt = list(b"PROMPT")
+    scores = np.zeros(256, dtype=np.float32)
+    assert (guard(prompt, scores.copy()) == 0).all() and guard.start == len(prompt)
+    text = list(b"int f(void);\n" + b"int cache_lines_needed(int size) { return (size + 63) / 64; }\n" * 7)
+    out = guard(prompt + text, scores.copy())
+    assert guard.cut and out[0] == 0 and np.isneginf(out[1:]).all()
+    fresh = local.LoopGuard(Tokens(), every=1)
+    fresh(prompt, scores.copy())
+    assert (fresh(prompt + list(b"int f(void) { return 1; }\n"), scores.copy()) == 0).all() and not fresh.cut

@@ -101,6 +101,46 @@ _LOADED: dict[tuple[str, int, int], _Loaded] = {}
 _LOAD_LOCK = threading.Lock()
 
 
+def repeats_at_end(text: str, min_repeats: int = 3, min_chars: int = 400, max_block: int = 12) -> bool:
+    """Whether the text ends in one block of lines said over and over: at least ``min_repeats`` times in a row,
+    together at least ``min_chars`` characters (blank lines and indentation ignored, the unfinished last line
+    left out). Greedy decoding on a small model falls into such loops and writes them to the reply's cap; code
+    repeats short lines (closing braces, an unrolled statement) but not a 400-character block three times."""
+    lines = [ln.strip() for ln in text.rsplit("\n", 1)[0].splitlines() if ln.strip()]
+    for k in range(1, max_block + 1):
+        if len(lines) < k * min_repeats:
+            break
+        block = lines[-k:]
+        times = 1
+        while len(lines) >= (times + 1) * k and lines[len(lines) - (times + 1) * k : len(lines) - times * k] == block:
+            times += 1
+        if times >= min_repeats and times * sum(map(len, block)) >= min_chars:
+            return True
+    return False
+
+
+class LoopGuard:
+    """A llama.cpp logits processor that ends a reply once it has fallen into a loop (:func:`repeats_at_end`),
+    by leaving end-of-text the only possible next token. A reply that does not loop is untouched."""
+
+    def __init__(self, llama: Any, every: int = 16) -> None:
+        self.llama, self.every = llama, every
+        self.start: int | None = None
+        self.cut = False
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self.start is None:
+            self.start = len(input_ids)  # the first call sees the prompt alone
+        made = len(input_ids) - self.start
+        if not self.cut and made and made % self.every == 0:
+            text = self.llama.detokenize(list(input_ids[self.start :])).decode("utf-8", errors="ignore")
+            self.cut = repeats_at_end(text)
+        if self.cut:
+            scores[:] = -float("inf")
+            scores[self.llama.token_eos()] = 0.0
+        return scores
+
+
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -144,10 +184,12 @@ class LocalModel:
     def complete(self, request: Request) -> Completion:
         loaded = self.loaded()
         t0 = time.monotonic()
+        guard = LoopGuard(loaded.llama)
         try:
             with loaded.lock:
                 resp = loaded.llama.create_chat_completion(
-                    messages=request.messages, temperature=request.temperature, max_tokens=request.max_tokens
+                    messages=request.messages, temperature=request.temperature, max_tokens=request.max_tokens,
+                    logits_processor=[guard],
                 )
         except ValueError as e:  # llama.cpp: "Requested tokens (N) exceed context window of M"
             raise ModelError(f"{self.name}: {e}") from e
@@ -165,5 +207,5 @@ class LocalModel:
             latency=latency,
             model=self.name,
             cost=0.0,
-            extra={"finish_reason": resp["choices"][0].get("finish_reason")},
+            extra={"finish_reason": "repetition" if guard.cut else resp["choices"][0].get("finish_reason")},
         )
