@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -206,16 +208,23 @@ def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path, backend
         "coder": [code_reply(HANG), code_reply(FAST)],
     })
     run = tmp_path / "run"
+    # the job's sandboxes live under a directory of its own, so what survives of them can be told apart from
+    # other jobs' sandboxes on the same machine (under /tmp: the sandbox's unprivileged user must reach it)
+    sandboxes = Path(tempfile.mkdtemp(prefix="mf-hang-"))
+    sandboxes.chmod(0o711)
     t0 = time.monotonic()
-    optimize(task, script, run, "--max-iters", "2", "--sandbox", backend, env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
+    optimize(task, script, run, "--max-iters", "2", "--sandbox", backend,
+             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "TMPDIR": str(sandboxes)})
     assert time.monotonic() - t0 < 120
     cands = candidates(run)
     assert cands["c0001"]["verdict"]["status"] == "timeout"
     assert cands["c0002"]["verdict"]["status"] == "correct"
     assert read_summary(run)["status"] == "improved"
-    # nothing of the hanging candidate survives
+    # nothing of the hanging candidate survives: no process names the job's sandbox directories, and no
+    # sandbox directory is left behind
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert "mapforge-sbx" not in ps and "./driver run" not in ps
+    assert str(sandboxes) not in ps and not list(sandboxes.glob("mapforge-sbx-*"))
+    shutil.rmtree(sandboxes, ignore_errors=True)
     if backend == "docker":  # the job's pool is gone with the job
         names = subprocess.run(["docker", "ps", "-a", "--filter", f"label=mapforge.run={run.name}", "-q"],
                                capture_output=True, text=True).stdout
