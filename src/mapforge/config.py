@@ -138,7 +138,7 @@ class AgentsConfig(_Section):
     coder_exemplars: int = Field(1, ge=0, le=20)
     """Exemplars the coder of one plan sees: the best for that plan's bottleneck (the planner sees
     ``exemplars``, to choose among techniques; the coder implements one). Each card costs every coding prompt
-    ~200-300 tokens: on the library tasks three cards made the loop's coding prompt twice single-shot's."""
+    ~300 tokens: on the library tasks three cards made the loop's coding prompt 2.5 times single-shot's."""
     planning: Literal["batch", "mapcoder"] = "batch"
     """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
     rated by a verification request of its own (2k requests per round: worth it with a capable model and a
