@@ -119,12 +119,12 @@ def totals(rows: list[dict[str, Any]]) -> str:
 
 def paired(results: dict[str, list[dict[str, Any]]]) -> str:
     """The tasks only one of two arms improved, and the exact sign test on them."""
-    from mapforge.evaluators.stats import sign_test
+    from mapforge.bench.table import paired_test
 
-    (a, ra), (b, rb) = results.items()
-    won = {arm: {r["task"] for r in rows if r["status"] == "improved"} for arm, rows in ((a, ra), (b, rb))}
-    only_a, only_b = len(won[a] - won[b]), len(won[b] - won[a])
-    return f"paired: improved by {a} only {only_a}, by {b} only {only_b}; sign test p = {sign_test(only_a, only_b):.2f}"
+    a, b = results
+    won = {arm: {r["task"] for r in rows if r["status"] == "improved"} for arm, rows in results.items()}
+    x = paired_test(a, b, won[a], won[b])
+    return f"paired: improved by {a} only {x['only_first']}, by {b} only {x['only_second']}; sign test p = {x['p']:.2f}"
 
 
 def suite(spec: str) -> list[str]:

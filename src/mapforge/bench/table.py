@@ -43,15 +43,17 @@ def summarize(results: list[dict[str, Any]], info: dict[str, Any], n_tasks: int)
             "format": {role: {**v, "rate": v["failures"] / v["asks"] if v["asks"] else 0.0}
                        for role, v in sorted(roles.items())},
         }
-    solved_by = {(r["task"], r["arm"]): bool(r["solved"]) for r in results}
-    paired = []
-    for a, b in combinations(info["arms"], 2):
-        only_a = sum(solved_by[t, a] and not solved_by[t, b] for t in complete)
-        only_b = sum(solved_by[t, b] and not solved_by[t, a] for t in complete)
-        paired.append({"arms": [a, b], "only_first": only_a, "only_second": only_b, "p": sign_test(only_a, only_b)})
+    won = {arm: {r["task"] for r in results if r["arm"] == arm and r["solved"]} for arm in info["arms"]}
+    paired = [paired_test(a, b, won[a], won[b]) for a, b in combinations(info["arms"], 2)]
     return {"schema_version": 1, "suite": info["suite"], "model": info["model"], "sample": info["sample"],
             "seed": info["seed"], "budget_tokens": info["budget_tokens"], "settings": info["settings"],
             "tasks_planned": n_tasks, "tasks_complete": len(complete), "arms": arms, "paired": paired}
+
+
+def paired_test(a: str, b: str, won_a: set[str], won_b: set[str]) -> dict[str, Any]:
+    """Two arms on the same tasks: the tasks only one of them won, and the exact sign test on those."""
+    only_a, only_b = len(won_a - won_b), len(won_b - won_a)
+    return {"arms": [a, b], "only_first": only_a, "only_second": only_b, "p": sign_test(only_a, only_b)}
 
 
 def _f(x: float | None, fmt: str) -> str:
@@ -94,12 +96,11 @@ def best_clause(s: dict[str, Any]) -> str:
     if not s["arms"] or not s["tasks_complete"]:
         return ""
     best = max(s["arms"], key=lambda arm: s["arms"][arm]["pass_at_1"] or 0)
-    against = []
+    against = []  # (p, other arm, tasks only the best won, tasks only the other won)
     for x in s.get("paired", []):
-        if best in x["arms"]:
-            ahead, behind = (x["only_first"], x["only_second"]) if x["arms"][0] == best else (
-                x["only_second"], x["only_first"])
-            against.append((x["p"], x["arms"][1] if x["arms"][0] == best else x["arms"][0], ahead, behind))
+        (a, b), counts = x["arms"], (x["only_first"], x["only_second"])
+        if best in (a, b):
+            against.append((x["p"], b, *counts) if a == best else (x["p"], a, *reversed(counts)))
     if not against:
         return f"; best: {best}"
     p, other, ahead, behind = max(against)
