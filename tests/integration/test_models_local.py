@@ -181,6 +181,40 @@ def test_a_reply_that_loops_is_ended_and_one_that_does_not_is_untouched(gguf: Pa
     assert guarded.text == plain["choices"][0]["message"]["content"]
 
 
+def test_the_budget_counts_a_prompt_as_the_model_does(gguf: Path, tmp_path: Path) -> None:
+    """A prompt of code and compiler errors tokenises denser than the budget's character estimate allows (a
+    debugger request counted 2481 tokens against an estimate of 2130, and a job overran its 8000-token cap
+    by 352): the local model counts a prompt exactly, through the wrappers get_model puts round it, and the
+    reply is cut to what the cap leaves."""
+    from mapforge.agents.llm import LLM
+    from mapforge.config import load_config
+    from mapforge.models.base import counted_prompt_tokens
+
+    errors = "".join(f"k.c:{i}:{i % 7 + 3}: error: expected ';' before '}}' token\n  {i} | }}\n    |  ^\n"
+                     for i in range(12, 40))
+    dense = [
+        {"role": "system", "content": "You repair C code. Reply with the corrected code in a ```c block."},
+        {"role": "user", "content": "```c\nvoid k(float*restrict y,const float*restrict x,int n){for(int i=0;"
+                                    "i<n;i++){y[i]=x[i]*2.f+y[i]}}\n```\n" + errors},
+    ]
+    model = get_model(f"local/{NAME}", cache_dir=tmp_path / "cache")
+    counted = counted_prompt_tokens(model, dense)
+    reply = model.complete(_request(dense, max_tokens=1))
+    assert counted == reply.prompt_tokens
+    config = load_config(None, {"budget": {"max_tokens": 3000}, "model": {"max_reply_tokens": 4000}})
+    llm = LLM(config, _NoStore(), lambda name: model)
+    assert llm.prompt_estimate(dense) < counted  # the estimate alone would have let the reply overrun the cap
+    assert llm.reply_tokens("debugger", dense) == 3000 - counted
+
+
+class _NoStore:
+    def lookup_call(self, key: str) -> None:
+        return None
+
+    def record_call(self, key: str, request: object, completion: object) -> None:
+        pass
+
+
 def test_models_list_shows_the_installed_default(gguf: Path) -> None:
     src = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}

@@ -193,10 +193,52 @@ def test_the_budget_learns_how_densely_the_model_counts_prompts(tmp_path: Path) 
     config = load_config(None, {"budget": {"max_tokens": 3000}, "model": {"max_reply_tokens": 4000}})
     llm = LLM(config, NoStore(), lambda name: DenseModel())  # type: ignore[arg-type]
     msgs = [{"role": "user", "content": "x = a[i] + b[i];\n" * 100}]  # 1700 characters: ~850 tokens counted
-    first = llm.reply_tokens(msgs)
+    first = llm.reply_tokens("coder", msgs)
     assert first == 3000 - llm.prompt_estimate(msgs) and llm.prompt_estimate(msgs) < 850
     llm.ask("coder", msgs)
     assert llm.prompt_scale > 1.3
     assert llm.prompt_estimate(msgs) >= 850  # now at least what the model counted
     used = llm.budget_used
-    assert used + llm.prompt_estimate(msgs) + llm.reply_tokens(msgs) <= 3000
+    assert used + llm.prompt_estimate(msgs) + llm.reply_tokens("coder", msgs) <= 3000
+
+
+def test_a_model_that_counts_its_prompt_tokens_sizes_the_reply_exactly(tmp_path: Path) -> None:
+    """Where the model can count a prompt (the local model renders its chat template), the budget uses the
+    count, not the estimate, and the wrappers get_model puts round a model pass the count through."""
+    from mapforge.agents.llm import LLM
+    from mapforge.config import load_config
+    from mapforge.models.base import Completion, Request, counted_prompt_tokens
+
+    class Counting:
+        name = "counting"
+
+        def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+            return 7 * sum(len(m["content"]) for m in messages)
+
+        def complete(self, request: Request) -> Completion:
+            return Completion(text="ok", prompt_tokens=1, completion_tokens=1, latency=0.0, model=self.name)
+
+    msgs = [{"role": "user", "content": "y[i] = a * x[i];"}]
+    wrapped = RetryingModel(CachingModel(Counting(), tmp_path))
+    assert counted_prompt_tokens(wrapped, msgs) == 7 * 16
+    assert counted_prompt_tokens(CachingModel(_Plain(), tmp_path), msgs) is None
+
+    config = load_config(None, {"budget": {"max_tokens": 1000}, "model": {"max_reply_tokens": 4000}})
+    llm = LLM(config, _NoStoreAtAll(), lambda name: wrapped)  # type: ignore[arg-type]
+    assert llm.prompt_tokens("coder", msgs) == 112 != llm.prompt_estimate(msgs)
+    assert llm.reply_tokens("coder", msgs) == 1000 - 112
+
+
+class _Plain:
+    name = "plain"
+
+    def complete(self, request: object) -> object:
+        raise AssertionError("not asked")
+
+
+class _NoStoreAtAll:
+    def lookup_call(self, key: str) -> None:
+        return None
+
+    def record_call(self, key: str, request: object, completion: object) -> None:
+        pass

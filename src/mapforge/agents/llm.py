@@ -16,7 +16,7 @@ from typing import Protocol
 
 from mapforge.config import Config
 from mapforge.errors import BudgetExhausted
-from mapforge.models.base import Completion, Model, Request, estimate_tokens
+from mapforge.models.base import Completion, Model, Request, counted_prompt_tokens, estimate_tokens
 
 
 class CallStore(Protocol):
@@ -166,6 +166,12 @@ class LLM:
         densest tokenisation the model's replies have reported (:attr:`prompt_scale`)."""
         return int(self._chars_estimate(messages) * 5 / 4 * self.prompt_scale + 0.999)
 
+    def prompt_tokens(self, role: str, messages: list[dict[str, str]]) -> int:
+        """The prompt tokens of ``role``'s request: counted exactly where its model can count them (the local
+        model), else :meth:`prompt_estimate`."""
+        counted = counted_prompt_tokens(self._model(role), messages)
+        return self.prompt_estimate(messages) if counted is None else counted
+
     @contextmanager
     def keeping(self, tokens: int) -> Iterator[None]:
         """Requests sent inside leave ``tokens`` of the token budget unspent (their replies are cut to fit, and
@@ -176,15 +182,15 @@ class LLM:
         finally:
             self.reserved = before
 
-    def reply_tokens(self, messages: list[dict[str, str]]) -> int:
-        """The reply cap of the next request: ``model.max_reply_tokens``, lowered to what the token budget
-        (``budget.max_tokens``) leaves after the request's estimated prompt and the tokens kept for later
+    def reply_tokens(self, role: str, messages: list[dict[str, str]]) -> int:
+        """The reply cap of ``role``'s next request: ``model.max_reply_tokens``, lowered to what the token budget
+        (``budget.max_tokens``) leaves after the request's prompt (:meth:`prompt_tokens`) and the tokens kept for later
         (:meth:`keeping`), so a job never spends more than its budget. A request that would leave less than
         MIN_REPLY tokens for its reply is not sent."""
         limit, cap = self.config.model.max_reply_tokens, self.config.budget.max_tokens
         if cap is None:
             return limit
-        prompt = self.prompt_estimate(messages)
+        prompt = self.prompt_tokens(role, messages)
         left = cap - self.reserved - self.budget_used - prompt
         if left < MIN_REPLY:
             kept = f", {self.reserved} kept for later" if self.reserved else ""
@@ -199,7 +205,7 @@ class LLM:
         mc = self.config.model
         temp = mc.temperature_for(role) if temperature is None else temperature
         request = Request(role=role, index=self._counts[role], messages=messages, temperature=temp,
-                          max_tokens=self.reply_tokens(messages))
+                          max_tokens=self.reply_tokens(role, messages))
         self._counts[role] += 1
         name = self.model_name(role)
         key = request_key(name, request)

@@ -37,6 +37,14 @@ class Model(Protocol):
     def complete(self, request: Request) -> Completion: ...
 
 
+def counted_prompt_tokens(model: Model, messages: list[dict[str, str]]) -> int | None:
+    """The exact prompt tokens ``messages`` will take, for a model that can count them (an optional method,
+    ``count_prompt_tokens(messages) -> int | None``: the local model renders its chat template and tokenises
+    it); None for one that cannot, whose requests the token budget estimates instead."""
+    count = getattr(model, "count_prompt_tokens", None)
+    return count(messages) if callable(count) else None
+
+
 def estimate_tokens(text: str) -> int:
     """Rough token count (4 characters a token) for providers that report none."""
     return max(1, len(text) // 4) if text else 0

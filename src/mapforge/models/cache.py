@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from mapforge.models.base import Completion, Model, Request
+from mapforge.models.base import Completion, Model, Request, counted_prompt_tokens
 
 SCHEMA_VERSION = 1
 
@@ -95,6 +95,9 @@ class CachingModel:
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs a repeat request later
+
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        return counted_prompt_tokens(self.inner, messages)
 
     def complete(self, request: Request) -> Completion:
         if self.only_deterministic and request.temperature > 0:

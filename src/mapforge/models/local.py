@@ -60,6 +60,8 @@ class _Loaded:
     llama: Any
     lock: threading.Lock
     load_seconds: float
+    formatter: Any = None
+    """The weights' chat template, made into a formatter the first time a prompt is counted."""
 
 
 def amx_build(llama_cpp: Any) -> bool:
@@ -180,6 +182,29 @@ class LocalModel:
 
     def llama(self) -> Any:
         return self.loaded().llama
+
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        """The prompt tokens ``messages`` take: the model's own chat template (the one
+        ``create_chat_completion`` applies) rendered and tokenised, so the token budget sizes a reply by what
+        the prompt really takes. A debugger's prompt of code and compiler errors counted 1.46 tokens per 4
+        characters and overran an estimate with a 25% margin."""
+        loaded = self.loaded()
+        llama = loaded.llama
+        with loaded.lock:  # the formatter is made once; the tokenizer is the one generation uses
+            if loaded.formatter is None:
+                template = llama.metadata.get("tokenizer.chat_template")
+                if template is None:  # no template in the weights: contents plus a generous allowance per message
+                    return sum(len(llama.tokenize(m["content"].encode(), add_bos=False)) + 16 for m in messages) + 16
+                from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+                def text(token: int) -> str:  # as llama-cpp-python's own formatter is given them
+                    return "" if token == -1 else llama._model.token_get_text(token)
+
+                loaded.formatter = Jinja2ChatFormatter(
+                    template=template, eos_token=text(llama.token_eos()), bos_token=text(llama.token_bos())
+                )
+            prompt = loaded.formatter(messages=messages).prompt
+            return len(llama.tokenize(prompt.encode(), add_bos=False, special=True))
 
     def complete(self, request: Request) -> Completion:
         loaded = self.loaded()

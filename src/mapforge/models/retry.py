@@ -21,7 +21,7 @@ from typing import Literal
 import tenacity
 
 from mapforge.errors import ModelError
-from mapforge.models.base import Completion, Model, Request
+from mapforge.models.base import Completion, Model, Request, counted_prompt_tokens
 
 Verdict = Literal["retry", "fatal", "unknown"]
 
@@ -129,6 +129,9 @@ class RetryingModel:
             f"{self.name}: attempt {state.attempt_number} failed ({type(exc).__name__}); "
             f"retrying in {wait:.1f} s"
         )
+
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        return counted_prompt_tokens(self.inner, messages)
 
     def complete(self, request: Request) -> Completion:
         p = self.policy
