@@ -109,7 +109,8 @@ class Supervisor:
         self.population = Population(task.reference_source or "", s.islands, s.island_size, s.lineage_budget,
                                      s.novelty_weight)
         self.judged = JudgedCode(task.reference_source or "", function_name(self.ctx),
-                                 compiled_rules=isinstance(task.spec, OptimizeSpec))
+                                 compiled_rules=isinstance(task.spec, OptimizeSpec),
+                                 machine_code=getattr(evaluator, "machine_code", None))
         self.machine = machine
         self._stale = 0
         self._round_best: str | None = None

@@ -183,6 +183,32 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
     assert standings["best"] == "reference" and standings["search"]["duplicates"] == 4
 
 
+def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
+    """The small model's way of "applying" a plan: the reference's loops with braces added, a variable
+    renamed and an unused helper beside them. Not the same tokens, but the same machine code: caught before
+    evaluation, and the coder is asked again with the reason."""
+    reference = (REPO / "tasks" / "matmul" / "reference.c").read_text()
+    disguised = ("void zero_out(float* p, int n) { for (int i = 0; i < n; i++) { p[i] = 0.0f; } }\n"
+                 + reference.replace("for (int j = 0; j < n; j++) {", "for (int jj = 0; jj < n; jj++) {")
+                 .replace("B[k * n + j]", "B[k * n + jj]").replace("C[i * n + j]", "C[i * n + jj]")
+                 .replace("for (int i = 0; i < n; i++)\n", "for (int i = 0; i < n; i++) {\n")
+                 .replace("        }\n}", "        }\n    }\n}"))
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Loop interchange")],
+        "coder": [code_reply(disguised), code_reply(FAST)],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "1")
+    dups = [e for e in read_events(run) if e["event"] == "duplicate"]
+    assert [(e["agent"], e["of"], e["retry"]) for e in dups] == [
+        ("coder", "the reference: its matmul compiles to the same machine code, so whatever was changed, the "
+                  "compiler emits the same program", True)]
+    cands = candidates(run)
+    assert list(cands) == ["c0001"] and cands["c0001"]["verdict"]["status"] == "correct"
+    coder = [json.loads(c.read_text())["request"] for c in sorted((run / "calls").glob("*-coder.json"))]
+    assert "compiles to the same machine code" in coder[-1]["messages"][-1]["content"]
+
+
 def test_a_repeated_repair_abandons_its_lineage_by_default(tmp_path: Path) -> None:
     """By default the debugger is not asked again after a repeat (the small model repeats itself again): its
     lineage is abandoned at once and the next plan gets the tokens."""

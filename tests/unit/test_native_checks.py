@@ -248,3 +248,41 @@ def test_cpp_candidates_may_use_c_restrict(tmp_path: Path) -> None:
     (tmp_path / "c.cpp").write_text(src)
     r = subprocess.run(native.compile_cmd("cpp", ["-O2"], "c.cpp", "c.o"), cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+STENCIL = """void stencil2d(const float *in, float *out, int n, int m) {
+    int w = m + 2;
+    for (int j = 0; j < m; j++)
+        for (int i = 0; i < n; i++) {
+            const float *c = in + (long)(i + 1) * w + (j + 1);
+            out[(long)i * m + j] = 0.25f * ((c[-w] + c[w]) + (c[-1] + c[1]));
+        }
+}
+"""
+
+
+def machine_code(tmp_path: Path, source: str) -> str | None:
+    (tmp_path / "m.c").write_text(source)
+    _run(["gcc", "-std=gnu11", "-O2", "-c", "m.c", "-o", "m.o"], tmp_path)
+    return native.machine_code(_run(["objdump", "-dr", "-s", "--no-show-raw-insn", "m.o"], tmp_path), "stencil2d")
+
+
+def test_code_new_in_its_text_only_compiles_to_the_same_machine_code(tmp_path: Path) -> None:
+    """The 1.5B model's reply that kept stencil2d's column walk, braced its loops, renamed nothing that matters
+    and put an unused helper beside it (search-lib-v3): the same program as the reference, though not the same
+    tokens. A real change, a different constant, or a different helper that the function calls is not."""
+    ref = machine_code(tmp_path, STENCIL)
+    assert ref is not None and "stencil2d:" in ref
+    disguised = ("#include <stdlib.h>\nvoid zero_out_output(float* out, int n, int m) {\n"
+                 "    for (int i = 0; i < n * m; i++) { out[i] = 0.0f; }\n}\n"
+                 + STENCIL.replace("for (int j = 0; j < m; j++)\n", "for (int j = 0; j < m; j++) {\n")
+                          .replace("        }\n}", "        }\n    }\n}").replace("*c", "*cell").replace("c[", "cell["))
+    assert machine_code(tmp_path, disguised) == ref
+    interchanged = STENCIL.replace("for (int j = 0; j < m; j++)\n        for (int i = 0; i < n; i++)",
+                                   "for (int i = 0; i < n; i++)\n        for (int j = 0; j < m; j++)")
+    assert machine_code(tmp_path, interchanged) != ref
+    assert machine_code(tmp_path, STENCIL.replace("0.25f", "0.5f")) != ref  # same instructions, other constant
+    helper = "__attribute__((noinline)) float quarter(float x) { return x * 0.25f; }\n"
+    calls = helper + STENCIL.replace("0.25f * (", "quarter(")
+    assert machine_code(tmp_path, calls) != machine_code(tmp_path, calls.replace("x * 0.25f", "x / 4.5f"))
+    assert machine_code(tmp_path, STENCIL.replace("stencil2d", "other")) is None

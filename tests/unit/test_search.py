@@ -247,3 +247,29 @@ def test_judged_code_knows_every_kind_of_repeat() -> None:
     assert judged.where(new) is None
     python = JudgedCode("def f(x):\n    return x\n", "f", compiled_rules=False)  # solve tasks: normal form only
     assert python.where("import os\ndef f(x):\n    return x\n") is None
+
+
+def test_judged_code_knows_code_that_compiles_to_what_was_judged() -> None:
+    """With the evaluator's compiler behind it (here a stand-in that maps sources to their "machine code"),
+    code new in its text only is the code it compiles like: the reference, or a judged candidate."""
+    compiled = {REF: "A", "// braced\n" + REF.replace("n; i++)", "n; i++) {") + "}": "A", "fast": "B",
+                "fast, renamed": "B", "broken": None}
+    asked: list[str] = []
+
+    def machine_code(source: str) -> str | None:
+        asked.append(source)
+        return compiled.get(source)
+
+    judged = JudgedCode(REF, "stencil", compiled_rules=True, machine_code=machine_code)
+    braced = "// braced\n" + REF.replace("n; i++)", "n; i++) {") + "}"
+    assert judged.where(braced) == ("the reference: its stencil compiles to the same machine code, so whatever "
+                                   "was changed, the compiler emits the same program")
+    assert judged.where("fast") is None
+    judged.claim("fast", "iteration 1")
+    judged.judged("fast", "c0001", compiled=True)
+    assert judged.where("fast, renamed").startswith("c0001: its stencil compiles to the same machine code")
+    assert judged.where("broken") is None and judged.where("unknown") is None
+    assert asked.count(REF) == 1 and asked.count("fast") == 1  # each source compiled once
+    judged.forget("fast")  # the harness failed: its machine code is not judged either
+    assert judged.where("fast, renamed") is None
+    assert JudgedCode(REF, "stencil", compiled_rules=False, machine_code=machine_code).where(braced) is None

@@ -159,6 +159,55 @@ def instruction_problems(disassembly: str) -> list[str]:
     return []
 
 
+# -- the same machine code ------------------------------------------------------------------------------------
+_FUNC_HEAD = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
+_INSN_ADDR = re.compile(r"^\s*[0-9a-f]+:\s*")
+_TARGET = re.compile(r"\b[0-9a-f]+ (<[^>]+>)")
+_REFERENCED = re.compile(r"<([^>+]+)|R_\S+\s+([^\s+-]+)")
+
+
+def machine_code(objdump: str, function: str) -> str | None:
+    """What ``function`` compiles to, from ``objdump -dr -s --no-show-raw-insn`` of one object: its
+    instructions and relocations without addresses, those of every function of the object it reaches (a
+    helper it calls, its ``.cold`` part), and the contents of the object's data sections (constants it
+    loads). Two sources with the same result run the same instructions on the same data, so the second
+    cannot be faster; None when ``function`` is not in the object."""
+    blocks: dict[str, list[str]] = {}
+    data: list[str] = []
+    current: str | None = None
+    section: str | None = None
+    for line in objdump.splitlines():
+        if line.startswith("Contents of section "):
+            section = line[len("Contents of section "):].rstrip(":")
+            if _DATA_NAME.match(section):
+                data.append(line)
+            continue
+        if line.startswith("Disassembly of section "):
+            section = None
+            continue
+        if section is not None:
+            if _DATA_NAME.match(section):
+                data.append(line)
+            continue
+        head = _FUNC_HEAD.match(line)
+        if head:
+            current = head.group(1)
+            blocks[current] = []
+        elif current is not None and line.strip():
+            text = _INSN_ADDR.sub("", line).split("#")[0].strip()
+            blocks[current].append(_TARGET.sub(r"\1", text))
+    if function not in blocks:
+        return None
+    todo, reached = [function], set()
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in blocks:
+            continue
+        reached.add(name)
+        todo += [a or b for line in blocks[name] for a, b in _REFERENCED.findall(line)]
+    return "\n".join([f"{name}:\n" + "\n".join(blocks[name]) for name in sorted(reached)] + data)
+
+
 # -- executable data -------------------------------------------------------------------------------------------
 _CODE_NAME = re.compile(r"^\.text(\..+)?$")
 _DATA_NAME = re.compile(r"^\.(l?rodata|l?data|l?bss|tdata|tbss|data\.rel(\.ro)?(\.local)?)(\..+)?$")

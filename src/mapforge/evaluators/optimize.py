@@ -252,6 +252,21 @@ class OptimizeEvaluator:
             stages: list[Stage] = [self._static, self._build, self._correctness, self._timing_stage]
             return run_cascade(stages, lambda st: st(sb, source), self.on_stage)
 
+    def machine_code(self, source: str) -> str | None:
+        """What the task's function in ``source`` compiles to (:func:`native.machine_code`): code that is new
+        in its text only (braces, names, an unused helper around the reference's loop) compiles to what was
+        judged before. None when it breaks a source rule or does not compile (its evaluation says why)."""
+        spec = self.spec
+        if native.source_problems(source, spec.function):
+            return None
+        src = f"mc{spec.source_suffix}"
+        with self.new_sandbox() as sb:
+            sb.write_file(src, source)
+            if not self._sh(sb, native.compile_cmd(spec.language, spec.cflags, src, "mc.o")).ok:
+                return None
+            r = self._sh(sb, ["objdump", "-dr", "-s", "--no-show-raw-insn", "mc.o"])
+            return native.machine_code(r.stdout, spec.function) if r.ok else None
+
     def _static(self, sb: Sandbox, source: str) -> StageResult:
         problems = native.source_problems(source, self.spec.function)
         if problems:

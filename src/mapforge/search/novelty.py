@@ -6,6 +6,9 @@
   made new by more includes (the small model's favourite "repair").
 - :func:`unchanged_function`: a candidate whose asked-for function is the reference's, token for token (and
   calls none of the candidate's own functions), is the reference again, however much it added around it.
+- :class:`JudgedCode` also asks the evaluator, where it can say, what a candidate compiles to: code new in
+  its text only (braces added, a variable renamed, an unused helper beside the reference's loop) compiles to
+  the same machine code as code already judged, and is that code again.
 - :func:`exemplar_copy`: a candidate that is an exemplar's own code (its function, under its own name, or
   the exemplar's code nearly token for token) is caught before evaluation, with a message that says so.
 - :func:`similarity`: Jaccard similarity of token 4-grams, for novelty (ShinkaEvolve rejects a child too
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
@@ -128,13 +132,36 @@ class JudgedCode:
     A source is the same as judged code when it has the same normal form (:func:`source_key`); for C and C++
     optimisation tasks also when it differs from judged code that compiled only in its system includes
     (:func:`code_key`), and when its asked-for function is the reference's token for token
-    (:func:`unchanged_function`). Code is claimed when it is accepted for evaluation, so a second copy in the
-    same round is caught too, and forgotten when the harness (not the code) failed."""
+    (:func:`unchanged_function`), and when it compiles to the same machine code as judged code that compiled
+    (``machine_code``, the evaluator's, e.g. :meth:`OptimizeEvaluator.machine_code`; None where it cannot
+    say). Code is claimed when it is accepted for evaluation, so a second copy in the same round is caught
+    too, and forgotten when the harness (not the code) failed."""
 
-    def __init__(self, reference: str, function: str | None, compiled_rules: bool) -> None:
+    def __init__(self, reference: str, function: str | None, compiled_rules: bool,
+                 machine_code: Callable[[str], str | None] | None = None) -> None:
         self.reference, self.function, self.compiled_rules = reference, function, compiled_rules
         self._seen: dict[str, str] = {source_key(reference): "the reference"}
         self._built: dict[str, str] = {code_key(reference): "the reference"} if compiled_rules and reference else {}
+        self._machine_code = machine_code if compiled_rules and reference else None
+        self._compiled: dict[str, str | None] = {}
+        """Machine code by source key, each source compiled once."""
+        self._machine: dict[str, str] | None = None
+        """Judged machine code, and where it was judged (the reference's added when first needed)."""
+
+    def _code(self, source: str) -> str | None:
+        key = source_key(source)
+        if key not in self._compiled and self._machine_code is not None:
+            self._compiled[key] = self._machine_code(source)
+        return self._compiled.get(key)
+
+    def _same_machine_code(self, source: str) -> str | None:
+        if self._machine_code is None:
+            return None
+        if self._machine is None:
+            ref = self._code(self.reference)
+            self._machine = {ref: "the reference"} if ref is not None else {}
+        code = self._code(source)
+        return None if code is None else self._machine.get(code)
 
     def where(self, source: str) -> str | None:
         """Where the same code was judged, in words for the model, or None for new code."""
@@ -147,6 +174,10 @@ class JudgedCode:
         if self.function and self.reference and unchanged_function(source, self.reference, self.function):
             return (f"the reference: its {self.function} is the reference's own, token for token, so the plan was "
                     "not applied")
+        same = self._same_machine_code(source)
+        if same is not None:
+            return (f"{same}: its {self.function or 'code'} compiles to the same machine code, so whatever was "
+                    "changed, the compiler emits the same program")
         return None
 
     def claim(self, source: str, label: str) -> None:
@@ -156,8 +187,14 @@ class JudgedCode:
         self._seen[source_key(source)] = label
         if compiled and self.compiled_rules:
             self._built[code_key(source)] = label
+            code = self._compiled.get(source_key(source))
+            if code is not None and self._machine is not None:
+                self._machine.setdefault(code, label)
 
     def forget(self, source: str) -> None:
         label = self._seen.pop(source_key(source), None)
         if label is not None and self._built.get(code_key(source)) == label:
             del self._built[code_key(source)]
+        code = self._compiled.get(source_key(source))
+        if label is not None and code is not None and self._machine and self._machine.get(code) == label:
+            del self._machine[code]
