@@ -27,6 +27,8 @@ from tests.helpers import (
 )
 
 FAST = (FIXTURES / "fast" / "matmul.c").read_text()
+# a second candidate, as fast and as correct, that compiles to other machine code than FAST (row1 not inlined)
+OTHER = FAST.replace("static void row1", "static __attribute__((noinline)) void row1")
 
 
 def _containers(label: str) -> list[str]:
@@ -45,7 +47,7 @@ def test_kill_9_leaves_a_resumable_run_and_its_containers_are_reaped_not_a_live_
     try:
         replies: dict[str, list[object]] = {
             "planner": [plans_reply("Loop interchange", "Register blocking")],
-            "coder": [code_reply(FAST), {"text": code_reply(FAST.replace("matmul(", "matmul (")), "delay": 120}],
+            "coder": [code_reply(FAST), {"text": code_reply(OTHER), "delay": 120}],
         }
         script = write_script(tmp_path / "s.json", replies)
         run = tmp_path / f"run-{uuid.uuid4().hex[:6]}"
@@ -75,7 +77,7 @@ def test_kill_9_leaves_a_resumable_run_and_its_containers_are_reaped_not_a_live_
         assert [r["state"] for r in listed] == ["killed (resume: run the same command)"]
         assert set(orphans) <= set(_containers(f"mapforge.run={run.name}"))  # still there: nobody reaped yet
 
-        replies["coder"][1] = code_reply(FAST.replace("matmul(", "matmul ("))
+        replies["coder"][1] = code_reply(OTHER)
         write_script(script, replies)
         done = run_cli("optimize", "tasks/matmul", "--model", f"scripted/{script}", "--run-dir", str(run),
                        "--max-iters", "2", "--sandbox", "docker", "--json")

@@ -306,8 +306,9 @@ def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("Register blocking", "Off by one")],
         "coder": [code_reply(FAST), code_reply(WRONG)],
-        # not the same code as c0001 (more includes alone would be: that code compiled)
-        "debugger": [code_reply("static int spare(int x) { return x + 1; }\n" + FAST)],
+        # not the same code as c0001: more includes or an unused helper alone would be (that code compiled, and
+        # compiles to the same machine code); row1 not inlined is other machine code, as fast and as correct
+        "debugger": [code_reply(FAST.replace("static void row1", "static __attribute__((noinline)) void row1"))],
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", "--parallel", "2",

@@ -8,7 +8,6 @@ from pathlib import Path
 from tests.helpers import FIXTURES, code_reply, plans_reply, run_cli, write_script
 
 FAST = (FIXTURES / "fast" / "matmul.c").read_text()
-SLOWER = FAST.replace("void matmul(", "static void unused(void) {}\nvoid matmul(", 1)
 
 
 def test_standings_and_export(tmp_path: Path) -> None:

@@ -257,15 +257,18 @@ class OptimizeEvaluator:
         in its text only (braces, names, an unused helper around the reference's loop) compiles to what was
         judged before. None when it breaks a source rule or does not compile (its evaluation says why)."""
         spec = self.spec
-        if native.source_problems(source, spec.function):
-            return None
-        src = f"mc{spec.source_suffix}"
-        with self.new_sandbox() as sb:
-            sb.write_file(src, source)
-            if not self._sh(sb, native.compile_cmd(spec.language, spec.cflags, src, "mc.o")).ok:
+        try:
+            if native.source_problems(source, spec.function):
                 return None
-            r = self._sh(sb, ["objdump", "-dr", "-s", "--no-show-raw-insn", "mc.o"])
-            return native.machine_code(r.stdout, spec.function) if r.ok else None
+            src = f"mc{spec.source_suffix}"
+            with self.new_sandbox() as sb:
+                sb.write_file(src, source)
+                if not self._sh(sb, native.compile_cmd(spec.language, spec.cflags, src, "mc.o")).ok:
+                    return None
+                r = self._sh(sb, ["objdump", "-dr", "-s", "--no-show-raw-insn", "mc.o"])
+                return native.machine_code(r.stdout, spec.function) if r.ok else None
+        except Exception:  # noqa: BLE001 - not knowing is an answer; the evaluation (behind its barrier) says why
+            return None
 
     def _static(self, sb: Sandbox, source: str) -> StageResult:
         problems = native.source_problems(source, self.spec.function)
