@@ -106,10 +106,12 @@ def runner_failure(stage: str, exit_code: int | None, sig: int | None, stderr: s
         return None
     if exit_code == EXIT_SYSCALL or sig == signal.SIGSYS:
         what = syscall_named(stderr) if exit_code == EXIT_SYSCALL else "a forbidden system call (killed by SIGSYS)"
+        hint = (" (glibc reports heap corruption with writev before it aborts: an out-of-bounds write or a bad "
+                "free is the likely cause)") if " writev " in what else ""
         return StageResult(
             stage=stage, ok=False, status="cheat_suspected",
             reason=f"forbidden system call: it made {what} {where}; a kernel may not create threads or "
-                   f"processes, open files or sockets, or read clocks",
+                   f"processes, open files or sockets, or read clocks{hint}",
             feedback=feedback)
     if exit_code == EXIT_NOFILTER:
         return StageResult(stage=stage, ok=False, status="harness_error",

@@ -318,7 +318,7 @@ static const struct mf_sysname mf_sysnames[] = {
     MF_SYS(rt_sigaction), MF_SYS(seccomp), MF_SYS(setrlimit), MF_SYS(nanosleep), MF_SYS(clock_nanosleep),
     MF_SYS(sched_setaffinity), MF_SYS(unshare), MF_SYS(mount), MF_SYS(pipe2), MF_SYS(dup3),
     MF_SYS(clock_settime), MF_SYS(perf_event_open), MF_SYS(process_vm_writev), MF_SYS(memfd_create),
-    MF_SYS(getrandom), MF_SYS(wait4), MF_SYS(getpid), MF_SYS(statx),
+    MF_SYS(getrandom), MF_SYS(wait4), MF_SYS(getpid), MF_SYS(statx), MF_SYS(writev),
 #ifdef SYS_clone3
     MF_SYS(clone3),
 #endif
