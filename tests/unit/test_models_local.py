@@ -123,3 +123,20 @@ def test_the_loop_guard_leaves_end_of_text_the_only_next_token_once_a_reply_loop
     fresh = local.LoopGuard(Tokens(), every=1)
     fresh(prompt, scores.copy())
     assert (fresh(prompt + list(b"int f(void) { return 1; }\n"), scores.copy()) == 0).all() and not fresh.cut
+
+
+def test_a_prompt_the_runtime_cannot_count_falls_back_to_the_estimate(gguf: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake runtime has no chat template API (``metadata``): the count is None, so the budget estimates,
+    and the job goes on; with weights that carry no template, the contents are counted with an allowance."""
+    from mapforge.models.base import counted_prompt_tokens
+
+    fake = fake_llama_cpp(amx=False)
+    monkeypatch.setitem(sys.modules, "llama_cpp", fake)
+    model = local.LocalModel(str(gguf), progress=None)
+    msgs = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "add two ints"}]
+    assert counted_prompt_tokens(model, msgs) is None
+    llama = model.llama()
+    llama.metadata = {}  # weights without a chat template
+    llama.tokenize = lambda data, add_bos=False: list(data.split())
+    assert counted_prompt_tokens(model, msgs) == (2 + 16) + (3 + 16) + 16

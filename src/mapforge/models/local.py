@@ -183,12 +183,20 @@ class LocalModel:
     def llama(self) -> Any:
         return self.loaded().llama
 
-    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+    def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
         """The prompt tokens ``messages`` take: the model's own chat template (the one
         ``create_chat_completion`` applies) rendered and tokenised, so the token budget sizes a reply by what
         the prompt really takes. A debugger's prompt of code and compiler errors counted 1.46 tokens per 4
-        characters and overran an estimate with a 25% margin."""
+        characters and overran an estimate with a 25% margin. None (the budget estimates instead) if this
+        llama-cpp-python cannot render the template as 0.3 does."""
         loaded = self.loaded()
+        try:
+            return self._count(loaded, messages)
+        except Exception:  # noqa: BLE001 - an estimate is the fallback, never a failed job
+            return None
+
+    @staticmethod
+    def _count(loaded: _Loaded, messages: list[dict[str, str]]) -> int:
         llama = loaded.llama
         with loaded.lock:  # the formatter is made once; the tokenizer is the one generation uses
             if loaded.formatter is None:
