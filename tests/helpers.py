@@ -94,3 +94,13 @@ def require_isolation() -> None:
     iso = isolation()
     require(None if iso.private_root else f"the local sandbox cannot isolate candidates here ({iso.note})",
             "run on a host that allows user/mount namespaces, or use the docker backend", "MAPFORGE_REQUIRE_ISOLATION")
+
+
+class NoCallStore:
+    """A run record that remembers no model call (for driving ``agents.llm.LLM`` directly)."""
+
+    def lookup_call(self, key: str) -> None:
+        return None
+
+    def record_call(self, key: str, request: object, completion: object) -> None:
+        pass

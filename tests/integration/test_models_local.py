@@ -23,7 +23,7 @@ from mapforge.models import weights
 from mapforge.models.base import Request
 from mapforge.models.registry import get_model
 from mapforge.models.retry import RetryPolicy
-from tests.helpers import require
+from tests.helpers import NoCallStore, require
 
 pytestmark = pytest.mark.local_model
 
@@ -202,17 +202,9 @@ def test_the_budget_counts_a_prompt_as_the_model_does(gguf: Path, tmp_path: Path
     reply = model.complete(_request(dense, max_tokens=1))
     assert counted == reply.prompt_tokens
     config = load_config(None, {"budget": {"max_tokens": 3000}, "model": {"max_reply_tokens": 4000}})
-    llm = LLM(config, _NoStore(), lambda name: model)
+    llm = LLM(config, NoCallStore(), lambda name: model)
     assert llm.prompt_estimate(dense) < counted  # the estimate alone would have let the reply overrun the cap
     assert llm.reply_tokens("debugger", dense) == 3000 - counted
-
-
-class _NoStore:
-    def lookup_call(self, key: str) -> None:
-        return None
-
-    def record_call(self, key: str, request: object, completion: object) -> None:
-        pass
 
 
 def test_models_list_shows_the_installed_default(gguf: Path) -> None:

@@ -14,6 +14,7 @@ from mapforge.models.litellm_model import LiteLLMModel
 from mapforge.models.registry import _not_found_hint, get_model, load_dotenv
 from mapforge.models.retry import RetryingModel
 from mapforge.models.scripted import ScriptedModel
+from tests.helpers import NoCallStore
 
 
 @pytest.fixture(autouse=True)
@@ -108,14 +109,7 @@ def test_a_token_budget_is_never_overspent(tmp_path: Path) -> None:
     script.write_text(json.dumps({"replies": {"coder": ["x" * 8000] * 10}}))
     config = load_config(None, {"budget": {"max_tokens": 2500}})
 
-    class NoStore:
-        def lookup_call(self, key: str) -> None:
-            return None
-
-        def record_call(self, key: str, request: object, completion: object) -> None:
-            pass
-
-    llm = LLM(config, NoStore(), lambda name: ScriptedModel(script))  # type: ignore[arg-type]
+    llm = LLM(config, NoCallStore(), lambda name: ScriptedModel(script))  # type: ignore[arg-type]
     sent = 0
     with pytest.raises(BudgetExhausted, match="token budget of 2500"):
         for _ in range(10):
@@ -123,7 +117,7 @@ def test_a_token_budget_is_never_overspent(tmp_path: Path) -> None:
             sent += 1
     assert sent >= 2 and llm.usage.total_tokens <= 2500
     # tokens kept for a later phase: requests inside `keeping` leave them unspent, however long their replies
-    llm = LLM(config, NoStore(), lambda name: ScriptedModel(script))  # type: ignore[arg-type]
+    llm = LLM(config, NoCallStore(), lambda name: ScriptedModel(script))  # type: ignore[arg-type]
     with llm.keeping(1500), pytest.raises(BudgetExhausted, match="1500 kept for later"):
         for _ in range(10):
             llm.ask("coder", [{"role": "user", "content": "plan it " * 50}])
@@ -143,16 +137,9 @@ def test_cached_replies_count_against_the_budget_only_when_asked(tmp_path: Path)
     script = tmp_path / "s.json"
     script.write_text(json.dumps({"replies": {"default": ["y" * 2000] * 20}}))
 
-    class NoStore:
-        def lookup_call(self, key: str) -> None:
-            return None
-
-        def record_call(self, key: str, request: object, completion: object) -> None:
-            pass
-
     def asks(count_cached: bool) -> tuple[int, LLM]:
         config = load_config(None, {"budget": {"max_tokens": 3000, "count_cached": count_cached}})
-        llm = LLM(config, NoStore(), lambda name: CachingModel(ScriptedModel(script), tmp_path / "cache"))  # type: ignore[arg-type]
+        llm = LLM(config, NoCallStore(), lambda name: CachingModel(ScriptedModel(script), tmp_path / "cache"))  # type: ignore[arg-type]
         sent = 0
         try:
             for i in range(6):
@@ -183,15 +170,8 @@ def test_the_budget_learns_how_densely_the_model_counts_prompts(tmp_path: Path) 
             chars = sum(len(m["content"]) for m in request.messages)
             return Completion(text="ok", prompt_tokens=chars // 2, completion_tokens=1, latency=0.0, model="dense")
 
-    class NoStore:
-        def lookup_call(self, key: str) -> None:
-            return None
-
-        def record_call(self, key: str, request: object, completion: object) -> None:
-            pass
-
     config = load_config(None, {"budget": {"max_tokens": 3000}, "model": {"max_reply_tokens": 4000}})
-    llm = LLM(config, NoStore(), lambda name: DenseModel())  # type: ignore[arg-type]
+    llm = LLM(config, NoCallStore(), lambda name: DenseModel())  # type: ignore[arg-type]
     msgs = [{"role": "user", "content": "x = a[i] + b[i];\n" * 100}]  # 1700 characters: ~850 tokens counted
     first = llm.reply_tokens("coder", msgs)
     assert first == 3000 - llm.prompt_estimate(msgs) and llm.prompt_estimate(msgs) < 850
@@ -224,7 +204,7 @@ def test_a_model_that_counts_its_prompt_tokens_sizes_the_reply_exactly(tmp_path:
     assert counted_prompt_tokens(CachingModel(_Plain(), tmp_path), msgs) is None
 
     config = load_config(None, {"budget": {"max_tokens": 1000}, "model": {"max_reply_tokens": 4000}})
-    llm = LLM(config, _NoStoreAtAll(), lambda name: wrapped)  # type: ignore[arg-type]
+    llm = LLM(config, NoCallStore(), lambda name: wrapped)  # type: ignore[arg-type]
     assert llm.prompt_tokens("coder", msgs) == 112 != llm.prompt_estimate(msgs)
     assert llm.reply_tokens("coder", msgs) == 1000 - 112
 
@@ -234,11 +214,3 @@ class _Plain:
 
     def complete(self, request: object) -> object:
         raise AssertionError("not asked")
-
-
-class _NoStoreAtAll:
-    def lookup_call(self, key: str) -> None:
-        return None
-
-    def record_call(self, key: str, request: object, completion: object) -> None:
-        pass
