@@ -103,7 +103,9 @@ class Supervisor:
         self.outcome = Outcome()
         self.started = time.monotonic()
         self.parallel = max(1, min(config.sandbox.parallel, os.cpu_count() or 1))
-        aa = (record.load_baseline() or {}).get("aa_ci")
+        measured = record.load_baseline() or {}
+        aa = measured.get("aa_ci")
+        self.ctx.reference_evidence = measured.get("evidence", "")
         duel = getattr(evaluator, "head_to_head", None) if s.head_to_head and task.kind == "optimize" else None
         self.selection = Selection(task.kind, record, duel, tuple(aa) if aa else None)
         self.population = Population(task.reference_source or "", s.islands, s.island_size, s.lineage_budget,

@@ -99,6 +99,10 @@ def test_job_improves_a_task(tmp_path: Path, backend: str) -> None:
     # the planner chooses among the retrieved techniques; the coder of one plan sees that plan's best card only
     prompts = [json.loads(c.read_text())["request"]["messages"][-1]["content"] for c in calls]
     assert prompts[0].count("\n### ") >= 2 and prompts[1].count("\n### ") == 1
+    # the planner's evidence before any win: gcc's report on the reference's own loops, quoting their lines
+    evidence = json.loads((run / "baseline.json").read_text())["evidence"]
+    assert "Compiler vectorisation report" in evidence and "(`for (" in evidence, evidence
+    assert f"What the harness measured about the reference:\n{evidence}" in prompts[0]
     # token accounting: the totals are the sums over the recorded requests
     recs = [json.loads(c.read_text())["completion"] for c in calls]
     assert s["tokens"]["prompt"] == sum(r["prompt_tokens"] for r in recs)

@@ -21,5 +21,7 @@ class AgentContext:
     """Measured machine facts (bandwidth, peak flops, caches), one line; empty when unknown."""
     best_evidence: str = ""
     """What the harness measured about the best (roofline fraction, profile); empty when nothing."""
+    reference_evidence: str = ""
+    """What the harness measured about the reference's code (its profile), for plans made before any win."""
     exemplar_code: bool = True
     """Show pattern cards' code blocks (the supervisor sets it from ``agents.exemplar_code``)."""

@@ -8,7 +8,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from mapforge.evaluators.verdict import StageResult, Timing, Verdict
+from mapforge.evaluators.verdict import Profile, StageResult, Timing, Verdict
 
 
 class HarnessError(RuntimeError):
@@ -25,6 +25,8 @@ class Baseline:
     """The reference timed against itself: should be ~1.0 with 1.0 inside the interval."""
     noise_floor: float = 0.0
     """Changes smaller than this fraction are 'no measurable change' in this job."""
+    profile: Profile | None = None
+    """What the harness measured about the reference's code (the planner's first evidence), where it can."""
 
 
 class Evaluator(Protocol):

@@ -45,7 +45,7 @@ from mapforge.evaluators.inputs import GeneratedInputs
 from mapforge.evaluators.native_results import parse_run, parse_time, runner_failure, wait_status
 from mapforge.evaluators.sampler import Batch, Sampler
 from mapforge.evaluators.stats import median
-from mapforge.evaluators.verdict import StageResult, Status, Timing, Verdict
+from mapforge.evaluators.verdict import Profile, StageResult, Status, Timing, Verdict
 from mapforge.sandbox import ExecResult, Limits, Sandbox
 from mapforge.tasks.spec import OptimizeSpec, Task
 
@@ -236,6 +236,7 @@ class OptimizeEvaluator:
                 driver_o=sb.read_file("driver.o"), ref_o=sb.read_file("ref.o"),
                 refcand_o=sb.read_file("refcand.o"), outputs=outputs,
                 reference_drift=got.baseline_seconds / max(median(check), 1e-12),
+                profile=self._profile(sb, self.task.reference_source or "", got.baseline_seconds),
             )
             return self.baseline
 
@@ -410,11 +411,16 @@ class OptimizeEvaluator:
             return StageResult(stage="timing", ok=False, status="cheat_suspected",
                                reason=f"the reference ran {drift:.2f}x slower beside this candidate than on its own "
                                       "(the candidate slows the code it is compared with)")
+        return StageResult(stage="timing", ok=True, reason=got.describe(), timing=got,
+                           profile=self._profile(sb, source, got.seconds))
+
+    def _profile(self, sb: Sandbox, source: str, seconds: float) -> Profile:
+        """What gcc says about ``source``'s loops and what it emitted (the reference's, in ``prepare``)."""
         from mapforge.evaluators.profile import profile_candidate
 
-        prof = profile_candidate(sb, self.spec, source, seconds=got.seconds, limits=self.build_limits)
+        prof = profile_candidate(sb, self.spec, source, seconds=seconds, limits=self.build_limits)
         prof.source = "gcc"
-        return StageResult(stage="timing", ok=True, reason=got.describe(), timing=got, profile=prof)
+        return prof
 
 
 def _rejected(stage: str, problems: list[str], status: Status = "rejected",

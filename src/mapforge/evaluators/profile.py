@@ -27,24 +27,53 @@ from mapforge.tasks.spec import OptimizeSpec
 _VEC_LINE = re.compile(r"^[^:]*:(\d+):\d+: (optimized|missed): (.*)$")
 _INSN = re.compile(r"^\s*[0-9a-f]+:\s+([a-z][a-z0-9.]*)\s*(.*)$")
 _FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
+#: gcc's internal statement after a reason ("no vectype for stmt: _5 = *_4;"): meaningless in a prompt.
+_WIDTH = re.compile(r"vectorized using (\d+) byte vectors")
+_GIMPLE = re.compile(r":\s*_\d+ = .*$")
 
 
-def vectorisation_report(text: str, source_name: str) -> tuple[list[str], list[str]]:
-    """(vectorised, missed) lines of gcc's -fopt-info-vec-all output that concern ``source_name``."""
-    done, missed, seen = [], [], set()
+def vectorisation_report(text: str, source_name: str, source: str = "") -> tuple[list[str], list[str]]:
+    """(vectorised, missed) loops in gcc's -fopt-info-vec-all output for ``source_name``, one entry per source
+    line, quoting that line of ``source`` when given: ``line 8 (`for (...) {`): vectorised using 32 byte
+    vectors; versioned: a runtime check for possible aliasing``. A line the compiler vectorised in the end is
+    not also reported as missed (gcc first reports its failed attempts), and a missed line gives the
+    compiler's most specific reason, not its generic "couldn't vectorize loop"."""
+    lines = source.splitlines()
+    done: dict[str, list[str]] = {}
+    why: dict[str, list[str]] = {}
+    widths: dict[str, int] = {}
     for line in text.splitlines():
         if not line.startswith(source_name):
             continue
         m = _VEC_LINE.match(line)
         if not m:
             continue
-        lineno, kind, msg = m.groups()
-        if kind == "optimized" and "vectorized" in msg.lower():
-            done.append(f"line {lineno}: {msg.strip()}")
-        elif kind == "missed" and lineno not in seen and ("not vectorized" in msg or "couldn't" in msg):
-            seen.add(lineno)
-            missed.append(f"line {lineno}: {msg.strip()}")
-    return done, missed
+        lineno, kind, msg = m.group(1), m.group(2), m.group(3).strip()
+        low = msg.lower()
+        width = _WIDTH.search(low)
+        if kind == "optimized" and width:  # the main loop and its narrower epilogue: keep the widest
+            widths[lineno] = max(widths.get(lineno, 0), int(width.group(1)))
+            done.setdefault(lineno, [])
+        elif kind == "optimized" and "versioned for vectorization" in low:
+            done.setdefault(lineno, []).append("versioned: a runtime check for " + low.split("because of ")[-1]
+                                               if "because of " in low else msg)
+        elif kind == "missed" and ("not vectorized" in low or "couldn't" in low):
+            why.setdefault(lineno, []).append(_GIMPLE.sub("", msg))
+
+    def where(lineno: str) -> str:
+        i = int(lineno) - 1
+        code = lines[i].strip() if 0 <= i < len(lines) else ""
+        return f"line {lineno} (`{code[:80]}`)" if code else f"line {lineno}"
+
+    vectorised = [f"{where(n)}: " + "; ".join([f"vectorised using {widths[n]} byte vectors", *dict.fromkeys(msgs)])
+                  for n, msgs in done.items() if n in widths]
+    missed = []
+    for n, msgs in why.items():
+        if n in done:
+            continue
+        specific = [m for m in msgs if "couldn't vectorize loop" not in m.lower()] or msgs
+        missed.append(f"{where(n)}: {specific[0]}")
+    return vectorised, missed
 
 
 def summarise_disassembly(text: str, function: str) -> Disassembly:
@@ -93,12 +122,14 @@ def profile_candidate(sb: Sandbox, spec: OptimizeSpec, source: str, *, run_cmd: 
     lim = limits or Limits(timeout=60, memory_mb=1024)
     name = f"profile{spec.source_suffix}"
     sb.write_file(name, source)
+    sb.write_file("vec.txt", "")  # gcc appends to it
     cmd = compile_cmd(spec.language, [*spec.cflags, "-fopt-info-vec-all=vec.txt"], name, "profile.o")
     r = sb.exec(cmd, limits=lim)
     if not r.ok:
         prof.notes.append(f"profile build failed: {r.describe()}")
         return prof
-    prof.vectorised, prof.missed = vectorisation_report(sb.read_file("vec.txt").decode(errors="replace"), name)
+    prof.vectorised, prof.missed = vectorisation_report(sb.read_file("vec.txt").decode(errors="replace"), name,
+                                                         source)
     r = sb.exec(["objdump", "-d", "--no-show-raw-insn", "profile.o"], limits=lim)
     if r.ok:
         prof.disassembly = summarise_disassembly(r.stdout, spec.function)
