@@ -3,7 +3,7 @@
 For each task, two arms with the same model and the same token budget:
 
 - ``loop``: ``mapforge optimize`` (planner, per-plan retrieval, population, debugger, significant selection),
-  with ``--max-tokens`` = the budget;
+  with ``--max-tokens`` = the budget, the planner at temperature 0.7 and the coder at the single arm's 0.8;
 - ``single``: k independent samples of one coder prompt (the task and a generic "make it faster" plan, at
   temperature 0.8, no exemplars), each judged by the same harness, the best kept by the same significant
   selection (head to head), until the budget is spent.
@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+#: The coder's temperature in both arms: they differ in what the coder is asked, not in how it samples.
+SAMPLING = 0.8
 GENERIC = {"title": "Make it faster", "bottleneck": "whatever limits the reference",
            "approach": "Rewrite the function for speed, keeping its results.", "confidence": 0.5}
 
@@ -42,7 +44,7 @@ def loop_arm(task: str, model: str, budget: int, out: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="mf-bench-") as tmp:
         env = {**os.environ, "MAPFORGE_CACHE_DIR": f"{tmp}/cache", "MAPFORGE_MEMORY_FILE": f"{tmp}/memory.jsonl",
                "MAPFORGE_AGENTS__HELD_OUT": json.dumps([task]),
-               "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"planner": 0.7})}
+               "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"planner": 0.7, "coder": SAMPLING})}
         cmd = [sys.executable, "-m", "mapforge", "optimize", str(REPO / "tasks" / task), "--model", model,
                "--max-tokens", str(budget), "--max-iters", "100", "--run-dir", str(run), "--sandbox", "local"]
         subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
@@ -65,7 +67,7 @@ def single_arm(task_name: str, model: str, budget: int, out: Path) -> dict[str, 
 
     task = load_task(REPO / "tasks" / task_name)
     run = out / f"single-{task_name}"
-    config = load_config(flags={"model": {"default": model, "temperature": 0.8},
+    config = load_config(flags={"model": {"default": model, "temperature": SAMPLING},
                                 "sandbox": {"backend": "local"}, "budget": {"max_tokens": budget}})
     record = RunRecord(run)
     record.open(config.model_dump(mode="json"), {"name": task.name})
