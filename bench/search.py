@@ -35,8 +35,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 #: The coder's temperature in both arms: they differ in what the coder is asked, not in how it samples.
 SAMPLING = 0.8
-GENERIC = {"title": "Make it faster", "bottleneck": "whatever limits the reference",
-           "approach": "Rewrite the function for speed, keeping its results.", "confidence": 0.5}
 
 
 def loop_arm(task: str, model: str, budget: int, out: Path) -> dict[str, Any]:
@@ -56,7 +54,7 @@ def loop_arm(task: str, model: str, budget: int, out: Path) -> dict[str, Any]:
 def single_arm(task_name: str, model: str, budget: int, out: Path) -> dict[str, Any]:
     from mapforge.agents.coder import Coder
     from mapforge.agents.context import AgentContext
-    from mapforge.agents.parsing import Plan
+    from mapforge.agents.planner import FREE
     from mapforge.config import load_config
     from mapforge.errors import BudgetExhausted
     from mapforge.evaluators import evaluate_guarded
@@ -84,14 +82,14 @@ def single_arm(task_name: str, model: str, budget: int, out: Path) -> dict[str, 
             coder, ctx, seen, n = Coder(llm, 1), AgentContext(task=task, baseline_seconds=base.seconds), set(), 0
             try:
                 while True:
-                    src = coder.run(ctx, Plan(**GENERIC), ("", ""), [])
+                    src = coder.run(ctx, FREE, ("", ""), [])
                     if src is None or src in seen:
                         continue
                     seen.add(src)
                     n += 1
                     cid = f"c{n:04d}"
                     v = evaluate_guarded(ev, src)
-                    record.save_candidate(cid, src, ".c", v, {"plan": GENERIC["title"]})
+                    record.save_candidate(cid, src, ".c", v, {"plan": FREE.title})
                     sel.offer(Entrant(cid, src, v))
             except BudgetExhausted:
                 pass
@@ -170,7 +168,8 @@ def main() -> int:
             r = next((d for d in done if all(d.get(k) == v for k, v in key.items())), None)
             if r is None:
                 r = (loop_arm if arm == "loop" else single_arm)(task, args.model, args.budget, args.out)
-                r.update(key)
+                r.update(key, settings={k: v for k, v in os.environ.items()  # what the row measured
+                                        if k.startswith(("MAPFORGE_AGENTS__", "MAPFORGE_SEARCH__"))})
                 with done_file.open("a") as f:
                     f.write(json.dumps(r) + "\n")
             results[arm].append(r)

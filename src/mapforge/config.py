@@ -121,6 +121,11 @@ class AgentsConfig(_Section):
     """Repair attempts per failing candidate (t)."""
     format_repairs: int = Field(1, ge=0, le=3)
     """Extra requests when a reply cannot be parsed."""
+    repair_trial: int | None = Field(2, ge=0)
+    """Repairs the debugger gets in a job before it must pay its way: after them it keeps its turn only while
+    its correct candidates per token beat the coder's in this job, else it is retired for the rest of the job
+    (``search/yields.py``; the embedded 1.5B's 34 recorded repairs gave no correct candidate). None: the
+    debugger always gets its ``debug_rounds``."""
     retry_repeated_repair: bool = False
     """Ask the debugger once more (at ``model.retry_temperature``, shown its repeat) when its repair repeats
     code already judged; by default that lineage is abandoned at once and the tokens go to the next plan. On
@@ -139,6 +144,11 @@ class AgentsConfig(_Section):
     """Exemplars the coder of one plan sees: the best for that plan's bottleneck (the planner sees
     ``exemplars``, to choose among techniques; the coder implements one). Each card costs every coding prompt
     ~300 tokens: on the library tasks three cards made the loop's coding prompt 2.5 times single-shot's."""
+    free_plan: bool = False
+    """Optimize rounds try one plan that names no technique first ("make it faster", as OpenEvolve and
+    AlphaEvolve ask for every change), then the planner's. Measured in bench/RESULTS.md (ninth session): on
+    held-out TSVC loops the 1.5B's plans (intrinsics, threads, "SSE") gave no correct candidate in 19, the same
+    model asked only to make the code faster a correct one in 21 of 50."""
     planning: Literal["batch", "mapcoder"] = "batch"
     """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
     rated by a verification request of its own (2k requests per round: worth it with a capable model and a

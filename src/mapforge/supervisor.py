@@ -21,7 +21,7 @@ from mapforge.agents.context import AgentContext
 from mapforge.agents.debugger import REPAIRABLE, Debugger
 from mapforge.agents.llm import LLM
 from mapforge.agents.parsing import Plan
-from mapforge.agents.planner import Planner
+from mapforge.agents.planner import FREE, Planner
 from mapforge.agents.retriever import Exemplar, Retriever, memory_file
 from mapforge.agents.verifier import Verifier
 from mapforge.config import Config
@@ -33,6 +33,7 @@ from mapforge.search.novelty import JudgedCode, exemplar_copy
 from mapforge.search.population import Member, Population
 from mapforge.search.selection import Entrant, Selection, Standing
 from mapforge.search.store import CandidateStore
+from mapforge.search.yields import RepairYield
 from mapforge.tasks.spec import OptimizeSpec, Task
 
 Emit = Callable[..., None]
@@ -78,7 +79,7 @@ class Outcome:
     stop_reason: str = "budget: max_iters"
     standings: dict[str, Any] = field(default_factory=dict)
     search: Counter[str] = field(default_factory=Counter)
-    """Counts: rounds, duplicates, retries, exemplar_copies, abandoned, head_to_head_runs."""
+    """Counts: rounds, duplicates, retries, exemplar_copies, abandoned, head_to_head_runs, debugger_retired."""
     islands: dict[str, Any] = field(default_factory=dict)
 
     def summary_fields(self) -> dict[str, Any]:
@@ -114,6 +115,7 @@ class Supervisor:
                                  compiled_rules=isinstance(task.spec, OptimizeSpec),
                                  machine_code=getattr(evaluator, "machine_code", None))
         self.machine = machine
+        self.repair_yield = RepairYield(a.repair_trial)
         self._stale = 0
         self._round_best: str | None = None
 
@@ -155,6 +157,8 @@ class Supervisor:
         self._round_best = self.selection.best.id if self.selection.best else None
         self.emit("step", agent="planner")
         plans = self.planner.run(self.ctx)  # sorted by confidence
+        if self.config.agents.free_plan and self.task.kind == "optimize":
+            plans = [FREE, *plans]
         self.emit("plans", plans=[p.model_dump() for p in plans])
         return plans
 
@@ -191,7 +195,7 @@ class Supervisor:
             repairs: list[Attempt] = []
             for att, cand in zip(live, self._evaluate_all(live, round_)):
                 v = cand.verdict
-                if v.correct or v.status not in REPAIRABLE or round_ == last:
+                if v.correct or v.status not in REPAIRABLE or round_ == last or not self._may_repair():
                     self._conclude(att, cand)
                     continue
                 self._check_wall()
@@ -234,6 +238,7 @@ class Supervisor:
             fixed = self.debugger.run(self.ctx, cand.source, cand.verdict, att.plan, list(att.earlier), temp,
                                       repeated)
             if fixed is None:
+                self.repair_yield.repair_result(False)
                 self.ctx.history.append(f"{att.plan.title}: {cand.verdict.summary_line()} (no usable repair)")
                 return None
             where = self._judged_before(fixed, "debugger", i + 1 < len(temps))
@@ -242,10 +247,24 @@ class Supervisor:
                 return Attempt(att.plan, att.iteration, fixed, cand, att.base,
                                self._precheck(fixed, self.ctx.exemplars), earlier)
             repeated = (fixed, where)
+        self.repair_yield.repair_result(False)
         self.outcome.search["abandoned"] += 1
         self.ctx.history.append(f"{att.plan.title}: code at fault: {cand.verdict.summary_line()} (the repair "
                                 "repeated code already judged; abandoned)")
         return None
+
+    def _may_repair(self) -> bool:
+        """Whether the debugger still earns its turn in this job (``search.yields``); says so once when not."""
+        roles = self.llm.usage.roles
+        spent = {r: roles[r].prompt_tokens + roles[r].completion_tokens if r in roles else 0
+                 for r in ("debugger", "coder")}
+        was = self.repair_yield.retired
+        if self.repair_yield.may_repair(spent["debugger"], spent["coder"]):
+            return True
+        if not was:
+            self.outcome.search["debugger_retired"] = 1
+            self.emit("debugger_retired", reason=self.repair_yield.describe(), tokens=spent)
+        return False
 
     def _temperatures(self, retry: bool) -> tuple[float | None, ...]:
         """The request's own temperature, then, if a repeat is retried, ``model.retry_temperature``."""
@@ -322,6 +341,10 @@ class Supervisor:
         if fresh:
             self.record.save_candidate(cid, source, suffix, verdict, lineage)
         cand = Candidate(cid, source, verdict, att.plan.title, parent, round_, att.base)
+        if att.parent is None:
+            self.repair_yield.coder_result(verdict.correct)
+        else:
+            self.repair_yield.repair_result(verdict.correct)
         self.outcome.candidates.append(cand)
         cand.standing = st = self.selection.offer(Entrant(cid, source, verdict))
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,

@@ -187,6 +187,53 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
     assert standings["best"] == "reference" and standings["search"]["duplicates"] == 4
 
 
+def test_a_debugger_whose_repairs_do_not_pay_is_retired(tmp_path: Path) -> None:
+    """After ``agents.repair_trial`` repairs the debugger keeps its turn only while its correct candidates per
+    token beat the coder's; here none of its repairs is correct, so the next plans' failing candidates are
+    concluded without it. With a trial longer than the job, the same script gets every repair round."""
+    def wrong(k: int) -> str:  # wrong in one element, each compiled to its own machine code
+        return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
+
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("First", "Second", "Third")],
+        "coder": [code_reply(wrong(k)) for k in (1, 2, 3)],
+        "debugger": [code_reply(wrong(k)) for k in range(4, 10)],
+    })
+    debugger_calls = {}
+    for trial in ("2", "100"):
+        run = tmp_path / f"run-{trial}"
+        optimize("tasks/matmul", script, run, "--max-iters", "3",
+                 env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "2", "MAPFORGE_AGENTS__REPAIR_TRIAL": trial})
+        debugger_calls[trial] = len(list((run / "calls").glob("*-debugger.json")))
+        retired = [e for e in read_events(run) if e["event"] == "debugger_retired"]
+        assert all(c["verdict"]["status"] == "wrong_answer" for c in candidates(run).values())
+        if trial == "2":
+            assert [e["reason"] for e in retired] == [
+                "0 of its 2 repairs were correct, against 0 correct candidates from the coder"]
+            assert read_summary(run)["search"]["debugger_retired"] == 1
+        else:
+            assert not retired
+    # the first plan's candidate gets its two repairs (the trial); the other plans' failures conclude at once
+    assert debugger_calls == {"2": 2, "100": 6}
+
+
+def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:
+    """``agents.free_plan``: each round first asks the coder to make the code faster with no technique named,
+    then codes the planner's plans."""
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("Register blocking")],
+        "coder": [code_reply(WRONG), code_reply(FAST)],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "2",
+             env={"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
+    assert [e["plan"] for e in read_events(run) if e["event"] == "iteration"] == ["Make it faster", "Register blocking"]
+    coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
+             for c in sorted((run / "calls").glob("*-coder.json"))]
+    assert "Title: Make it faster\n" in coder[0] and "Title: Register blocking\n" in coder[1]
+    assert read_summary(run)["status"] == "improved"
+
+
 def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
     """The small model's way of "applying" a plan: the reference's loops with braces added, a variable
     renamed and an unused helper beside them. Not the same tokens, but the same machine code: caught before

@@ -19,6 +19,7 @@ from mapforge.search.novelty import (
 )
 from mapforge.search.population import Population, technique
 from mapforge.search.selection import Entrant, Selection
+from mapforge.search.yields import RepairYield
 
 
 class Store:
@@ -273,3 +274,25 @@ def test_judged_code_knows_code_that_compiles_to_what_was_judged() -> None:
     judged.forget("fast")  # the harness failed: its machine code is not judged either
     assert judged.where("fast, renamed") is None
     assert JudgedCode(REF, "stencil", compiled_rules=False, machine_code=machine_code).where(braced) is None
+
+
+def test_the_debugger_keeps_its_turn_only_while_it_pays_per_token() -> None:
+    y = RepairYield(trial=2)
+    y.coder_result(True)
+    y.repair_result(False)
+    assert y.may_repair(debugger_tokens=1700, coder_tokens=1400)  # still in its trial
+    y.repair_result(True)  # 1 correct for 3400 tokens against the coder's 1 for 1400: it does not pay
+    assert not y.may_repair(debugger_tokens=3400, coder_tokens=1400) and y.retired
+    assert not y.may_repair(debugger_tokens=3400, coder_tokens=99999)  # once retired, for the rest of the job
+    paying = RepairYield(trial=2)
+    paying.repair_result(True)
+    paying.repair_result(True)
+    paying.coder_result(False)
+    assert paying.may_repair(debugger_tokens=3400, coder_tokens=1400)  # 2 correct against none
+    nothing = RepairYield(trial=1)
+    nothing.repair_result(False)
+    assert not nothing.may_repair(1700, 1400)  # nothing against nothing: the tokens go to the next plan
+    always = RepairYield(trial=None)
+    for _ in range(5):
+        always.repair_result(False)
+    assert always.may_repair(10**6, 1)

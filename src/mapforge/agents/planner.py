@@ -18,6 +18,11 @@ from mapforge.agents.parsing import Plan, ask_parsed, parse_plans
 from mapforge.agents.retriever import Exemplar
 from mapforge.agents.verifier import Verifier
 
+#: A plan that names no technique: make the current code faster as a whole, as OpenEvolve and AlphaEvolve
+#: ask for every change. With ``agents.free_plan`` each optimize round tries it first, beside the planner's;
+#: it is also the one plan of ``bench/search.py``'s single-shot arm.
+FREE = Plan(title="Make it faster", bottleneck="whatever limits the reference",
+            approach="Rewrite the function for speed, keeping its results.", confidence=0.5)
 FALLBACK = Plan(
     title="Rewrite for speed", bottleneck="unknown (the planner's reply was unusable)",
     approach="Improve memory access order, remove redundant work and let the compiler vectorise.",
