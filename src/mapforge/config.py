@@ -146,9 +146,10 @@ class AgentsConfig(_Section):
     ~300 tokens: on the library tasks three cards made the loop's coding prompt 2.5 times single-shot's."""
     free_plan: bool = False
     """Optimize rounds try one plan that names no technique first ("make it faster", as OpenEvolve and
-    AlphaEvolve ask for every change), then the planner's. Measured in bench/RESULTS.md (ninth session): on
-    held-out TSVC loops the 1.5B's plans (intrinsics, threads, "SSE") gave no correct candidate in 19, the same
-    model asked only to make the code faster a correct one in 21 of 50."""
+    AlphaEvolve ask for every change), then the planner's. Why (bench/RESULTS.md, ninth session): on eight
+    held-out TSVC loops the 1.5B's plans (intrinsics, "SSE") gave no correct candidate in 19, the same model
+    asked only to make the code faster a correct one in 25 of 62. Measured once on those loops: no change in
+    the loop's result, so it stays off."""
     planning: Literal["batch", "mapcoder"] = "batch"
     """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
     rated by a verification request of its own (2k requests per round: worth it with a capable model and a
