@@ -124,7 +124,7 @@ class AgentsConfig(_Section):
     repair_trial: int | None = Field(2, ge=0)
     """Repairs the debugger gets in a job before it must pay its way: after them it keeps its turn only while
     its correct candidates per token beat the coder's in this job, else it is retired for the rest of the job
-    (``search/yields.py``; the embedded 1.5B's 34 recorded repairs gave no correct candidate). None: the
+    (``search/yields.py``; the embedded models' 63 recorded repairs gave no correct candidate). None: the
     debugger always gets its ``debug_rounds``."""
     retry_repeated_repair: bool = False
     """Ask the debugger once more (at ``model.retry_temperature``, shown its repeat) when its repair repeats
