@@ -27,8 +27,8 @@ from mapforge.tasks.spec import OptimizeSpec
 _VEC_LINE = re.compile(r"^[^:]*:(\d+):\d+: (optimized|missed): (.*)$")
 _INSN = re.compile(r"^\s*[0-9a-f]+:\s+([a-z][a-z0-9.]*)\s*(.*)$")
 _FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
-#: gcc's internal statement after a reason ("no vectype for stmt: _5 = *_4;"): meaningless in a prompt.
 _WIDTH = re.compile(r"vectorized using (\d+) byte vectors")
+#: gcc's internal statement after a reason ("no vectype for stmt: _5 = *_4;"): meaningless in a prompt.
 _GIMPLE = re.compile(r":\s*_\d+ = .*$")
 
 

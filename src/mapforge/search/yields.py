@@ -1,9 +1,10 @@
 """Does the debugger earn its turn? Correct code per token, the debugger's against the coder's, in this job.
 
 A repair and a fresh coder call compete for the same tokens. A capable model's repairs mostly succeed; the
-embedded 1.5B's did not: over every loop run recorded in ``bench-runs/`` up to the ninth session, 34 debugger
-calls (~1.7k tokens each) gave 27 repeats of the code they were asked to fix and 7 new candidates, none of
-them correct, while the coder's calls gave a correct candidate in 15 of 78. So after ``trial`` repairs the
+embedded models' did not: over every loop run recorded in ``bench-runs/`` before the ninth session, 34
+debugger calls (~1.7k tokens each) gave 27 repeats of the code they were asked to fix and 7 new candidates,
+none of them correct, while the coder's calls gave a correct candidate in 15 of 78 (the ninth session's 29
+repairs: none correct either; bench/RESULTS.md). So after ``trial`` repairs the
 debugger keeps its turn only while its correct candidates per token spent beat the coder's; once they do
 not, it is retired for the rest of the job and a failing candidate's plan is concluded at once, so that the
 tokens go to the next plan (``agents.repair_trial``; None: always repair, up to ``agents.debug_rounds``).
