@@ -36,6 +36,8 @@ def test_profile_reports_vectorised_and_missed_loops() -> None:
     assert fast.roofline_fraction == 0.5 and "vectorised" in fast.describe()
     assert not slow.vectorised and slow.missed and slow.disassembly is not None and slow.disassembly.loops >= 1
     assert "not vectorised" in slow.describe()
+    # the report is read for the agents: a vectorised loop is not a plan's target, a missed one may be
+    assert "rewriting it with intrinsics" in fast.describe() and "intrinsics" not in slow.describe()
     # each loop is named by its own line of code, as the planner is asked to quote it
     assert fast.vectorised[0].startswith("line 3 (`for (int i = 0; i < n; i++) a[i] = b[i] + 1;`): vectorised")
     assert slow.missed[0].startswith("line 3 (`for (int i = 1; i < n; i++) a[i] = a[i - 1] + b[i];`)")
@@ -53,6 +55,23 @@ def test_a_loop_gcc_versions_for_aliasing_says_so() -> None:
         factory.close()
     assert len(prof.vectorised) == 1 and "runtime check for possible aliasing" in prof.vectorised[0]
     assert len(again.vectorised) == 1 and "aliasing" not in again.vectorised[0]
+
+
+
+def test_a_sandbox_that_cannot_hold_the_report_costs_the_profile_not_the_verdict() -> None:
+    """What a candidate leaves behind in its work dir (here a directory where gcc's report goes) must not turn
+    into an exception that fails the baseline or the candidate's timing: the profile says what stopped it."""
+    spec = load_task(REPO / "tasks" / "tsvc-s000").spec
+    factory = make_sandbox_factory("local", Limits(), "profile-test", 0)
+    try:
+        with factory() as sb:
+            assert sb.exec(["mkdir", "vec.txt"]).ok
+            prof = profile_candidate(sb, spec, SCALE, min_seconds=1e-3, seconds=2e-3)  # type: ignore[arg-type]
+    finally:
+        factory.close()
+    assert not prof.vectorised and prof.disassembly is None
+    assert prof.notes and prof.notes[0].startswith("profiling stopped: ") and "vec.txt" in prof.notes[0]
+    assert prof.roofline_fraction == 0.5
 
 
 GCC_REPORT = """\

@@ -119,7 +119,19 @@ def profile_candidate(sb: Sandbox, spec: OptimizeSpec, source: str, *, run_cmd: 
     unfiltered correctness mode), for callgrind; ``min_seconds`` is the task's roofline time (bytes / the
     machine's bandwidth) and ``seconds`` the candidate's measured time."""
     prof = Profile()
-    lim = limits or Limits(timeout=60, memory_mb=1024)
+    try:
+        _profile_into(prof, sb, spec, source, run_cmd, limits or Limits(timeout=60, memory_mb=1024))
+    except (OSError, ValueError) as e:
+        # Evidence, never a verdict: a sandbox that cannot be read (a candidate may have left a directory
+        # where the report goes) costs the agents this profile, not the candidate or the baseline its timing.
+        prof.notes.append(f"profiling stopped: {e}")
+    if min_seconds and seconds:
+        prof.roofline_fraction = min_seconds / seconds
+    return prof
+
+
+def _profile_into(prof: Profile, sb: Sandbox, spec: OptimizeSpec, source: str, run_cmd: list[str] | None,
+                  lim: Limits) -> None:
     name = f"profile{spec.source_suffix}"
     sb.write_file(name, source)
     sb.write_file("vec.txt", "")  # gcc appends to it
@@ -127,7 +139,7 @@ def profile_candidate(sb: Sandbox, spec: OptimizeSpec, source: str, *, run_cmd: 
     r = sb.exec(cmd, limits=lim)
     if not r.ok:
         prof.notes.append(f"profile build failed: {r.describe()}")
-        return prof
+        return
     prof.vectorised, prof.missed = vectorisation_report(sb.read_file("vec.txt").decode(errors="replace"), name,
                                                          source)
     r = sb.exec(["objdump", "-d", "--no-show-raw-insn", "profile.o"], limits=lim)
@@ -144,6 +156,3 @@ def profile_candidate(sb: Sandbox, spec: OptimizeSpec, source: str, *, run_cmd: 
             prof.notes.append(f"callgrind unavailable: {r.describe() if not r.ok else 'no summary'}")
     else:
         prof.notes.append("no instruction counts: no run command given (perf counters are not used)")
-    if min_seconds and seconds:
-        prof.roofline_fraction = min_seconds / seconds
-    return prof
