@@ -16,6 +16,7 @@ def _no_paid_apis(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             if key not in ("MAPFORGE_MODELS_DIR",):
                 monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("MAPFORGE_MEMORY_FILE", str(tmp_path / "memory.jsonl"))
+    monkeypatch.setenv("MAPFORGE_YIELDS_FILE", str(tmp_path / "yields.json"))
     monkeypatch.setenv("MAPFORGE_CACHE_DIR", str(tmp_path / "response-cache"))
     monkeypatch.setenv("MAPFORGE_BASELINES_DIR", str(tmp_path / "baselines"))
 

@@ -122,8 +122,9 @@ class AgentsConfig(_Section):
     format_repairs: int = Field(1, ge=0, le=3)
     """Extra requests when a reply cannot be parsed."""
     repair_trial: int | None = Field(2, ge=0)
-    """Repairs the debugger gets in a job before it must pay its way: after them it keeps its turn only while
-    its correct candidates per token beat the coder's in this job, else it is retired for the rest of the job
+    """Repairs the debugger gets before it must pay its way, counting its model's earlier jobs (``yields_file``)
+    with this one: after them it keeps its turn only while its correct candidates per token, granted one more
+    correct repair than it made, beat the coder's, else it is retired for the rest of the job
     (``search/yields.py``; the embedded models' 63 recorded repairs gave no correct candidate). None: the
     debugger always gets its ``debug_rounds``."""
     retry_repeated_repair: bool = False
@@ -216,6 +217,9 @@ class Config(_Section):
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     memory_file: str | None = None
     """JSONL library of past successful candidates for the retriever (default: ~/.cache/mapforge/memory.jsonl)."""
+    yields_file: str | None = None
+    """JSON ledger of each model's repair yields, job by job, which decides whether the debugger gets its turn
+    (``search/yields.py``; default: ~/.cache/mapforge/yields.json). It holds counts, nothing about any task."""
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from mapforge.search.novelty import JudgedCode, exemplar_copy
 from mapforge.search.population import Member, Population
 from mapforge.search.selection import Entrant, Selection, Standing
 from mapforge.search.store import CandidateStore
-from mapforge.search.yields import RepairYield
+from mapforge.search.yields import RepairYield, Tally, YieldLedger
 from mapforge.tasks.spec import OptimizeSpec, Task
 
 Emit = Callable[..., None]
@@ -90,7 +90,8 @@ class Outcome:
 
 class Supervisor:
     def __init__(self, task: Task, config: Config, record: CandidateStore, llm: LLM, evaluator: Evaluator,
-                 emit: Emit, baseline_seconds: float | None, machine: MachineFacts | None = None) -> None:
+                 emit: Emit, baseline_seconds: float | None, machine: MachineFacts | None = None,
+                 ledger: YieldLedger | None = None) -> None:
         self.task, self.config, self.record, self.llm = task, config, record, llm
         self.evaluator, self.emit = evaluator, emit
         a, s = config.agents, config.search
@@ -115,7 +116,9 @@ class Supervisor:
                                  compiled_rules=isinstance(task.spec, OptimizeSpec),
                                  machine_code=getattr(evaluator, "machine_code", None))
         self.machine = machine
-        self.repair_yield = RepairYield(a.repair_trial)
+        self.ledger = ledger
+        self._models = (config.model.for_role("debugger"), config.model.for_role("coder"))
+        self.repair_yield = RepairYield(a.repair_trial, ledger.prior(*self._models) if ledger else Tally())
         self._stale = 0
         self._round_best: str | None = None
 
@@ -140,6 +143,8 @@ class Supervisor:
             self.outcome.stop_reason = f"model error: {e}"
         finally:
             self._save_standings()
+            if self.ledger is not None:
+                self.ledger.record(*self._models, self.repair_yield.job(*self._spent()))
         return self.outcome
 
     def _setup(self) -> None:
@@ -255,16 +260,22 @@ class Supervisor:
 
     def _may_repair(self) -> bool:
         """Whether the debugger still earns its turn in this job (``search.yields``); says so once when not."""
-        roles = self.llm.usage.roles
-        spent = {r: roles[r].prompt_tokens + roles[r].completion_tokens if r in roles else 0
-                 for r in ("debugger", "coder")}
+        spent = self._spent()
         was = self.repair_yield.retired
-        if self.repair_yield.may_repair(spent["debugger"], spent["coder"]):
+        if self.repair_yield.may_repair(*spent):
             return True
         if not was:
             self.outcome.search["debugger_retired"] = 1
-            self.emit("debugger_retired", reason=self.repair_yield.describe(), tokens=spent)
+            self.emit("debugger_retired", reason=self.repair_yield.describe(*spent),
+                      tokens={"debugger": spent[0], "coder": spent[1]})
         return False
+
+    def _spent(self) -> tuple[int, int]:
+        """Tokens the debugger and the coder have spent in this job."""
+        roles = self.llm.usage.roles
+        d, c = (roles[r].prompt_tokens + roles[r].completion_tokens if r in roles else 0
+                for r in ("debugger", "coder"))
+        return d, c
 
     def _temperatures(self, retry: bool) -> tuple[float | None, ...]:
         """The request's own temperature, then, if a repeat is retried, ``model.retry_temperature``."""

@@ -188,9 +188,11 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
 
 
 def test_a_debugger_whose_repairs_do_not_pay_is_retired(tmp_path: Path) -> None:
-    """After ``agents.repair_trial`` repairs the debugger keeps its turn only while its correct candidates per
-    token beat the coder's; here none of its repairs is correct, so the next plans' failing candidates are
-    concluded without it. With a trial longer than the job, the same script gets every repair round."""
+    """The debugger keeps its turn only while its correct candidates per token, granted one more, beat the
+    coder's, counting the model's earlier jobs in the yields ledger. With no history and nothing correct from
+    either role, nothing is known against it: every failing candidate gets its repair rounds. With a history
+    in which the model's repairs did not pay and its coder did, it is retired before its first repair; the
+    job's own counts are added to the ledger under its run."""
     def wrong(k: int) -> str:  # wrong in one element, each compiled to its own machine code
         return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
 
@@ -199,22 +201,30 @@ def test_a_debugger_whose_repairs_do_not_pay_is_retired(tmp_path: Path) -> None:
         "coder": [code_reply(wrong(k)) for k in (1, 2, 3)],
         "debugger": [code_reply(wrong(k)) for k in range(4, 10)],
     })
+    model = f"scripted/{script}"
+    earlier = {"repairs": 40, "repaired": 0, "repair_tokens": 70000, "coded": 10, "coder_tokens": 30000}
     debugger_calls = {}
-    for trial in ("2", "100"):
-        run = tmp_path / f"run-{trial}"
+    for history in ("none", "unpaid"):
+        run, ledger = tmp_path / f"run-{history}", tmp_path / f"yields-{history}.json"
+        if history == "unpaid":
+            ledger.write_text(json.dumps({model: {"/earlier/run": earlier}}))
         optimize("tasks/matmul", script, run, "--max-iters", "3",
-                 env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "2", "MAPFORGE_AGENTS__REPAIR_TRIAL": trial})
-        debugger_calls[trial] = len(list((run / "calls").glob("*-debugger.json")))
+                 env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "2", "MAPFORGE_AGENTS__REPAIR_TRIAL": "2",
+                      "MAPFORGE_YIELDS_FILE": str(ledger)})
+        debugger_calls[history] = len(list((run / "calls").glob("*-debugger.json")))
         retired = [e for e in read_events(run) if e["event"] == "debugger_retired"]
         assert all(c["verdict"]["status"] == "wrong_answer" for c in candidates(run).values())
-        if trial == "2":
-            assert [e["reason"] for e in retired] == [
-                "0 of its 2 repairs were correct, against 0 correct candidates from the coder"]
+        entries = json.loads(ledger.read_text())[model]
+        mine = entries[str(run.resolve())]
+        assert mine["repairs"] == debugger_calls[history] and mine["repaired"] == 0 and mine["coded"] == 0
+        assert mine["coder_tokens"] > 0
+        if history == "unpaid":
+            assert entries["/earlier/run"] == earlier
+            assert len(retired) == 1 and "in 1 earlier jobs of these models, 0 of 40 repairs" in retired[0]["reason"]
             assert read_summary(run)["search"]["debugger_retired"] == 1
         else:
-            assert not retired
-    # the first plan's candidate gets its two repairs (the trial); the other plans' failures conclude at once
-    assert debugger_calls == {"2": 2, "100": 6}
+            assert not retired and mine["repair_tokens"] > 0
+    assert debugger_calls == {"none": 6, "unpaid": 0}
 
 
 def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ function here; the e2e tests run the real head-to-head)."""
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from mapforge.search.novelty import (
 )
 from mapforge.search.population import Population, technique
 from mapforge.search.selection import Entrant, Selection
-from mapforge.search.yields import RepairYield
+from mapforge.search.yields import RepairYield, Tally, YieldLedger
 
 
 class Store:
@@ -281,9 +282,14 @@ def test_the_debugger_keeps_its_turn_only_while_it_pays_per_token() -> None:
     y.coder_result(True)
     y.repair_result(False)
     assert y.may_repair(debugger_tokens=1700, coder_tokens=1400)  # still in its trial
-    y.repair_result(True)  # 1 correct for 3400 tokens against the coder's 1 for 1400: it does not pay
+    y.repair_result(True)  # 1 correct for 3400 tokens; even 2 would lose to the coder's 1 for 1400
     assert not y.may_repair(debugger_tokens=3400, coder_tokens=1400) and y.retired
     assert not y.may_repair(debugger_tokens=3400, coder_tokens=99999)  # once retired, for the rest of the job
+    close = RepairYield(trial=2)
+    close.coder_result(True)
+    close.repair_result(False)
+    close.repair_result(False)  # none for 3400, but one more would beat the coder's 1 for 4000: it may go on
+    assert close.may_repair(debugger_tokens=3400, coder_tokens=4000)
     paying = RepairYield(trial=2)
     paying.repair_result(True)
     paying.repair_result(True)
@@ -291,8 +297,58 @@ def test_the_debugger_keeps_its_turn_only_while_it_pays_per_token() -> None:
     assert paying.may_repair(debugger_tokens=3400, coder_tokens=1400)  # 2 correct against none
     nothing = RepairYield(trial=1)
     nothing.repair_result(False)
-    assert not nothing.may_repair(1700, 1400)  # nothing against nothing: the tokens go to the next plan
+    assert nothing.may_repair(1700, 1400)  # nothing against nothing: nothing is known against it yet
     always = RepairYield(trial=None)
     for _ in range(5):
         always.repair_result(False)
     assert always.may_repair(10**6, 1)
+
+
+def test_a_models_history_decides_the_debuggers_turn_before_its_first_repair() -> None:
+    """The trial and the rule count the model's earlier jobs with this one: a history of repairs that did not
+    pay retires the debugger at once; a coder that stops paying lets it back in."""
+    unpaid = Tally(repairs=40, repaired=0, repair_tokens=70_000, coded=10, coder_tokens=30_000, jobs=8)
+    y = RepairYield(trial=2, prior=unpaid)
+    assert not y.may_repair(0, 0) and y.retired
+    assert "in 8 earlier jobs of these models, 0 of 40 repairs" in y.describe(0, 0)
+    assert RepairYield(trial=2, prior=Tally(repairs=1)).may_repair(0, 0)  # the trial is not over
+    # the coder's yield fell below what one more correct repair would make the debugger's
+    starved = Tally(repairs=40, repaired=0, repair_tokens=70_000, coded=1, coder_tokens=90_000, jobs=8)
+    assert RepairYield(trial=2, prior=starved).may_repair(0, 0)
+
+
+def test_the_ledger_keeps_each_models_jobs_apart_and_counts_a_resumed_job_once(tmp_path: Path) -> None:
+    path = tmp_path / "yields.json"
+    one = YieldLedger(path, "run-1")
+    assert one.prior("m", "m") == Tally()  # no file yet: no history
+    one.record("m", "m", Tally(repairs=2, repaired=0, repair_tokens=3000, coded=1, coder_tokens=2000, jobs=1))
+    one.record("m", "m", Tally(repairs=3, repaired=1, repair_tokens=5000, coded=2, coder_tokens=4000, jobs=1))
+    two = YieldLedger(path, "run-2")
+    assert two.prior("m", "m") == Tally(3, 1, 5000, 2, 4000, 1)  # run-1 once, as last written
+    assert one.prior("m", "m") == Tally()  # a job's own entry is not its history
+    # a debugger and a coder on different models: each role's counts under its own model
+    two.record("big", "small", Tally(repairs=4, repaired=4, repair_tokens=8000, coded=0, coder_tokens=900))
+    three = YieldLedger(path, "run-3")
+    assert three.prior("big", "small") == Tally(4, 4, 8000, 0, 900, 1)
+    assert three.prior("small", "big") == Tally()
+    assert three.prior("m", "small") == Tally(3, 1, 5000, 0, 900, 2)
+    path.write_text("{not json")
+    assert three.prior("m", "m") == Tally()  # an unreadable ledger is an empty history, not an error
+    three.record("m", "m", Tally(repairs=1))
+    assert YieldLedger(path, "run-4").prior("m", "m").repairs == 1
+
+
+def _record_many(path: str, worker: int) -> None:
+    for i in range(20):
+        YieldLedger(Path(path), f"w{worker}-{i}").record("m", "m", Tally(repairs=1, coded=1))
+
+
+def test_jobs_writing_the_ledger_at_once_lose_no_entry(tmp_path: Path) -> None:
+    path = tmp_path / "yields.json"
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_record_many, args=(str(path), w)) for w in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert YieldLedger(path, "reader").prior("m", "m") == Tally(repairs=60, coded=60, jobs=60)

@@ -20,6 +20,7 @@ from mapforge.runs.record import RunRecord
 from mapforge.runs.report import write_report
 from mapforge.sandbox import Limits, SandboxFactory, make_sandbox_factory, select_backend
 from mapforge.sandbox.reaper import owner_label
+from mapforge.search.yields import YieldLedger, yields_file
 from mapforge.supervisor import Outcome, Supervisor
 from mapforge.targets import target_of
 from mapforge.tasks.loader import load_task
@@ -168,7 +169,8 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
                 record.save_baseline(baseline)
                 emit("baseline", **baseline)
         if status_override is None:
-            sup = Supervisor(task, config, record, llm, evaluator, emit, baseline.get("seconds"))
+            ledger = YieldLedger(yields_file(config.yields_file), str(run_dir.resolve()))
+            sup = Supervisor(task, config, record, llm, evaluator, emit, baseline.get("seconds"), ledger=ledger)
             try:
                 outcome = sup.run()
             except ClusterLost:
