@@ -157,6 +157,7 @@ def main() -> int:
     ap.add_argument("--arms", default="single,loop")
     ap.add_argument("--out", type=Path, default=REPO / "bench-runs" / "search")
     args = ap.parse_args()
+    args.out = args.out.resolve()  # the loop's jobs run from the repository root, not from here
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, list[dict[str, Any]]] = {a: [] for a in args.arms.split(",")}
     tasks = suite(args.tasks)
