@@ -123,8 +123,8 @@ class AgentsConfig(_Section):
     """Extra requests when a reply cannot be parsed."""
     repair_trial: int | None = Field(2, ge=0)
     """Repairs the debugger gets before it must pay its way, counting its model's earlier jobs (``yields_file``)
-    with this one: after them it keeps its turn only while its correct candidates per token, granted one more
-    correct repair than it made, beat the coder's, else it is retired for the rest of the job
+    with this one: after them it keeps its turn only while its correct candidates per token beat the coder's
+    (each role granted one success more than it had), else it is retired for the rest of the job
     (``search/yields.py``; the embedded models' 63 recorded repairs gave no correct candidate). None: the
     debugger always gets its ``debug_rounds``."""
     retry_repeated_repair: bool = False

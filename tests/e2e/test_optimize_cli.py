@@ -188,11 +188,11 @@ def test_repeated_code_is_never_evaluated_twice(tmp_path: Path) -> None:
 
 
 def test_a_debugger_whose_repairs_do_not_pay_is_retired(tmp_path: Path) -> None:
-    """The debugger keeps its turn only while its correct candidates per token, granted one more, beat the
-    coder's, counting the model's earlier jobs in the yields ledger. With no history and nothing correct from
-    either role, nothing is known against it: every failing candidate gets its repair rounds. With a history
-    in which the model's repairs did not pay and its coder did, it is retired before its first repair; the
-    job's own counts are added to the ledger under its run."""
+    """The debugger keeps its turn only while its correct candidates per token beat the coder's (each granted
+    one more success), counting the model's earlier jobs in the yields ledger. With no history and nothing
+    correct from either role, it gets the trial's two repairs and then repairs only until they have cost more
+    than the coder's calls; with a trial longer than the job, every repair round is asked for. With a history in which the model's repairs did not pay and its coder did, it
+    is retired before its first repair. Each job's counts are added to the ledger under its run."""
     def wrong(k: int) -> str:  # wrong in one element, each compiled to its own machine code
         return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
 
@@ -204,12 +204,12 @@ def test_a_debugger_whose_repairs_do_not_pay_is_retired(tmp_path: Path) -> None:
     model = f"scripted/{script}"
     earlier = {"repairs": 40, "repaired": 0, "repair_tokens": 70000, "coded": 10, "coder_tokens": 30000}
     debugger_calls = {}
-    for history in ("none", "unpaid"):
+    for history, trial in (("none", "2"), ("long-trial", "100"), ("unpaid", "2")):
         run, ledger = tmp_path / f"run-{history}", tmp_path / f"yields-{history}.json"
         if history == "unpaid":
             ledger.write_text(json.dumps({model: {"/earlier/run": earlier}}))
         optimize("tasks/matmul", script, run, "--max-iters", "3",
-                 env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "2", "MAPFORGE_AGENTS__REPAIR_TRIAL": "2",
+                 env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "2", "MAPFORGE_AGENTS__REPAIR_TRIAL": trial,
                       "MAPFORGE_YIELDS_FILE": str(ledger)})
         debugger_calls[history] = len(list((run / "calls").glob("*-debugger.json")))
         retired = [e for e in read_events(run) if e["event"] == "debugger_retired"]
@@ -222,9 +222,12 @@ def test_a_debugger_whose_repairs_do_not_pay_is_retired(tmp_path: Path) -> None:
             assert entries["/earlier/run"] == earlier
             assert len(retired) == 1 and "in 1 earlier jobs of these models, 0 of 40 repairs" in retired[0]["reason"]
             assert read_summary(run)["search"]["debugger_retired"] == 1
+        elif history == "none":  # retired once its repairs had cost more than the coder's calls, for nothing
+            assert len(retired) == 1 and retired[0]["reason"].startswith("0 of its ")
+            assert retired[0]["tokens"]["debugger"] >= retired[0]["tokens"]["coder"] > 0
         else:
-            assert not retired and mine["repair_tokens"] > 0
-    assert debugger_calls == {"none": 6, "unpaid": 0}
+            assert not retired
+    assert 2 <= debugger_calls["none"] < debugger_calls["long-trial"] == 6 and debugger_calls["unpaid"] == 0
 
 
 def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:

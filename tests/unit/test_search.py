@@ -282,13 +282,13 @@ def test_the_debugger_keeps_its_turn_only_while_it_pays_per_token() -> None:
     y.coder_result(True)
     y.repair_result(False)
     assert y.may_repair(debugger_tokens=1700, coder_tokens=1400)  # still in its trial
-    y.repair_result(True)  # 1 correct for 3400 tokens; even 2 would lose to the coder's 1 for 1400
+    y.repair_result(True)  # (1 + 1) correct per 3400 tokens against the coder's (1 + 1) per 1400
     assert not y.may_repair(debugger_tokens=3400, coder_tokens=1400) and y.retired
     assert not y.may_repair(debugger_tokens=3400, coder_tokens=99999)  # once retired, for the rest of the job
     close = RepairYield(trial=2)
     close.coder_result(True)
-    close.repair_result(False)
-    close.repair_result(False)  # none for 3400, but one more would beat the coder's 1 for 4000: it may go on
+    close.repair_result(True)
+    close.repair_result(False)  # (1 + 1) per 3400 against (1 + 1) per 4000: it may go on
     assert close.may_repair(debugger_tokens=3400, coder_tokens=4000)
     paying = RepairYield(trial=2)
     paying.repair_result(True)
@@ -297,7 +297,10 @@ def test_the_debugger_keeps_its_turn_only_while_it_pays_per_token() -> None:
     assert paying.may_repair(debugger_tokens=3400, coder_tokens=1400)  # 2 correct against none
     nothing = RepairYield(trial=1)
     nothing.repair_result(False)
-    assert nothing.may_repair(1700, 1400)  # nothing against nothing: nothing is known against it yet
+    assert not nothing.may_repair(1700, 1400)  # nothing against nothing: the cheaper role gets the tokens
+    cheap = RepairYield(trial=1)
+    cheap.repair_result(False)
+    assert cheap.may_repair(1700, 2400)  # the coder has spent more for nothing
     always = RepairYield(trial=None)
     for _ in range(5):
         always.repair_result(False)
@@ -306,14 +309,15 @@ def test_the_debugger_keeps_its_turn_only_while_it_pays_per_token() -> None:
 
 def test_a_models_history_decides_the_debuggers_turn_before_its_first_repair() -> None:
     """The trial and the rule count the model's earlier jobs with this one: a history of repairs that did not
-    pay retires the debugger at once; a coder that stops paying lets it back in."""
+    pay retires the debugger at once; a coder whose tokens per success grow past the debugger's lets it back
+    in."""
     unpaid = Tally(repairs=40, repaired=0, repair_tokens=70_000, coded=10, coder_tokens=30_000, jobs=8)
     y = RepairYield(trial=2, prior=unpaid)
     assert not y.may_repair(0, 0) and y.retired
     assert "in 8 earlier jobs of these models, 0 of 40 repairs" in y.describe(0, 0)
     assert RepairYield(trial=2, prior=Tally(repairs=1)).may_repair(0, 0)  # the trial is not over
     # the coder's yield fell below what one more correct repair would make the debugger's
-    starved = Tally(repairs=40, repaired=0, repair_tokens=70_000, coded=1, coder_tokens=90_000, jobs=8)
+    starved = Tally(repairs=40, repaired=0, repair_tokens=70_000, coded=0, coder_tokens=90_000, jobs=8)
     assert RepairYield(trial=2, prior=starved).may_repair(0, 0)
 
 

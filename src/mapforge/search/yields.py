@@ -6,14 +6,16 @@ debugger calls (~1.7k tokens each) gave 27 repeats of the code they were asked t
 none of them correct, while the coder's calls gave a correct candidate in 15 of 78 (the ninth session's 29
 repairs: none correct either; bench/RESULTS.md).
 
-So the debugger keeps its turn only while its correct candidates per token could still beat the coder's:
-after ``trial`` repairs (``agents.repair_trial``; None: always repair, up to ``agents.debug_rounds``) it is
-retired for the rest of the job once, even granted one more correct repair than it made, it would yield less
-per token than the coder. The counts are this job's plus the same models' earlier jobs, kept in a
+So after ``trial`` repairs (``agents.repair_trial``; None: always repair, up to ``agents.debug_rounds``) the
+debugger keeps its turn only while its correct candidates per token beat the coder's, each role granted one
+success more than it had: (repaired + 1) / repair tokens > (coded + 1) / coder tokens. Otherwise it is
+retired for the rest of the job. The granted success makes the rule fair where neither role has succeeded
+yet (the cheaper role gets the tokens: a repair prompt carries the failing code and its verdict and costs
+about twice a coder call), and it lets a retired debugger back in once the coder's tokens per success grow
+past the debugger's. The counts are this job's plus the same models' earlier jobs, kept in a
 :class:`YieldLedger` (``~/.cache/mapforge/yields.json``): a job is too short to learn that a model's repairs
 do not pay (about two repairs in 8000 tokens), a model's history is not. The ledger holds counts of calls,
-correct candidates and tokens per model and job, nothing about any task. The one success granted in advance
-is what lets a retired debugger back in: when the coder's yield falls below what the debugger might give.
+correct candidates and tokens per model and job, nothing about any task.
 """
 
 from __future__ import annotations
@@ -72,8 +74,8 @@ class RepairYield:
         t = self.prior + self.job(debugger_tokens, coder_tokens)
         if self.trial is None or t.repairs < self.trial:
             return True
-        # (repaired + 1) / repair_tokens <= coded / coder_tokens, without dividing by zero
-        self.retired = (t.repaired + 1) * max(t.coder_tokens, 1) <= t.coded * max(t.repair_tokens, 1)
+        # (repaired + 1) / repair_tokens <= (coded + 1) / coder_tokens, without dividing by zero
+        self.retired = (t.repaired + 1) * max(t.coder_tokens, 1) <= (t.coded + 1) * max(t.repair_tokens, 1)
         return not self.retired
 
     def describe(self, debugger_tokens: int, coder_tokens: int) -> str:
