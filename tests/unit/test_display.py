@@ -50,3 +50,13 @@ def test_a_slower_best_says_so() -> None:
        "speedup_ci": [0.88, 0.93], "parent": None})
     p({"event": "best", "id": "c0001", "speedup": 0.91})
     assert "slower than the reference" in panel(p)
+
+
+def test_the_debuggers_retirement_is_shown_with_its_counts() -> None:
+    err = io.StringIO()
+    p = Progress(err=err, live=False)
+    p(START)
+    p({"event": "debugger_retired", "reason": "0 of its 2 repairs were correct (3400 tokens), against 1 correct "
+       "candidates from the coder (1400 tokens)", "tokens": {"debugger": 3400, "coder": 1400}})
+    p.close()
+    assert "the debugger sits out the rest of this job: 0 of its 2 repairs were correct" in err.getvalue()
