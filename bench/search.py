@@ -11,10 +11,10 @@ For each task, two arms with the same model and the same token budget:
 Every run gets a fresh response cache and a fresh memory; the loop runs with the cards and memories derived
 from the task held out (``agents.held_out``: leave-one-out). The loop's ledger of repair yields
 (``search/yields.py``) starts empty with the bench and is shared by its loop runs (``MAPFORGE_YIELDS_FILE``
-names another): like a new user's, it learns whether the model's repairs pay from the jobs before. Prints a row per task and arm (status, best
-speedup with its interval, tokens, wall time), then the totals per arm: fast_1 (share of tasks whose best is
-significantly faster than the reference), geomean speedup (a task without a win counts 1.0) and tokens per
-improved task.
+names another): like a new user's, it learns whether the model's repairs pay from the jobs before. Prints a
+row per task and arm (status, best speedup with its interval, tokens, wall time), then the totals per arm:
+fast_1 (share of tasks whose best is significantly faster than the reference), geomean speedup (a task without
+a win counts 1.0) and tokens per improved task.
 
     python bench/search.py [--model local/qwen2.5-coder-1.5b-instruct] [--tasks tsvc-s000,tsvc-s116]
                            [--budget 6000] [--out bench-runs/search]
