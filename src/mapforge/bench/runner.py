@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from mapforge.config import Config
 from mapforge.errors import UserError
 from mapforge.evaluators.solve import SolveEvaluator
 from mapforge.evaluators.verdict import Verdict
+from mapforge.files import atomic_write
 from mapforge.models.base import Completion, Model, Request
 from mapforge.sandbox import SandboxFactory, make_sandbox_factory, select_backend
 from mapforge.tasks.spec import Task
@@ -82,13 +82,7 @@ class CallLog:
         self.n += 1
         self.calls[key] = completion
         rec = {"schema_version": SCHEMA_VERSION, "key": key, "request": asdict(request), "completion": asdict(completion)}
-        _atomic_write(self.root / f"{self.n:04d}-{request.role}.json", json.dumps(rec, indent=1))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+        atomic_write(self.root / f"{self.n:04d}-{request.role}.json", json.dumps(rec, indent=1))
 
 
 @dataclass
@@ -133,7 +127,7 @@ def open_run(opts: BenchOptions, new: dict[str, Any]) -> dict[str, Any]:
                             "use the same options to resume, or another --run-dir")
         new["arms"] = list(dict.fromkeys([*old.get("arms", []), *new["arms"]]))
     opts.run_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, json.dumps(new, indent=2))
+    atomic_write(path, json.dumps(new, indent=2))
     return new
 
 
@@ -298,8 +292,8 @@ class Bench:
         results = [done[(t.name, a)] for t in tasks for a in info["arms"] if (t.name, a) in done]
         summary = summarize(results, info, len(tasks))
         summary["session_seconds"] = round(time.monotonic() - started, 1)
-        _atomic_write(opts.run_dir / "summary.json", json.dumps(summary, indent=2))
-        _atomic_write(opts.run_dir / "table.md", render(summary))
+        atomic_write(opts.run_dir / "summary.json", json.dumps(summary, indent=2))
+        atomic_write(opts.run_dir / "table.md", render(summary))
         return summary
 
     def run_one(self, task: Task, arm: str, factory: SandboxFactory, memory: list[Solved]) -> dict[str, Any]:
@@ -329,7 +323,7 @@ class Bench:
         if answer.source is not None:
             (d / f"answer{task.spec.source_suffix}").write_text(answer.source)
         if verdict is not None:
-            _atomic_write(d / "verdict.json", json.dumps(verdict.model_dump(mode="json"), indent=2))
+            atomic_write(d / "verdict.json", json.dumps(verdict.model_dump(mode="json"), indent=2))
         u = llm.usage
         return {
             "schema_version": SCHEMA_VERSION, "task": task.name, "arm": arm,

@@ -20,22 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
 from mapforge.evaluators.verdict import Timing, Verdict
+from mapforge.files import atomic_write
 from mapforge.models.base import Completion, Request
 
 SCHEMA_VERSION = 1
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _write_source(path: Path, source: str) -> None:
@@ -69,8 +63,8 @@ class RunRecord:
         if resuming:
             self._load_calls()
             self.replaying = True
-        _atomic_write(self.root / "config.json", json.dumps(config, indent=2, default=str))
-        _atomic_write(self.root / "task.json", json.dumps(task, indent=2, default=str))
+        atomic_write(self.root / "config.json", json.dumps(config, indent=2, default=str))
+        atomic_write(self.root / "task.json", json.dumps(task, indent=2, default=str))
         self._events = (self.root / "events.jsonl").open("a", buffering=1)
         return resuming
 
@@ -113,7 +107,7 @@ class RunRecord:
         self._n_calls += 1
         self._calls[key] = completion
         rec = {"schema_version": SCHEMA_VERSION, "key": key, "request": asdict(request), "completion": asdict(completion)}
-        _atomic_write(self.root / "calls" / f"{self._n_calls:04d}-{request.role}.json", json.dumps(rec, indent=1))
+        atomic_write(self.root / "calls" / f"{self._n_calls:04d}-{request.role}.json", json.dumps(rec, indent=1))
 
     # -- candidates ------------------------------------------------------------------------------
     def candidate_dir(self, cid: str) -> Path:
@@ -144,7 +138,7 @@ class RunRecord:
                 (d / name).write_text(text)
         rec = {"schema_version": SCHEMA_VERSION, "id": cid, "source_sha256": source_hash(source), **lineage,
                "verdict": verdict.model_dump(mode="json")}
-        _atomic_write(d / "verdict.json", json.dumps(rec, indent=2))
+        atomic_write(d / "verdict.json", json.dumps(rec, indent=2))
         return src
 
     def save_best(self, cid: str, source: str, suffix: str, verdict: Verdict) -> Path:
@@ -154,7 +148,7 @@ class RunRecord:
             old.unlink()
         path = best / f"source{suffix}"
         _write_source(path, source)
-        _atomic_write(best / "verdict.json", json.dumps({"id": cid, "verdict": verdict.model_dump(mode="json")}, indent=2))
+        atomic_write(best / "verdict.json", json.dumps({"id": cid, "verdict": verdict.model_dump(mode="json")}, indent=2))
         return path
 
     # -- head-to-head timings and standings (the supervisor's CandidateStore) -----------------------
@@ -174,10 +168,10 @@ class RunRecord:
         d.mkdir(parents=True, exist_ok=True)
         rec = {"schema_version": SCHEMA_VERSION, "champion": champion, "challenger": challenger, "reason": reason,
                "timing": timing.model_dump(mode="json") if timing else None}
-        _atomic_write(d / "duel.json", json.dumps(rec, indent=2))
+        atomic_write(d / "duel.json", json.dumps(rec, indent=2))
 
     def save_standings(self, standings: dict[str, Any]) -> None:
-        _atomic_write(self.root / "standings.json",
+        atomic_write(self.root / "standings.json",
                       json.dumps({"schema_version": SCHEMA_VERSION, **standings}, indent=2))
 
     # -- baseline --------------------------------------------------------------------------------
@@ -188,11 +182,11 @@ class RunRecord:
             return None
 
     def save_baseline(self, baseline: dict[str, Any]) -> None:
-        _atomic_write(self.root / "baseline.json", json.dumps(baseline, indent=2))
+        atomic_write(self.root / "baseline.json", json.dumps(baseline, indent=2))
 
     # -- summary ---------------------------------------------------------------------------------
     def write_summary(self, summary: dict[str, Any]) -> None:
-        _atomic_write(self.root / "summary.json", json.dumps({"schema_version": SCHEMA_VERSION, **summary}, indent=2))
+        atomic_write(self.root / "summary.json", json.dumps({"schema_version": SCHEMA_VERSION, **summary}, indent=2))
 
     def read_summary(self) -> dict[str, Any] | None:
         try:

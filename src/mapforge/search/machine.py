@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from mapforge.agents.retriever import machine_id
+from mapforge.files import atomic_write
 from mapforge.tasks.expr import eval_expr
 from mapforge.tasks.spec import OptimizeSpec
 
@@ -143,9 +144,7 @@ def machine_facts(refresh: bool = False) -> MachineFacts:
     cache[me] = facts.model_dump()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(cache, indent=1))
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(cache, indent=1))
     except OSError:
         pass
     return facts

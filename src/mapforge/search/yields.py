@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+
+from mapforge.files import atomic_write
 
 
 @dataclass
@@ -51,20 +52,19 @@ class RepairYield:
     """Repairs the debugger gets before it must pay its way (None: it always gets its rounds)."""
     prior: Tally = field(default_factory=Tally)
     """The same models' earlier jobs (:meth:`YieldLedger.prior`)."""
-    repairs: int = 0
-    repaired: int = 0
-    coded: int = 0
+    counts: Tally = field(default_factory=lambda: Tally(jobs=1))
+    """This job's results (its tokens are the LLM's usage, passed in when asked)."""
     retired: bool = False
 
     def coder_result(self, correct: bool) -> None:
-        self.coded += correct
+        self.counts.coded += correct
 
     def repair_result(self, correct: bool) -> None:
-        self.repairs += 1
-        self.repaired += correct
+        self.counts.repairs += 1
+        self.counts.repaired += correct
 
     def job(self, debugger_tokens: int, coder_tokens: int) -> Tally:
-        return Tally(self.repairs, self.repaired, debugger_tokens, self.coded, coder_tokens, 1)
+        return replace(self.counts, repair_tokens=debugger_tokens, coder_tokens=coder_tokens)
 
     def may_repair(self, debugger_tokens: int, coder_tokens: int) -> bool:
         """Whether the debugger gets the next repair, given the tokens each role has spent in this job. Once
@@ -146,8 +146,6 @@ class YieldLedger:
                     if not isinstance(data[model].get(self.job), dict):
                         data[model][self.job] = {}
                     data[model][self.job].update({k: counts[k] for k in keys})
-                tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-                tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-                os.replace(tmp, self.path)
+                atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True))
         except OSError:
             pass
