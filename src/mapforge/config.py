@@ -151,6 +151,11 @@ class AgentsConfig(_Section):
     held-out TSVC loops the 1.5B's plans (intrinsics, "SSE") gave no correct candidate in 19, the same model
     asked only to make the code faster a correct one in 25 of 62. Measured once on those loops: no change in
     the loop's result, so it stays off."""
+    plan_yield: bool = True
+    """With ``free_plan``: the planner plans a round only while its plans' gains (correct and faster than the
+    reference) per token, its own tokens included, beat the free plan's, counting this job and the models'
+    earlier jobs (``yields_file``); otherwise the round codes the free plan from that many parents
+    (``search/yields.py``). Asked again each round."""
     planning: Literal["batch", "mapcoder"] = "batch"
     """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
     rated by a verification request of its own (2k requests per round: worth it with a capable model and a

@@ -33,7 +33,7 @@ from mapforge.search.novelty import JudgedCode, exemplar_copy
 from mapforge.search.population import Member, Population
 from mapforge.search.selection import Entrant, Selection, Standing
 from mapforge.search.store import CandidateStore
-from mapforge.search.yields import RepairYield, Tally, YieldLedger
+from mapforge.search.yields import Spent, Tally, YieldLedger, Yields
 from mapforge.tasks.spec import OptimizeSpec, Task
 
 Emit = Callable[..., None]
@@ -117,8 +117,8 @@ class Supervisor:
                                  machine_code=getattr(evaluator, "machine_code", None))
         self.machine = machine
         self.ledger = ledger
-        self._models = (config.model.for_role("debugger"), config.model.for_role("coder"))
-        self.repair_yield = RepairYield(a.repair_trial, ledger.prior(*self._models) if ledger else Tally())
+        self._models = {role: config.model.for_role(role) for role in ("debugger", "coder", "planner")}
+        self.yields = Yields(a.repair_trial, ledger.prior(self._models) if ledger else Tally())
         self._stale = 0
         self._round_best: str | None = None
 
@@ -144,7 +144,7 @@ class Supervisor:
         finally:
             self._save_standings()
             if self.ledger is not None:
-                self.ledger.record(*self._models, self.repair_yield.job(*self._spent()))
+                self.ledger.record(self._models, self.yields.job(self._spent()))
         return self.outcome
 
     def _setup(self) -> None:
@@ -160,9 +160,16 @@ class Supervisor:
     def _plan(self) -> list[Plan]:
         self.outcome.search["rounds"] += 1
         self._round_best = self.selection.best.id if self.selection.best else None
+        a = self.config.agents
+        free = a.free_plan and self.task.kind == "optimize"
+        if free and a.plan_yield and not self.yields.may_plan(spent := self._spent()):
+            # the planner's plans have gained less per token than the free plan: a round of free plans
+            self.outcome.search["planner_rounds_skipped"] += 1
+            self.emit("planner_sits_out", reason=self.yields.describe_plans(spent))
+            return [FREE] * (a.plans + 1)
         self.emit("step", agent="planner")
         plans = self.planner.run(self.ctx)  # sorted by confidence
-        if self.config.agents.free_plan and self.task.kind == "optimize":
+        if free:
             plans = [FREE, *plans]
         self.emit("plans", plans=[p.model_dump() for p in plans])
         return plans
@@ -222,7 +229,11 @@ class Supervisor:
         temps = self._temperatures(retry=True)
         for i, temp in enumerate(temps):
             self.emit("step", agent="coder")
-            source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp, repeated=repeated)
+            before = self._spent().coder
+            try:
+                source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp, repeated=repeated)
+            finally:
+                self.yields.coder_spent(plan is not FREE, self._spent().coder - before)
             if source is None:
                 self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
                 self.emit("no_code", plan=plan.title)
@@ -243,7 +254,7 @@ class Supervisor:
             fixed = self.debugger.run(self.ctx, cand.source, cand.verdict, att.plan, list(att.earlier), temp,
                                       repeated)
             if fixed is None:
-                self.repair_yield.repair_result(False)
+                self.yields.repair_result(False)
                 self.ctx.history.append(f"{att.plan.title}: {cand.verdict.summary_line()} (no usable repair)")
                 return None
             where = self._judged_before(fixed, "debugger", i + 1 < len(temps))
@@ -252,7 +263,7 @@ class Supervisor:
                 return Attempt(att.plan, att.iteration, fixed, cand, att.base,
                                self._precheck(fixed, self.ctx.exemplars), earlier)
             repeated = (fixed, where)
-        self.repair_yield.repair_result(False)
+        self.yields.repair_result(False)
         self.outcome.search["abandoned"] += 1
         self.ctx.history.append(f"{att.plan.title}: code at fault: {cand.verdict.summary_line()} (the repair "
                                 "repeated code already judged; abandoned)")
@@ -261,21 +272,23 @@ class Supervisor:
     def _may_repair(self) -> bool:
         """Whether the debugger still earns its turn in this job (``search.yields``); says so once when not."""
         spent = self._spent()
-        was = self.repair_yield.retired
-        if self.repair_yield.may_repair(*spent):
+        was = self.yields.retired
+        if self.yields.may_repair(spent):
             return True
         if not was:
             self.outcome.search["debugger_retired"] = 1
-            self.emit("debugger_retired", reason=self.repair_yield.describe(*spent),
-                      tokens={"debugger": spent[0], "coder": spent[1]})
+            self.emit("debugger_retired", reason=self.yields.describe(spent),
+                      tokens={"debugger": spent.debugger, "coder": spent.coder})
         return False
 
-    def _spent(self) -> tuple[int, int]:
-        """Tokens the debugger and the coder have spent in this job."""
+    def _spent(self) -> Spent:
+        """Tokens the roles have spent in this job (the planner's with its verifier's)."""
         roles = self.llm.usage.roles
-        d, c = (roles[r].prompt_tokens + roles[r].completion_tokens if r in roles else 0
-                for r in ("debugger", "coder"))
-        return d, c
+
+        def used(role: str) -> int:
+            return roles[role].prompt_tokens + roles[role].completion_tokens if role in roles else 0
+
+        return Spent(debugger=used("debugger"), coder=used("coder"), planner=used("planner") + used("verifier"))
 
     def _temperatures(self, retry: bool) -> tuple[float | None, ...]:
         """The request's own temperature, then, if a repeat is retried, ``model.retry_temperature``."""
@@ -352,19 +365,21 @@ class Supervisor:
         if fresh:
             self.record.save_candidate(cid, source, suffix, verdict, lineage)
         cand = Candidate(cid, source, verdict, att.plan.title, parent, round_, att.base)
+        speedup = verdict.timing.speedup if verdict.correct and verdict.timing is not None else None
+        gain = speedup is not None and speedup > 1.0  # correct and faster: what the population admits
         if att.parent is None:
-            self.repair_yield.coder_result(verdict.correct)
+            free = self.config.agents.free_plan and self.task.kind == "optimize"
+            self.yields.coder_result(verdict.correct, (att.plan is not FREE) if free else None, gain)
         else:
-            self.repair_yield.repair_result(verdict.correct)
+            self.yields.repair_result(verdict.correct)
         self.outcome.candidates.append(cand)
         cand.standing = st = self.selection.offer(Entrant(cid, source, verdict))
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,
                   speedup=verdict.speedup, speedup_ci=verdict.timing.speedup_ci if verdict.timing else None,
                   pass_rate=verdict.pass_rate, standing=st.note, head_to_head=st.head_to_head, **lineage)
-        t = verdict.timing
-        if verdict.correct and t is not None and t.speedup > 1.0:
+        if gain and speedup is not None:
             plan = f"{att.plan.title} {att.plan.bottleneck} {att.plan.approach}"
-            self.population.add(cid, source, t.speedup, plan, verdict.summary_line())
+            self.population.add(cid, source, speedup, plan, verdict.summary_line())
             self.outcome.islands = self.population.describe()
         if st.became_best:
             self.outcome.best = cand

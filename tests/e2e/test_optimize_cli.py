@@ -247,6 +247,40 @@ def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:
     assert read_summary(run)["status"] == "improved"
 
 
+def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_the_free_plan(tmp_path: Path) -> None:
+    """``agents.plan_yield``: the free plan gains and the planner's three plans do not, so the second round
+    codes the free plan four times without a planner call. A second job reading that history from the ledger
+    never calls the planner."""
+    def wrong(k: int) -> str:
+        return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
+
+    ledger = tmp_path / "yields.json"
+    env = {"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger)}
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("First", "Second", "Third")],
+        "coder": [code_reply(FAST), *(code_reply(wrong(k)) for k in range(1, 8))],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "8", env=env)
+    events = read_events(run)
+    assert [e["plan"] for e in events if e["event"] == "iteration"] == \
+        ["Make it faster", "First", "Second", "Third", *["Make it faster"] * 4]
+    assert len(list((run / "calls").glob("*-planner.json"))) == 1
+    sat_out = [e for e in events if e["event"] == "planner_sits_out"]
+    assert len(sat_out) == 1 and "0 of 3 candidates from plans gained" in sat_out[0]["reason"]
+    assert "1 of 1 from the free plan" in sat_out[0]["reason"]
+    summary = read_summary(run)
+    assert summary["status"] == "improved" and summary["search"]["planner_rounds_skipped"] == 1
+    mine = json.loads(ledger.read_text())[f"scripted/{script}"][str(run.resolve())]
+    assert (mine["planned"], mine["planned_gains"], mine["free"], mine["free_gains"]) == (3, 0, 5, 1)
+    assert mine["plan_tokens"] > 0 and mine["free_tokens"] > 0
+
+    again = tmp_path / "again"
+    optimize("tasks/matmul", script, again, "--max-iters", "4", env=env)
+    assert not list((again / "calls").glob("*-planner.json"))
+    assert [e["plan"] for e in read_events(again) if e["event"] == "iteration"] == ["Make it faster"] * 4
+
+
 def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
     """The small model's way of "applying" a plan: the reference's loops with braces added, a variable
     renamed and an unused helper beside them. Not the same tokens, but the same machine code: caught before

@@ -60,3 +60,13 @@ def test_the_debuggers_retirement_is_shown_with_its_counts() -> None:
        "candidates from the coder (1400 tokens)", "tokens": {"debugger": 3400, "coder": 1400}})
     p.close()
     assert "the debugger sits out the rest of this job: 0 of its 2 repairs were correct" in err.getvalue()
+
+
+def test_a_round_the_planner_sits_out_is_shown_with_its_counts() -> None:
+    err = io.StringIO()
+    p = Progress(err=err, live=False)
+    p(START)
+    p({"event": "planner_sits_out", "reason": "in this job 0 of 3 candidates from plans gained (5050 tokens), "
+       "1 of 1 from the free plan (1200 tokens)"})
+    p.close()
+    assert "the planner sits out this round (free plans instead): in this job 0 of 3" in err.getvalue()

@@ -3,6 +3,7 @@ function here; the e2e tests run the real head-to-head)."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from mapforge.search.novelty import (
 )
 from mapforge.search.population import Population, technique
 from mapforge.search.selection import Entrant, Selection
-from mapforge.search.yields import RepairYield, Tally, YieldLedger
+from mapforge.search.yields import Spent, Tally, YieldLedger, Yields
 
 
 class Store:
@@ -278,33 +279,33 @@ def test_judged_code_knows_code_that_compiles_to_what_was_judged() -> None:
 
 
 def test_the_debugger_keeps_its_turn_only_while_it_pays_per_token() -> None:
-    y = RepairYield(trial=2)
+    y = Yields(trial=2)
     y.coder_result(True)
     y.repair_result(False)
-    assert y.may_repair(debugger_tokens=1700, coder_tokens=1400)  # still in its trial
+    assert y.may_repair(Spent(debugger=1700, coder=1400))  # still in its trial
     y.repair_result(True)  # (1 + 1) correct per 3400 tokens against the coder's (1 + 1) per 1400
-    assert not y.may_repair(debugger_tokens=3400, coder_tokens=1400) and y.retired
-    assert not y.may_repair(debugger_tokens=3400, coder_tokens=99999)  # once retired, for the rest of the job
-    close = RepairYield(trial=2)
+    assert not y.may_repair(Spent(debugger=3400, coder=1400)) and y.retired
+    assert not y.may_repair(Spent(debugger=3400, coder=99999))  # once retired, for the rest of the job
+    close = Yields(trial=2)
     close.coder_result(True)
     close.repair_result(True)
     close.repair_result(False)  # (1 + 1) per 3400 against (1 + 1) per 4000: it may go on
-    assert close.may_repair(debugger_tokens=3400, coder_tokens=4000)
-    paying = RepairYield(trial=2)
+    assert close.may_repair(Spent(debugger=3400, coder=4000))
+    paying = Yields(trial=2)
     paying.repair_result(True)
     paying.repair_result(True)
     paying.coder_result(False)
-    assert paying.may_repair(debugger_tokens=3400, coder_tokens=1400)  # 2 correct against none
-    nothing = RepairYield(trial=1)
+    assert paying.may_repair(Spent(debugger=3400, coder=1400))  # 2 correct against none
+    nothing = Yields(trial=1)
     nothing.repair_result(False)
-    assert not nothing.may_repair(1700, 1400)  # nothing against nothing: the cheaper role gets the tokens
-    cheap = RepairYield(trial=1)
+    assert not nothing.may_repair(Spent(debugger=1700, coder=1400))  # nothing against nothing: the cheaper role gets the tokens
+    cheap = Yields(trial=1)
     cheap.repair_result(False)
-    assert cheap.may_repair(1700, 2400)  # the coder has spent more for nothing
-    always = RepairYield(trial=None)
+    assert cheap.may_repair(Spent(debugger=1700, coder=2400))  # the coder has spent more for nothing
+    always = Yields(trial=None)
     for _ in range(5):
         always.repair_result(False)
-    assert always.may_repair(10**6, 1)
+    assert always.may_repair(Spent(debugger=10**6, coder=1))
 
 
 def test_a_models_history_decides_the_debuggers_turn_before_its_first_repair() -> None:
@@ -312,39 +313,43 @@ def test_a_models_history_decides_the_debuggers_turn_before_its_first_repair() -
     pay retires the debugger at once; a coder whose tokens per success grow past the debugger's lets it back
     in."""
     unpaid = Tally(repairs=40, repaired=0, repair_tokens=70_000, coded=10, coder_tokens=30_000, jobs=8)
-    y = RepairYield(trial=2, prior=unpaid)
-    assert not y.may_repair(0, 0) and y.retired
-    assert "in 8 earlier jobs of these models, 0 of 40 repairs" in y.describe(0, 0)
-    assert RepairYield(trial=2, prior=Tally(repairs=1)).may_repair(0, 0)  # the trial is not over
+    y = Yields(trial=2, prior=unpaid)
+    assert not y.may_repair(Spent(debugger=0, coder=0)) and y.retired
+    assert "in 8 earlier jobs of these models, 0 of 40 repairs" in y.describe(Spent())
+    assert Yields(trial=2, prior=Tally(repairs=1)).may_repair(Spent(debugger=0, coder=0))  # the trial is not over
     # the coder's yield fell below what one more correct repair would make the debugger's
     starved = Tally(repairs=40, repaired=0, repair_tokens=70_000, coded=0, coder_tokens=90_000, jobs=8)
-    assert RepairYield(trial=2, prior=starved).may_repair(0, 0)
+    assert Yields(trial=2, prior=starved).may_repair(Spent(debugger=0, coder=0))
+
+
+#: Every role played by one model.
+SAME = {"debugger": "m", "coder": "m", "planner": "m"}
 
 
 def test_the_ledger_keeps_each_models_jobs_apart_and_counts_a_resumed_job_once(tmp_path: Path) -> None:
     path = tmp_path / "yields.json"
     one = YieldLedger(path, "run-1")
-    assert one.prior("m", "m") == Tally()  # no file yet: no history
-    one.record("m", "m", Tally(repairs=2, repaired=0, repair_tokens=3000, coded=1, coder_tokens=2000, jobs=1))
-    one.record("m", "m", Tally(repairs=3, repaired=1, repair_tokens=5000, coded=2, coder_tokens=4000, jobs=1))
+    assert one.prior(SAME) == Tally()  # no file yet: no history
+    one.record(SAME, Tally(repairs=2, repaired=0, repair_tokens=3000, coded=1, coder_tokens=2000, jobs=1))
+    one.record(SAME, Tally(repairs=3, repaired=1, repair_tokens=5000, coded=2, coder_tokens=4000, jobs=1))
     two = YieldLedger(path, "run-2")
-    assert two.prior("m", "m") == Tally(3, 1, 5000, 2, 4000, 1)  # run-1 once, as last written
-    assert one.prior("m", "m") == Tally()  # a job's own entry is not its history
+    assert two.prior(SAME) == Tally(3, 1, 5000, 2, 4000, 1)  # run-1 once, as last written
+    assert one.prior(SAME) == Tally()  # a job's own entry is not its history
     # a debugger and a coder on different models: each role's counts under its own model
-    two.record("big", "small", Tally(repairs=4, repaired=4, repair_tokens=8000, coded=0, coder_tokens=900))
+    two.record({"debugger": "big", "coder": "small"}, Tally(repairs=4, repaired=4, repair_tokens=8000, coded=0, coder_tokens=900))
     three = YieldLedger(path, "run-3")
-    assert three.prior("big", "small") == Tally(4, 4, 8000, 0, 900, 1)
-    assert three.prior("small", "big") == Tally()
-    assert three.prior("m", "small") == Tally(3, 1, 5000, 0, 900, 2)
+    assert three.prior({"debugger": "big", "coder": "small"}) == Tally(4, 4, 8000, 0, 900, 1)
+    assert three.prior({"debugger": "small", "coder": "big"}) == Tally()
+    assert three.prior({"debugger": "m", "coder": "small"}) == Tally(3, 1, 5000, 0, 900, 2)
     path.write_text("{not json")
-    assert three.prior("m", "m") == Tally()  # an unreadable ledger is an empty history, not an error
-    three.record("m", "m", Tally(repairs=1))
-    assert YieldLedger(path, "run-4").prior("m", "m").repairs == 1
+    assert three.prior(SAME) == Tally()  # an unreadable ledger is an empty history, not an error
+    three.record(SAME, Tally(repairs=1))
+    assert YieldLedger(path, "run-4").prior(SAME).repairs == 1
 
 
 def _record_many(path: str, worker: int) -> None:
     for i in range(20):
-        YieldLedger(Path(path), f"w{worker}-{i}").record("m", "m", Tally(repairs=1, coded=1))
+        YieldLedger(Path(path), f"w{worker}-{i}").record(SAME, Tally(repairs=1, coded=1))
 
 
 def test_jobs_writing_the_ledger_at_once_lose_no_entry(tmp_path: Path) -> None:
@@ -355,4 +360,47 @@ def test_jobs_writing_the_ledger_at_once_lose_no_entry(tmp_path: Path) -> None:
         p.start()
     for p in procs:
         p.join(60)
-    assert YieldLedger(path, "reader").prior("m", "m") == Tally(repairs=60, coded=60, jobs=60)
+    assert YieldLedger(path, "reader").prior(SAME) == Tally(repairs=60, coded=60, jobs=60)
+
+
+def test_the_planner_plans_a_round_only_while_its_gains_per_token_beat_the_free_plans() -> None:
+    y = Yields(trial=2)
+    assert y.may_plan(Spent())  # nothing judged yet: the planner gets its first round
+    y.coder_result(True, planned=False, gain=False)
+    y.coder_spent(False, 1200)
+    assert y.may_plan(Spent(planner=1300))  # the free plan judged, the planner's plans not yet
+    for _ in range(3):
+        y.coder_result(False, planned=True)
+        y.coder_spent(True, 1250)
+    # neither side gained: (0 + 1) per 1300 + 3750 tokens against (0 + 1) per 1200, the free plan's turn
+    assert not y.may_plan(Spent(planner=1300))
+    assert "0 of 3 candidates from plans gained (5050 tokens), 0 of 1 from the free plan (1200 tokens)" \
+        in y.describe_plans(Spent(planner=1300))
+    for _ in range(4):  # a round of free plans, still nothing: the tokens even out and the planner is back
+        y.coder_result(False, planned=False)
+        y.coder_spent(False, 1200)
+    assert y.may_plan(Spent(planner=1300))
+    y.coder_result(True, planned=False, gain=True)  # the free plan gains: (1 + 1) per 7200 against 1 per 5050
+    y.coder_spent(False, 1200)
+    assert not y.may_plan(Spent(planner=1300))
+    assert y.job(Spent(planner=1300, coder=9999)).plan_tokens == 5050  # the planner's own tokens count
+    y.coder_result(True, planned=None)  # free plans off: counted as coded, not in the comparison
+    assert (y.counts.coded, y.counts.planned, y.counts.free) == (3, 3, 6)
+    # a history in which plans gained: the planner keeps planning though this job's plans have not
+    history = Tally(planned=30, planned_gains=6, plan_tokens=50_000, free=10, free_gains=0, free_tokens=12_000)
+    assert Yields(trial=2, prior=history).may_plan(Spent())
+    assert "in 0 earlier jobs" not in Yields(trial=2).describe_plans(Spent())
+
+
+def test_the_ledger_keeps_the_planners_counts_under_the_planners_model(tmp_path: Path) -> None:
+    path = tmp_path / "yields.json"
+    models = {"debugger": "small", "coder": "small", "planner": "big"}
+    YieldLedger(path, "run-1").record(models, Tally(coded=1, planned=3, planned_gains=1, plan_tokens=5000, free=2,
+                                                    free_gains=0, free_tokens=2400, jobs=1))
+    data = json.loads(path.read_text())
+    assert data["big"]["run-1"] == {"planned": 3, "planned_gains": 1, "plan_tokens": 5000}
+    assert data["small"]["run-1"]["free_tokens"] == 2400 and "planned" not in data["small"]["run-1"]
+    assert YieldLedger(path, "run-2").prior(models) == Tally(coded=1, planned=3, planned_gains=1, plan_tokens=5000,
+                                                             free=2, free_tokens=2400, jobs=1)
+    # the same small model planning for itself has no planning history
+    assert YieldLedger(path, "run-2").prior({"coder": "small"}).planned == 0
