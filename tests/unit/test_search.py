@@ -347,6 +347,16 @@ def test_the_ledger_keeps_each_models_jobs_apart_and_counts_a_resumed_job_once(t
     assert YieldLedger(path, "run-4").prior(SAME).repairs == 1
 
 
+def test_the_ledger_keeps_each_models_newest_jobs(tmp_path: Path) -> None:
+    path = tmp_path / "yields.json"
+    for i in range(5):
+        YieldLedger(path, f"run-{i}", keep=3).record(SAME, Tally(repairs=1, coded=i))
+    YieldLedger(path, "run-2", keep=3).record(SAME, Tally(repairs=1, coded=20))  # resumed: now the newest
+    YieldLedger(path, "run-5", keep=3).record(SAME, Tally(repairs=1, coded=5))
+    assert list(json.loads(path.read_text())["m"]) == ["run-4", "run-2", "run-5"]
+    assert YieldLedger(path, "reader").prior(SAME) == Tally(repairs=3, coded=29, jobs=3)
+
+
 def _record_many(path: str, worker: int) -> None:
     for i in range(20):
         YieldLedger(Path(path), f"w{worker}-{i}").record(SAME, Tally(repairs=1, coded=1))

@@ -177,8 +177,12 @@ class YieldLedger:
     empty history, never an error: the ledger only decides where tokens go. ``models`` maps a role to its
     model; a role left out falls back to the coder's."""
 
-    def __init__(self, path: Path, job: str) -> None:
-        self.path, self.job = path, job
+    #: Jobs kept per model, the newest: the history follows the model as prompts and tasks change, and the
+    #: file stays small (~150 bytes a job).
+    KEEP = 200
+
+    def __init__(self, path: Path, job: str, keep: int = KEEP) -> None:
+        self.path, self.job, self.keep = path, job, keep
 
     def _read(self) -> dict[str, dict[str, dict[str, int]]]:
         try:
@@ -209,7 +213,8 @@ class YieldLedger:
         return out
 
     def record(self, models: Mapping[str, str], job: Tally) -> None:
-        """Write (or replace) this job's entry. Best effort: a ledger that cannot be written is skipped."""
+        """Write (or replace) this job's entry, newest last, dropping a model's oldest jobs beyond ``keep``.
+        Best effort: a ledger that cannot be written is skipped."""
         counts = asdict(job)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +227,9 @@ class YieldLedger:
                     if not isinstance(data[model].get(self.job), dict):
                         data[model][self.job] = {}
                     data[model][self.job].update({k: counts[k] for k in keys})
-                atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True))
+                    data[model][self.job] = data[model].pop(self.job)  # the newest goes last
+                    for old in list(data[model])[:-self.keep]:
+                        del data[model][old]
+                atomic_write(self.path, json.dumps(data, indent=1))
         except OSError:
             pass
