@@ -214,3 +214,11 @@ class _Plain:
 
     def complete(self, request: object) -> object:
         raise AssertionError("not asked")
+
+
+def test_a_local_model_is_found_by_the_name_models_list_shows() -> None:
+    from mapforge.models.weights import lookup
+
+    assert lookup("local/qwen2.5-coder-0.5b-instruct") is lookup("qwen2.5-coder-0.5b-instruct")
+    with pytest.raises(UserError, match="Did you mean qwen2.5-coder-0.5b-instruct"):
+        lookup("local/qwen2.5-coder-0.5b")
