@@ -43,6 +43,24 @@ def test_profile_reports_vectorised_and_missed_loops() -> None:
     assert slow.missed[0].startswith("line 3 (`for (int i = 1; i < n; i++) a[i] = a[i - 1] + b[i];`)")
 
 
+def test_a_float_reduction_gcc_keeps_in_order_is_not_called_done() -> None:
+    """gcc vectorises a float sum's loads but, without -ffast-math, adds in source order (a fold-left
+    reduction): the report says so, and the agents are told partial sums are where the time is."""
+    spec = load_task(REPO / "tasks" / "tsvc-s000").spec
+    total = ("void s000(float *restrict a, const float *restrict b, int n)\n{\n    float s = 0.0f;\n"
+             "    for (int i = 0; i < n; i++) s += b[i];\n    a[0] = s;\n}\n")
+    factory = make_sandbox_factory("local", Limits(), "profile-test", 0)
+    try:
+        with factory() as sb:
+            prof = profile_candidate(sb, spec, total)  # type: ignore[arg-type]
+            scale = profile_candidate(sb, spec, SCALE)  # type: ignore[arg-type]
+    finally:
+        factory.close()
+    assert len(prof.vectorised) == 1 and prof.vectorised[0].startswith("line 4 (`for (int i = 0; i < n; i++) s +=")
+    assert "in-order reduction" in prof.vectorised[0] and "independent partial sums" in prof.describe()
+    assert "in-order" not in scale.vectorised[0] and "partial sums" not in scale.describe()
+
+
 def test_a_loop_gcc_versions_for_aliasing_says_so() -> None:
     """Without ``restrict`` gcc vectorises behind a runtime overlap check: that is evidence a plan can use."""
     spec = load_task(REPO / "tasks" / "tsvc-s000").spec

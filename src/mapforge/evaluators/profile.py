@@ -1,7 +1,9 @@
 """A candidate's profile: what the planner and debugger can read about *why* it is as fast as it is.
 
 - the compiler's vectorisation report (gcc ``-fopt-info-vec-all``) for the candidate's own loops: which
-  loops were vectorised and why the others were not;
+  loops were vectorised and why the others were not, and which vectorised loops keep a float reduction in
+  source order (from a second build's ``-fdump-tree-vect-details``: gcc vectorises the loads of such a loop
+  but may not reorder its additions without ``-ffast-math``, so "vectorised" would mislead);
 - a summary of the function's disassembly: instructions, vector instructions by register width, FMAs,
   loads/stores, and backward branches (loops);
 - instruction counts from valgrind's callgrind when a run command is given and valgrind is installed where
@@ -24,7 +26,10 @@ from mapforge.evaluators.verdict import Disassembly, Profile
 from mapforge.sandbox import Limits, Sandbox
 from mapforge.tasks.spec import OptimizeSpec
 
-_VEC_LINE = re.compile(r"^[^:]*:(\d+):\d+: (optimized|missed): (.*)$")
+_VEC_LINE = re.compile(r"^[^:]*:(\d+):\d+: (optimized|missed|note): (.*)$")
+#: What the report says of a loop gcc vectorised with a float reduction it may not reorder (no -ffast-math).
+IN_ORDER = ("in-order reduction: the loads are vectorised but the additions still run one after another, in "
+            "source order")
 _INSN = re.compile(r"^\s*[0-9a-f]+:\s+([a-z][a-z0-9.]*)\s*(.*)$")
 _FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
 _WIDTH = re.compile(r"vectorized using (\d+) byte vectors")
@@ -37,11 +42,13 @@ def vectorisation_report(text: str, source_name: str, source: str = "") -> tuple
     line, quoting that line of ``source`` when given: ``line 8 (`for (...) {`): vectorised using 32 byte
     vectors; versioned: a runtime check for possible aliasing``. A line the compiler vectorised in the end is
     not also reported as missed (gcc first reports its failed attempts), and a missed line gives the
-    compiler's most specific reason, not its generic "couldn't vectorize loop"."""
+    compiler's most specific reason, not its generic "couldn't vectorize loop". A loop vectorised with an
+    in-order (fold-left) reduction says so (:data:`IN_ORDER`): its additions are as serial as the source's."""
     lines = source.splitlines()
     done: dict[str, list[str]] = {}
     why: dict[str, list[str]] = {}
     widths: dict[str, int] = {}
+    fold_left: set[str] = set()
     for line in text.splitlines():
         if not line.startswith(source_name):
             continue
@@ -57,6 +64,8 @@ def vectorisation_report(text: str, source_name: str, source: str = "") -> tuple
         elif kind == "optimized" and "versioned for vectorization" in low:
             done.setdefault(lineno, []).append("versioned: a runtime check for " + low.split("because of ")[-1]
                                                if "because of " in low else msg)
+        elif kind == "note" and "in-order (fold-left) reduction" in low:
+            fold_left.add(lineno)
         elif kind == "missed" and ("not vectorized" in low or "couldn't" in low):
             why.setdefault(lineno, []).append(_GIMPLE.sub("", msg))
 
@@ -65,7 +74,8 @@ def vectorisation_report(text: str, source_name: str, source: str = "") -> tuple
         code = lines[i].strip() if 0 <= i < len(lines) else ""
         return f"line {lineno} (`{code[:80]}`)" if code else f"line {lineno}"
 
-    vectorised = [f"{where(n)}: " + "; ".join([f"vectorised using {widths[n]} byte vectors", *dict.fromkeys(msgs)])
+    vectorised = [f"{where(n)}: " + "; ".join([f"vectorised using {widths[n]} byte vectors",
+                                               *([IN_ORDER] if n in fold_left else []), *dict.fromkeys(msgs)])
                   for n, msgs in done.items() if n in widths]
     missed = []
     for n, msgs in why.items():
@@ -130,6 +140,19 @@ def profile_candidate(sb: Sandbox, spec: OptimizeSpec, source: str, *, run_cmd: 
     return prof
 
 
+def _in_order_notes(sb: Sandbox, spec: OptimizeSpec, name: str, lim: Limits) -> str:
+    """gcc's notes on in-order (fold-left) reductions, which only its detailed vectoriser dump holds: a second
+    build whose dump may be large (or fail against the sandbox's file-size limit), so the first build's
+    report never depends on it."""
+    dump = compile_cmd(spec.language, [*spec.cflags, "-fdump-tree-vect-details=vect-details.txt"], name,
+                       "details.o")
+    if not sb.exec(dump, limits=lim).ok:
+        return ""
+    r = sb.exec(["grep", "-F", "in-order (fold-left) reduction", "vect-details.txt"], limits=lim)
+    sb.exec(["rm", "-f", "vect-details.txt", "details.o"], limits=lim)
+    return "\n" + r.stdout if r.ok else ""
+
+
 def _profile_into(prof: Profile, sb: Sandbox, spec: OptimizeSpec, source: str, run_cmd: list[str] | None,
                   lim: Limits) -> None:
     name = f"profile{spec.source_suffix}"
@@ -140,8 +163,10 @@ def _profile_into(prof: Profile, sb: Sandbox, spec: OptimizeSpec, source: str, r
     if not r.ok:
         prof.notes.append(f"profile build failed: {r.describe()}")
         return
-    prof.vectorised, prof.missed = vectorisation_report(sb.read_file("vec.txt").decode(errors="replace"), name,
-                                                         source)
+    report = sb.read_file("vec.txt").decode(errors="replace")
+    if "optimized: loop vectorized" in report:
+        report += _in_order_notes(sb, spec, name, lim)
+    prof.vectorised, prof.missed = vectorisation_report(report, name, source)
     r = sb.exec(["objdump", "-d", "--no-show-raw-insn", "profile.o"], limits=lim)
     if r.ok:
         prof.disassembly = summarise_disassembly(r.stdout, spec.function)

@@ -127,6 +127,11 @@ class Profile(BaseModel):
                            "runs on vector registers, and rewriting it with intrinsics or vector types redoes "
                            "that. Gains lie in what it did not vectorise, or in work and memory traffic the "
                            "code need not do.)")
+            if any("in-order reduction" in v for v in self.vectorised):  # the exception: gcc kept the order
+                out.append("(An in-order reduction is the exception: without -ffast-math the compiler may not "
+                           "reorder floating-point additions, so each waits for the one before. Several "
+                           "independent partial sums, combined after the loop, break that chain, where the "
+                           "results stay within the task's tolerance.)")
         d = self.disassembly
         if d is not None:
             vec = ", ".join(f"{n} {k}" for k, n in sorted(d.vector.items())) or "no vector registers"
