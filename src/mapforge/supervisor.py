@@ -111,7 +111,7 @@ class Supervisor:
         duel = getattr(evaluator, "head_to_head", None) if s.head_to_head and task.kind == "optimize" else None
         self.selection = Selection(task.kind, record, duel, tuple(aa) if aa else None)
         self.population = Population(task.reference_source or "", s.islands, s.island_size, s.lineage_budget,
-                                     s.novelty_weight)
+                                     s.novelty_weight, self.ctx.reference_evidence)
         self.judged = JudgedCode(task.reference_source or "", function_name(self.ctx),
                                  compiled_rules=isinstance(task.spec, OptimizeSpec),
                                  machine_code=getattr(evaluator, "machine_code", None))
@@ -225,13 +225,16 @@ class Supervisor:
         start = None if parent is None else ("", "") if parent is self.population.root else (
             parent.source, parent.summary)
         exemplars = self._exemplars_for(plan)
+        # a plan names the bottleneck it read in the evidence; the free plan names none, so its coder reads it
+        evidence = parent.evidence if parent is not None and plan is FREE else ""
         repeated: tuple[str, str] | None = None
         temps = self._temperatures(retry=True)
         for i, temp in enumerate(temps):
             self.emit("step", agent="coder")
             before = self._spent().coder
             try:
-                source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp, repeated=repeated)
+                source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp, repeated=repeated,
+                                        evidence=evidence)
             finally:
                 self.yields.coder_spent(plan is not FREE, self._spent().coder - before)
             if source is None:
@@ -379,7 +382,7 @@ class Supervisor:
                   pass_rate=verdict.pass_rate, standing=st.note, head_to_head=st.head_to_head, **lineage)
         if gain and speedup is not None:
             plan = f"{att.plan.title} {att.plan.bottleneck} {att.plan.approach}"
-            self.population.add(cid, source, speedup, plan, verdict.summary_line())
+            self.population.add(cid, source, speedup, plan, verdict.summary_line(), self._evidence(verdict))
             self.outcome.islands = self.population.describe()
         if st.became_best:
             self.outcome.best = cand

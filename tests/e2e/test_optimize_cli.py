@@ -244,18 +244,22 @@ def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:
     coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
              for c in sorted((run / "calls").glob("*-coder.json"))]
     assert "Title: Make it faster\n" in coder[0] and "Title: Register blocking\n" in coder[1]
+    # the free plan names no bottleneck: its coder reads what the harness measured, a planned plan's does not
+    assert "What the harness measured about the reference:\nCompiler vectorisation report" in coder[0]
+    assert "What the harness measured" not in coder[1]
     assert read_summary(run)["status"] == "improved"
 
 
 def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_the_free_plan(tmp_path: Path) -> None:
     """``agents.plan_yield``: the free plan gains and the planner's three plans do not, so the second round
-    codes the free plan four times without a planner call. A second job reading that history from the ledger
-    never calls the planner."""
+    codes the free plan four times without a planner call, each coder shown what the harness measured about
+    its parent. A second job reading that history from the ledger never calls the planner."""
     def wrong(k: int) -> str:
         return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
 
     ledger = tmp_path / "yields.json"
-    env = {"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger)}
+    env = {"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
+           "MAPFORGE_SEARCH__LINEAGE_BUDGET": "10"}
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("First", "Second", "Third")],
         "coder": [code_reply(FAST), *(code_reply(wrong(k)) for k in range(1, 8))],
@@ -266,6 +270,12 @@ def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_th
     assert [e["plan"] for e in events if e["event"] == "iteration"] == \
         ["Make it faster", "First", "Second", "Third", *["Make it faster"] * 4]
     assert len(list((run / "calls").glob("*-planner.json"))) == 1
+    # every plan after the first starts from the fast parent; only the free plans' coders read its evidence
+    prompts = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
+               for c in sorted((run / "calls").glob("*-coder.json"))]
+    assert all("Start from this correct version" in p for p in prompts[1:])
+    evidence = ["Machine code of the function" in p for p in prompts[1:]]
+    assert evidence == [False] * 3 + [True] * (len(prompts) - 4) and len(prompts) >= 8
     sat_out = [e for e in events if e["event"] == "planner_sits_out"]
     assert len(sat_out) == 1 and "0 of 3 candidates from plans gained" in sat_out[0]["reason"]
     assert "1 of 1 from the free plan" in sat_out[0]["reason"]

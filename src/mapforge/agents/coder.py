@@ -25,13 +25,17 @@ class Coder:
 
     def run(self, ctx: AgentContext, plan: Plan, parent: tuple[str, str] | None = None,
             exemplars: list[Exemplar] | None = None, temperature: float | None = None,
-            repeated: tuple[str, str] | None = None) -> str | None:
+            repeated: tuple[str, str] | None = None, evidence: str = "") -> str | None:
         """The candidate's source, or None when no usable code came back. ``parent`` is (source, verdict line)
-        of the code to start from (default: the best so far); ``exemplars`` default to the job's; ``repeated``
-        is (code, where it was judged) of this request's previous reply, which repeated judged code."""
+        of the code to start from (default: the best so far; empty: the reference, which the task shows);
+        ``exemplars`` default to the job's; ``repeated`` is (code, where it was judged) of this request's
+        previous reply, which repeated judged code; ``evidence`` what the harness measured about the parent,
+        for a plan that names no bottleneck of its own."""
         lang = prompts.language_tag(ctx.task)
         src, line = parent if parent else (ctx.best_source, ctx.best_summary)
-        parent_text = prompts.parent_block(lang, src, line, lead="Start from this correct version; improve on it")
+        parent_text = prompts.parent_block(lang, src, line, evidence, lead="Start from this correct version; improve on it")
+        if not src and evidence.strip():
+            parent_text = f"What the harness measured about the reference:\n{evidence.strip()}"
         content = prompts.render(
             "coder", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds),
             exemplar_block=prompts.exemplar_block(ctx.exemplars if exemplars is None else exemplars, ctx.exemplar_code),

@@ -46,12 +46,15 @@ class Member:
     island: str
     summary: str
     children: int = 0
+    evidence: str = ""
+    """What the harness measured about this code (roofline fraction, profile), for the coder of a free plan."""
 
 
 class Population:
     def __init__(self, reference_source: str, islands: int, island_size: int, lineage_budget: int,
-                 novelty_weight: float) -> None:
-        self.root = Member("reference", reference_source, 1.0, "reference", "the reference (1.0x)")
+                 novelty_weight: float, reference_evidence: str = "") -> None:
+        self.root = Member("reference", reference_source, 1.0, "reference", "the reference (1.0x)",
+                           evidence=reference_evidence)
         self.max_islands, self.island_size = islands, island_size
         self.lineage_budget, self.novelty_weight = lineage_budget, novelty_weight
         self.islands: dict[str, list[Member]] = {}
@@ -65,11 +68,12 @@ class Population:
     def members(self) -> list[Member]:
         return [m for isl in self.islands.values() for m in isl]
 
-    def add(self, id: str, source: str, speedup: float, plan_text: str, summary: str) -> Member | None:
+    def add(self, id: str, source: str, speedup: float, plan_text: str, summary: str,
+            evidence: str = "") -> Member | None:
         """Admit a correct candidate to its plan's island; returns it, or None when the island's elites beat it."""
         key = self.island_for(plan_text)
         isl = self.islands.setdefault(key, [])
-        m = Member(id, source, speedup, key, summary)
+        m = Member(id, source, speedup, key, summary, evidence=evidence)
         isl.append(m)
         isl.sort(key=lambda x: -x.speedup)
         del isl[self.island_size:]
