@@ -152,8 +152,8 @@ class AgentsConfig(_Section):
     asked only to make the code faster a correct one in 25 of 62. Measured once on those loops: no change in
     the loop's result, so it stays off."""
     plan_yield: bool = True
-    """With ``free_plan``: the planner plans a round only while its plans' gains (correct and faster than the
-    reference) per token, its own tokens included, beat the free plan's, counting this job and the models'
+    """With ``free_plan``: the planner plans a round only while its plans' gains (correct and significantly
+    faster than the reference) per token, its own tokens included, beat the free plan's, counting this job and the models'
     earlier jobs (``yields_file``); otherwise the round codes the free plan from that many parents
     (``search/yields.py``). Asked again each round."""
     planning: Literal["batch", "mapcoder"] = "batch"

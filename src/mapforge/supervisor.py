@@ -369,10 +369,9 @@ class Supervisor:
             self.record.save_candidate(cid, source, suffix, verdict, lineage)
         cand = Candidate(cid, source, verdict, att.plan.title, parent, round_, att.base)
         speedup = verdict.timing.speedup if verdict.correct and verdict.timing is not None else None
-        gain = speedup is not None and speedup > 1.0  # correct and faster: what the population admits
         if att.parent is None:
             free = self.config.agents.free_plan and self.task.kind == "optimize"
-            self.yields.coder_result(verdict.correct, (att.plan is not FREE) if free else None, gain)
+            self.yields.coder_result(verdict.correct, (att.plan is not FREE) if free else None, verdict.improved)
         else:
             self.yields.repair_result(verdict.correct)
         self.outcome.candidates.append(cand)
@@ -380,7 +379,7 @@ class Supervisor:
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,
                   speedup=verdict.speedup, speedup_ci=verdict.timing.speedup_ci if verdict.timing else None,
                   pass_rate=verdict.pass_rate, standing=st.note, head_to_head=st.head_to_head, **lineage)
-        if gain and speedup is not None:
+        if speedup is not None and speedup > 1.0:  # correct and faster: a parent for later plans
             plan = f"{att.plan.title} {att.plan.bottleneck} {att.plan.approach}"
             self.population.add(cid, source, speedup, plan, verdict.summary_line(), self._evidence(verdict))
             self.outcome.islands = self.population.describe()

@@ -17,7 +17,8 @@ candidate in 15 of 78 (bench/RESULTS.md). So after ``trial`` repairs (None: alwa
 **The planner** (``agents.plan_yield``, with ``agents.free_plan``). A round of plans costs a planner call
 (~1.3k tokens with the 1.5B, 30% of the loop's tokens in the tenth session) before any code is written; the
 free plan ("make it faster", no technique named) costs nothing but its coder call. A candidate *gains* when
-it is correct and faster than the reference (what the population admits as a parent). The planner plans the
+it is correct and significantly faster than the reference (its whole interval above 1 and above the job's
+noise floor: a point estimate above 1 is a coin toss for code as fast as the reference). The planner plans the
 next round while (planned gains + 1) / (planner tokens + its plans' coder tokens) > (free gains + 1) / the
 free plan's coder tokens; otherwise the round codes the free plan from as many parents as a planned round
 has plans. The rule is asked again each round, so where neither side has gained the two get about equal
@@ -55,7 +56,7 @@ class Tally:
     planned: int = 0
     """Coder candidates judged from the planner's plans."""
     planned_gains: int = 0
-    """Of those, correct and faster than the reference."""
+    """Of those, correct and significantly faster than the reference."""
     plan_tokens: int = 0
     """The planner's (and its verifier's) tokens plus the coder's tokens for the planner's plans."""
     free: int = 0
