@@ -118,7 +118,8 @@ class Supervisor:
         self.machine = machine
         self.ledger = ledger
         self._models = {role: config.model.for_role(role) for role in ("debugger", "coder", "planner")}
-        self.yields = Yields(a.repair_trial, ledger.prior(self._models) if ledger else Tally())
+        self.yields = Yields(a.repair_trial, ledger.prior(self._models) if ledger else Tally(),
+                             compare_plans=self._planned(FREE) is not None)
         self._stale = 0
         self._round_best: str | None = None
 
@@ -236,7 +237,8 @@ class Supervisor:
                 source = self.coder.run(self.ctx, plan, start, exemplars, temperature=temp, repeated=repeated,
                                         evidence=evidence)
             finally:
-                self.yields.coder_spent(plan is not FREE, self._spent().coder - before)
+                if (planned := self._planned(plan)) is not None:
+                    self.yields.coder_spent(planned, self._spent().coder - before)
             if source is None:
                 self.ctx.history.append(f"{plan.title}: the coder's reply held no usable code")
                 self.emit("no_code", plan=plan.title)
@@ -283,6 +285,13 @@ class Supervisor:
             self.emit("debugger_retired", reason=self.yields.describe(spent),
                       tokens={"debugger": spent.debugger, "coder": spent.coder})
         return False
+
+    def _planned(self, plan: Plan) -> bool | None:
+        """For the planner's yield: whether ``plan`` is the planner's (True) or the free plan (False); None when
+        free plans are off, so there is nothing to compare with."""
+        if not (self.config.agents.free_plan and self.task.kind == "optimize"):
+            return None
+        return plan is not FREE
 
     def _spent(self) -> Spent:
         """Tokens the roles have spent in this job (the planner's with its verifier's)."""
@@ -370,8 +379,7 @@ class Supervisor:
         cand = Candidate(cid, source, verdict, att.plan.title, parent, round_, att.base)
         speedup = verdict.timing.speedup if verdict.correct and verdict.timing is not None else None
         if att.parent is None:
-            free = self.config.agents.free_plan and self.task.kind == "optimize"
-            self.yields.coder_result(verdict.correct, (att.plan is not FREE) if free else None, verdict.improved)
+            self.yields.coder_result(verdict.correct, self._planned(att.plan), verdict.improved)
         else:
             self.yields.repair_result(verdict.correct)
         self.outcome.candidates.append(cand)

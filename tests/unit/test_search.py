@@ -400,6 +400,8 @@ def test_the_planner_plans_a_round_only_while_its_gains_per_token_beat_the_free_
     history = Tally(planned=30, planned_gains=6, plan_tokens=50_000, free=10, free_gains=0, free_tokens=12_000)
     assert Yields(trial=2, prior=history).may_plan(Spent())
     assert "in 0 earlier jobs" not in Yields(trial=2).describe_plans(Spent())
+    # free plans off: the planner's tokens are not recorded, so a later job with free plans does not inherit them
+    assert Yields(trial=2, compare_plans=False).job(Spent(planner=1300)).plan_tokens == 0
 
 
 def test_the_ledger_keeps_the_planners_counts_under_the_planners_model(tmp_path: Path) -> None:

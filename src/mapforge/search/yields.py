@@ -88,6 +88,9 @@ class Yields:
     """This job's results; its role tokens are the LLM's usage, passed in as :class:`Spent` when asked."""
     retired: bool = False
     """The debugger was refused a repair: it sits out the rest of the job."""
+    compare_plans: bool = True
+    """Free plans are on, so the planner's tokens are counted against them (off: the planner's tokens are
+    not the ledger's business, and a later job with free plans does not inherit them)."""
 
     def coder_result(self, correct: bool, planned: bool | None = None, gain: bool = False) -> None:
         """A coder candidate's verdict; ``planned``: from the planner's plan (True), the free plan (False), or
@@ -113,7 +116,7 @@ class Yields:
 
     def job(self, spent: Spent) -> Tally:
         return replace(self.counts, repair_tokens=spent.debugger, coder_tokens=spent.coder,
-                       plan_tokens=self.counts.plan_tokens + spent.planner)
+                       plan_tokens=self.counts.plan_tokens + (spent.planner if self.compare_plans else 0))
 
     def may_repair(self, spent: Spent) -> bool:
         """Whether the debugger gets the next repair. Once it is refused it stays retired for the job."""
