@@ -151,6 +151,12 @@ class AgentsConfig(_Section):
     held-out TSVC loops the 1.5B's plans (intrinsics, "SSE") gave no correct candidate in 19, the same model
     asked only to make the code faster a correct one in 25 of 62. Measured once on those loops: no change in
     the loop's result, so it stays off."""
+    free_plan_evidence: bool = False
+    """Show the free plan's coder what the harness measured about its parent (the reference's profile, or a
+    population member's): a plan names the bottleneck it read in that evidence, the free plan names none. Off
+    by default: with it, the 1.5B's free-plan candidates were correct in 3 of 21 on eight held-out TSVC loops,
+    against 29 of 62 for the same prompt without it (bench/RESULTS.md, eleventh session); the report's
+    vector widths and register names drew it to intrinsics and helper functions that did not compile."""
     plan_yield: bool = True
     """With ``free_plan``: the planner plans a round only while its plans' gains (correct and significantly
     faster than the reference) per token, its own tokens included, beat the free plan's, counting this job and the models'

@@ -226,8 +226,9 @@ class Supervisor:
         start = None if parent is None else ("", "") if parent is self.population.root else (
             parent.source, parent.summary)
         exemplars = self._exemplars_for(plan)
-        # a plan names the bottleneck it read in the evidence; the free plan names none, so its coder reads it
-        evidence = parent.evidence if parent is not None and plan is FREE else ""
+        # a plan names the bottleneck it read in the evidence; the free plan names none, so its coder may read it
+        show = plan is FREE and parent is not None and self.config.agents.free_plan_evidence
+        evidence = parent.evidence if show and parent is not None else ""
         repeated: tuple[str, str] | None = None
         temps = self._temperatures(retry=True)
         for i, temp in enumerate(temps):

@@ -239,12 +239,13 @@ def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2",
-             env={"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"})
+             env={"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0",
+                  "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true"})
     assert [e["plan"] for e in read_events(run) if e["event"] == "iteration"] == ["Make it faster", "Register blocking"]
     coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
              for c in sorted((run / "calls").glob("*-coder.json"))]
     assert "Title: Make it faster\n" in coder[0] and "Title: Register blocking\n" in coder[1]
-    # the free plan names no bottleneck: its coder reads what the harness measured, a planned plan's does not
+    # with free_plan_evidence the free plan's coder reads what the harness measured, a planned plan's does not
     assert "What the harness measured about the reference:\nCompiler vectorisation report" in coder[0]
     assert "What the harness measured" not in coder[1]
     assert read_summary(run)["status"] == "improved"
@@ -253,13 +254,14 @@ def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:
 def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_the_free_plan(tmp_path: Path) -> None:
     """``agents.plan_yield``: the free plan gains and the planner's three plans do not, so the second round
     codes the free plan four times without a planner call, each coder shown what the harness measured about
-    its parent. A second job reading that history from the ledger never calls the planner."""
+    its parent (``free_plan_evidence``). A second job reading that history from the ledger never calls the
+    planner."""
     def wrong(k: int) -> str:
         return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
 
     ledger = tmp_path / "yields.json"
     env = {"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
-           "MAPFORGE_SEARCH__LINEAGE_BUDGET": "10"}
+           "MAPFORGE_SEARCH__LINEAGE_BUDGET": "10", "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true"}
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("First", "Second", "Third")],
         "coder": [code_reply(FAST), *(code_reply(wrong(k)) for k in range(1, 8))],
@@ -285,10 +287,13 @@ def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_th
     assert (mine["planned"], mine["planned_gains"], mine["free"], mine["free_gains"]) == (3, 0, 5, 1)
     assert mine["plan_tokens"] > 0 and mine["free_tokens"] > 0
 
-    again = tmp_path / "again"
-    optimize("tasks/matmul", script, again, "--max-iters", "4", env=env)
+    again = tmp_path / "again"  # and by default the free plan's coder is not shown the evidence
+    optimize("tasks/matmul", script, again, "--max-iters", "4",
+             env={**env, "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "false"})
     assert not list((again / "calls").glob("*-planner.json"))
     assert [e["plan"] for e in read_events(again) if e["event"] == "iteration"] == ["Make it faster"] * 4
+    assert not any("What the harness measured" in c.read_text() or "Machine code of the function" in c.read_text()
+                   for c in (again / "calls").glob("*-coder.json"))
 
 
 def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
