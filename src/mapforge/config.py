@@ -145,18 +145,17 @@ class AgentsConfig(_Section):
     """Exemplars the coder of one plan sees: the best for that plan's bottleneck (the planner sees
     ``exemplars``, to choose among techniques; the coder implements one). Each card costs every coding prompt
     ~300 tokens: on the library tasks three cards made the loop's coding prompt 2.5 times single-shot's."""
-    free_plan: bool = False
+    free_plan: bool = True
     """Optimize rounds try one plan that names no technique first ("make it faster", as OpenEvolve and
-    AlphaEvolve ask for every change), then the planner's. Why (bench/RESULTS.md, ninth session): on eight
-    held-out TSVC loops the 1.5B's plans (intrinsics, "SSE") gave no correct candidate in 19, the same model
-    asked only to make the code faster a correct one in 25 of 62. Measured once on those loops: no change in
-    the loop's result, so it stays off."""
+    AlphaEvolve ask for every change), then the planner's, and with ``plan_yield`` the planner plans only the
+    rounds its plans earn. Measured on eight held-out TSVC loops in one session (bench/RESULTS.md, eleventh
+    session): with it the loop judged 37 candidates and won one task (two runs), without it 31 and none, the
+    planner's share of tokens 14-19% against 31%. Off: every round is the planner's."""
     free_plan_evidence: bool = False
     """Show the free plan's coder what the harness measured about its parent (the reference's profile, or a
     population member's): a plan names the bottleneck it read in that evidence, the free plan names none. Off
-    by default: with it, the 1.5B's free-plan candidates were correct in 3 of 21 on eight held-out TSVC loops,
-    against 29 of 62 for the same prompt without it (bench/RESULTS.md, eleventh session); the report's
-    vector widths and register names drew it to intrinsics and helper functions that did not compile."""
+    by default: it adds ~190 tokens to each such prompt, and on eight held-out TSVC loops the 1.5B's free-plan
+    candidates were correct in 3 of 21 with it and 4 of 22 without (bench/RESULTS.md, eleventh session)."""
     plan_yield: bool = True
     """With ``free_plan``: the planner plans a round only while its plans' gains (correct and significantly
     faster than the reference) per token, its own tokens included, beat the free plan's, counting this job and the models'

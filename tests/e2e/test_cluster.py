@@ -49,8 +49,10 @@ void matmul(const float *A, const float *B, float *C, int n) {
     (void)A; (void)B; (void)C; (void)n;
 }
 """
-# the A/A spread of the fast test timing settings on a shared 2-core machine is far above the default
+# the A/A spread of the fast test timing settings on a shared 2-core machine is far above the default; each
+# round is the script's four plans, in order (no free plan before them)
 ENV = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_AGENTS__EXEMPLARS": "0", "MAPFORGE_AGENTS__PLANS": "4",
+       "MAPFORGE_AGENTS__FREE_PLAN": "false",
        "MAPFORGE_SEARCH__PATIENCE": "null", "MAPFORGE_SEARCH__ROOFLINE_STOP": "null",
        "MAPFORGE_CLUSTER__MAX_AA_NOISE": "1.0", "MAPFORGE_CLUSTER__WORKER_WAIT": "30"}
 

@@ -425,7 +425,7 @@ def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", "--parallel", "2",
-             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"})
+             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1", "MAPFORGE_AGENTS__FREE_PLAN": "false"})  # the script's plans
     cands = candidates(run)
     assert [c["verdict"]["status"] for c in cands.values()] == ["correct", "wrong_answer", "correct"]
     assert [(c["plan"], c["iteration"], c["parent"]) for c in cands.values()] == [
@@ -468,7 +468,8 @@ def test_mapcoder_planning_grounds_one_plan_per_exemplar_and_orders_by_the_verif
         "debugger": [code_reply(FAST)] * 3,
     })
     run = tmp_path / "run"
-    optimize("tasks/matmul", script, run, "--max-iters", "1", env={"MAPFORGE_AGENTS__PLANNING": "mapcoder"})
+    optimize("tasks/matmul", script, run, "--max-iters", "1",
+             env={"MAPFORGE_AGENTS__PLANNING": "mapcoder", "MAPFORGE_AGENTS__FREE_PLAN": "false"})
     shown = next(e for e in read_events(run) if e["event"] == "retrieved")["exemplars"]
     n = len(shown)
     assert n >= 2, "the matmul task retrieves at least two relevant cards"
