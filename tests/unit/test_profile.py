@@ -59,6 +59,15 @@ def test_a_float_reduction_gcc_keeps_in_order_is_not_called_done() -> None:
     assert len(prof.vectorised) == 1 and prof.vectorised[0].startswith("line 4 (`for (int i = 0; i < n; i++) s +=")
     assert "in-order reduction" in prof.vectorised[0] and "independent partial sums" in prof.describe()
     assert "in-order" not in scale.vectorised[0] and "partial sums" not in scale.describe()
+    factory = make_sandbox_factory("local", Limits(), "profile-test", 0)
+    try:  # the detailed dump cannot be written: the marks are lost, the first build's report is not
+        with factory() as sb:
+            assert sb.exec(["mkdir", "vect-details.txt"]).ok
+            blocked = profile_candidate(sb, spec, total)  # type: ignore[arg-type]
+    finally:
+        factory.close()
+    assert blocked.vectorised == [prof.vectorised[0].split("; in-order")[0]]
+    assert not any(n.startswith("profiling stopped") for n in blocked.notes)
 
 
 def test_a_loop_gcc_versions_for_aliasing_says_so() -> None:

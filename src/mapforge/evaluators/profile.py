@@ -146,10 +146,13 @@ def _in_order_notes(sb: Sandbox, spec: OptimizeSpec, name: str, lim: Limits) -> 
     report never depends on it."""
     dump = compile_cmd(spec.language, [*spec.cflags, "-fdump-tree-vect-details=vect-details.txt"], name,
                        "details.o")
-    if not sb.exec(dump, limits=lim).ok:
-        return ""
-    r = sb.exec(["grep", "-F", "in-order (fold-left) reduction", "vect-details.txt"], limits=lim)
-    sb.exec(["rm", "-f", "vect-details.txt", "details.o"], limits=lim)
+    try:
+        if not sb.exec(dump, limits=lim).ok:
+            return ""
+        r = sb.exec(["grep", "-F", "in-order (fold-left) reduction", "vect-details.txt"], limits=lim)
+        sb.exec(["rm", "-f", "vect-details.txt", "details.o"], limits=lim)
+    except (OSError, ValueError):
+        return ""  # the marks are lost, the report the first build made is not
     return "\n" + r.stdout if r.ok else ""
 
 
