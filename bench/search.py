@@ -9,9 +9,9 @@ For each task, two arms with the same model and the same token budget:
   selection (head to head), until the budget is spent.
 
 Every run gets a fresh response cache and a fresh memory; the loop runs with the cards and memories derived
-from the task held out (``agents.held_out``: leave-one-out). The loop's ledger of repair yields
+from the task held out (``agents.held_out``: leave-one-out). The loop's ledger of yields
 (``search/yields.py``) starts empty with the bench and is shared by its loop runs (``MAPFORGE_YIELDS_FILE``
-names another): like a new user's, it learns whether the model's repairs pay from the jobs before. Prints a
+names another): like a new user's, it learns whether the model's repairs and plans pay from the jobs before. Prints a
 row per task and arm (status, best speedup with its interval, tokens, wall time), then the totals per arm:
 fast_1 (share of tasks whose best is significantly faster than the reference), geomean speedup (a task without
 a win counts 1.0) and tokens per improved task.
@@ -45,7 +45,7 @@ def loop_arm(task: str, model: str, budget: int, out: Path) -> dict[str, Any]:
         env = {**os.environ, "MAPFORGE_CACHE_DIR": f"{tmp}/cache", "MAPFORGE_MEMORY_FILE": f"{tmp}/memory.jsonl",
                "MAPFORGE_AGENTS__HELD_OUT": json.dumps([task]),
                "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"planner": 0.7, "coder": SAMPLING}),
-               # the bench's own ledger of repair yields (counts, no task knowledge), learnt over its loop runs
+               # the bench's own ledger of yields (counts, no task knowledge), learnt over its loop runs
                "MAPFORGE_YIELDS_FILE": os.environ.get("MAPFORGE_YIELDS_FILE", str(out / "yields.json"))}
         cmd = [sys.executable, "-m", "mapforge", "optimize", str(REPO / "tasks" / task), "--model", model,
                "--max-tokens", str(budget), "--max-iters", "100", "--run-dir", str(run), "--sandbox", "local"]

@@ -119,7 +119,7 @@ class Supervisor:
         self.ledger = ledger
         self._models = {role: config.model.for_role(role) for role in ("debugger", "coder", "planner")}
         self.yields = Yields(a.repair_trial, ledger.prior(self._models) if ledger else Tally(),
-                             compare_plans=self._planned(FREE) is not None)
+                             compare_plans=self._free_plans)
         self._stale = 0
         self._round_best: str | None = None
 
@@ -162,15 +162,14 @@ class Supervisor:
         self.outcome.search["rounds"] += 1
         self._round_best = self.selection.best.id if self.selection.best else None
         a = self.config.agents
-        free = a.free_plan and self.task.kind == "optimize"
-        if free and a.plan_yield and not self.yields.may_plan(spent := self._spent()):
+        if self._free_plans and a.plan_yield and not self.yields.may_plan(spent := self._spent()):
             # the planner's plans have gained less per token than the free plan: a round of free plans
             self.outcome.search["planner_rounds_skipped"] += 1
             self.emit("planner_sits_out", reason=self.yields.describe_plans(spent))
             return [FREE] * (a.plans + 1)
         self.emit("step", agent="planner")
         plans = self.planner.run(self.ctx)  # sorted by confidence
-        if free:
+        if self._free_plans:
             plans = [FREE, *plans]
         self.emit("plans", plans=[p.model_dump() for p in plans])
         return plans
@@ -227,8 +226,8 @@ class Supervisor:
             parent.source, parent.summary)
         exemplars = self._exemplars_for(plan)
         # a plan names the bottleneck it read in the evidence; the free plan names none, so its coder may read it
-        show = plan is FREE and parent is not None and self.config.agents.free_plan_evidence
-        evidence = parent.evidence if show and parent is not None else ""
+        evidence = parent.evidence if plan is FREE and parent is not None and self.config.agents.free_plan_evidence \
+            else ""
         repeated: tuple[str, str] | None = None
         temps = self._temperatures(retry=True)
         for i, temp in enumerate(temps):
@@ -287,12 +286,15 @@ class Supervisor:
                       tokens={"debugger": spent.debugger, "coder": spent.coder})
         return False
 
+    @property
+    def _free_plans(self) -> bool:
+        """Whether rounds open with the free plan (``agents.free_plan``; optimize tasks only)."""
+        return self.config.agents.free_plan and self.task.kind == "optimize"
+
     def _planned(self, plan: Plan) -> bool | None:
         """For the planner's yield: whether ``plan`` is the planner's (True) or the free plan (False); None when
         free plans are off, so there is nothing to compare with."""
-        if not (self.config.agents.free_plan and self.task.kind == "optimize"):
-            return None
-        return plan is not FREE
+        return (plan is not FREE) if self._free_plans else None
 
     def _spent(self) -> Spent:
         """Tokens the roles have spent in this job (the planner's with its verifier's)."""
@@ -388,15 +390,17 @@ class Supervisor:
         self.emit("candidate", id=cid, status=verdict.status, stage=verdict.stage, reason=verdict.reason,
                   speedup=verdict.speedup, speedup_ci=verdict.timing.speedup_ci if verdict.timing else None,
                   pass_rate=verdict.pass_rate, standing=st.note, head_to_head=st.head_to_head, **lineage)
-        if speedup is not None and speedup > 1.0:  # correct and faster: a parent for later plans
+        faster = speedup is not None and speedup > 1.0  # correct and faster: a parent for later plans
+        evidence = self._evidence(verdict) if faster or st.became_best else ""
+        if faster and speedup is not None:
             plan = f"{att.plan.title} {att.plan.bottleneck} {att.plan.approach}"
-            self.population.add(cid, source, speedup, plan, verdict.summary_line(), self._evidence(verdict))
+            self.population.add(cid, source, speedup, plan, verdict.summary_line(), evidence)
             self.outcome.islands = self.population.describe()
         if st.became_best:
             self.outcome.best = cand
             self.record.save_best(cid, source, suffix, verdict)
             self.ctx.best_source, self.ctx.best_summary = source, verdict.summary_line()
-            self.ctx.best_evidence = self._evidence(verdict)
+            self.ctx.best_evidence = evidence
             self.emit("best", id=cid, speedup=verdict.speedup, pass_rate=verdict.pass_rate,
                       head_to_head=st.head_to_head)
         self._save_standings()

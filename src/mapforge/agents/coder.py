@@ -33,9 +33,8 @@ class Coder:
         for a plan that names no bottleneck of its own."""
         lang = prompts.language_tag(ctx.task)
         src, line = parent if parent else (ctx.best_source, ctx.best_summary)
-        parent_text = prompts.parent_block(lang, src, line, evidence, lead="Start from this correct version; improve on it")
-        if not src and evidence.strip():
-            parent_text = f"What the harness measured about the reference:\n{evidence.strip()}"
+        parent_text = prompts.parent_block(lang, src, line, evidence, lead="Start from this correct version; improve on it") \
+            if src else prompts.reference_evidence_block(evidence)
         content = prompts.render(
             "coder", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds),
             exemplar_block=prompts.exemplar_block(ctx.exemplars if exemplars is None else exemplars, ctx.exemplar_code),

@@ -56,8 +56,7 @@ class Planner:
             best = prompts.parent_block(prompts.language_tag(ctx.task), ctx.best_source, ctx.best_summary,
                                         ctx.best_evidence, lead="The current best version, which your plans improve on")
         else:  # the reference is the best: the task block shows its code, this what was measured about it
-            best = f"What the harness measured about the reference:\n{ctx.reference_evidence}" \
-                if ctx.reference_evidence else ""
+            best = prompts.reference_evidence_block(ctx.reference_evidence)
         content = prompts.render(
             "planner", task_block=prompts.task_block(ctx.task, ctx.baseline_seconds), machine_block=ctx.machine,
             exemplar_block=prompts.exemplar_block(exemplars, ctx.exemplar_code), parent_block=best,

@@ -126,6 +126,11 @@ def parent_block(lang: str, source: str | None, summary: str | None, evidence: s
     return out + (f"\n{evidence.strip()}" if evidence.strip() else "")
 
 
+def reference_evidence_block(evidence: str) -> str:
+    """What the harness measured about the reference, whose code the task block already shows; "" when nothing."""
+    return f"What the harness measured about the reference:\n{evidence.strip()}" if evidence.strip() else ""
+
+
 def attempts_block(lang: str, attempts: list[tuple[str, str]]) -> str:
     """Earlier attempts at the same plan, each with its verdict line (newest last)."""
     if not attempts:

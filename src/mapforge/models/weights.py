@@ -99,8 +99,8 @@ def models_dir() -> Path:
 def lookup(name: str) -> KnownModel:
     """The registered model called ``name`` (with or without the ``local/`` that ``models list`` and
     ``--model`` show); an unknown name is a :class:`UserError` listing the known ones."""
-    if name.removeprefix("local/") in KNOWN:
-        return KNOWN[name.removeprefix("local/")]
+    if (key := name.removeprefix("local/")) in KNOWN:
+        return KNOWN[key]
     close = difflib.get_close_matches(name, KNOWN, n=3, cutoff=0.5)
     hint = f" Did you mean {' or '.join(close)}?" if close else ""
     raise UserError(
