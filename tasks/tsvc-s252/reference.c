@@ -1,0 +1,15 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s252.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void s252(float *restrict a, const float *restrict b, const float *restrict c, int n)
+{
+    float t, s;
+    t = (float) 0.;
+    for (int i = 0; i < n; i++) {
+        s = b[i] * c[i];
+        a[i] = s + t;
+        t = s;
+    }
+}

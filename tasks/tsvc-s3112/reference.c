@@ -1,0 +1,15 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s3112.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void s3112(const float *restrict a, float *restrict b, int n, float *restrict out)
+{
+    float sum;
+    sum = (float)0.0;
+    for (int i = 0; i < n; i++) {
+        sum += a[i];
+        b[i] = sum;
+    }
+    out[0] = sum;
+}
