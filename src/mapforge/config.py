@@ -161,6 +161,10 @@ class AgentsConfig(_Section):
     faster than the reference) per token, its own tokens included, beat the free plan's, counting this job and the models'
     earlier jobs (``yields_file``); otherwise the round codes the free plan from that many parents
     (``search/yields.py``). Asked again each round."""
+    analyst: bool = True
+    """Optimize rounds open with the analyst's plan, when a profile names a cost with a general remedy (an
+    in-order float reduction: independent partial sums), written for the code that profile measured, each
+    once per job; no model call (``agents/analyst.py``)."""
     planning: Literal["batch", "mapcoder"] = "batch"
     """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
     rated by a verification request of its own (2k requests per round: worth it with a capable model and a

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from mapforge.agents.analyst import Analyst, Measured
 from mapforge.agents.coder import Coder, function_name
 from mapforge.agents.context import AgentContext
 from mapforge.agents.debugger import REPAIRABLE, Debugger
@@ -27,7 +28,7 @@ from mapforge.agents.verifier import Verifier
 from mapforge.config import Config
 from mapforge.errors import BudgetExhausted, ModelError
 from mapforge.evaluators import Evaluator, evaluate_guarded
-from mapforge.evaluators.verdict import Verdict
+from mapforge.evaluators.verdict import Profile, Verdict
 from mapforge.search.machine import MachineFacts, machine_facts, min_bytes, roofline_fraction
 from mapforge.search.novelty import JudgedCode, exemplar_copy
 from mapforge.search.population import Member, Population
@@ -101,6 +102,7 @@ class Supervisor:
         self.planner = Planner(llm, a.plans, a.format_repairs, verifier)
         self.coder = Coder(llm, a.format_repairs)
         self.debugger = Debugger(llm, a.format_repairs)
+        self.analyst = Analyst()
         self.ctx = AgentContext(task=task, baseline_seconds=baseline_seconds, exemplar_code=a.exemplar_code)
         self.outcome = Outcome()
         self.started = time.monotonic()
@@ -108,10 +110,11 @@ class Supervisor:
         measured = record.load_baseline() or {}
         aa = measured.get("aa_ci")
         self.ctx.reference_evidence = measured.get("evidence", "")
+        ref_profile = Profile.model_validate(measured["profile"]) if measured.get("profile") else None
         duel = getattr(evaluator, "head_to_head", None) if s.head_to_head and task.kind == "optimize" else None
         self.selection = Selection(task.kind, record, duel, tuple(aa) if aa else None)
         self.population = Population(task.reference_source or "", s.islands, s.island_size, s.lineage_budget,
-                                     s.novelty_weight, self.ctx.reference_evidence)
+                                     s.novelty_weight, self.ctx.reference_evidence, ref_profile)
         self.judged = JudgedCode(task.reference_source or "", function_name(self.ctx),
                                  compiled_rules=isinstance(task.spec, OptimizeSpec),
                                  machine_code=getattr(evaluator, "machine_code", None))
@@ -162,17 +165,37 @@ class Supervisor:
         self.outcome.search["rounds"] += 1
         self._round_best = self.selection.best.id if self.selection.best else None
         a = self.config.agents
+        found = self._analysed()
         if self._free_plans and a.plan_yield and not self.yields.may_plan(spent := self._spent()):
             # the planner's plans have gained less per token than the free plan: a round of free plans
             self.outcome.search["planner_rounds_skipped"] += 1
             self.emit("planner_sits_out", reason=self.yields.describe_plans(spent))
-            return [FREE] * (a.plans + 1)
+            return [*found, *[FREE] * (a.plans + 1)]
         self.emit("step", agent="planner")
         plans = self.planner.run(self.ctx)  # sorted by confidence
         if self._free_plans:
             plans = [FREE, *plans]
+        plans = [*found, *plans]
         self.emit("plans", plans=[p.model_dump() for p in plans])
         return plans
+
+    def _analysed(self) -> list[Plan]:
+        """The analyst's plans for this round (``agents.analyst``): read off the profiles of the best code
+        first, each for the code it measured."""
+        if not (self.config.agents.analyst and self.task.kind == "optimize"):
+            return []
+        spec, machine, seconds = self.task.spec, self.machine, self.ctx.baseline_seconds
+
+        def stream_share(m: Member) -> float | None:  # in cache or not: how fast its bytes move
+            if not isinstance(spec, OptimizeSpec) or machine is None or not seconds:
+                return None
+            return roofline_fraction(spec, seconds / m.speedup, machine)
+
+        found = self.analyst.run(Measured(m.id, m.profile, stream_share(m)) for m in self.population.by_speedup())
+        if found:
+            self.outcome.search["analyst_plans"] += len(found)
+            self.emit("analysed", plans=[p.model_dump() for p in found])
+        return found
 
     def _early_stop(self, round_done: bool) -> str | None:
         best = self.outcome.best
@@ -221,7 +244,10 @@ class Supervisor:
     # -- agents, with no repeats -------------------------------------------------------------------
     def _code(self, plan: Plan) -> Attempt | None:
         text = f"{plan.title} {plan.bottleneck} {plan.approach}"
-        parent: Member | None = self.population.choose(text) if self.task.kind == "optimize" else None
+        parent: Member | None = None
+        if self.task.kind == "optimize":  # an analyst's plan is for the code it read, while that code is a parent
+            parent = self.population.take(plan.parent) if plan.parent else None
+            parent = parent or self.population.choose(text)
         start = None if parent is None else ("", "") if parent is self.population.root else (
             parent.source, parent.summary)
         exemplars = self._exemplars_for(plan)
@@ -293,8 +319,9 @@ class Supervisor:
 
     def _planned(self, plan: Plan) -> bool | None:
         """For the planner's yield: whether ``plan`` is the planner's (True) or the free plan (False); None when
-        free plans are off, so there is nothing to compare with."""
-        return (plan is not FREE) if self._free_plans else None
+        free plans are off, so there is nothing to compare with, and for the analyst's plans, which are
+        neither."""
+        return (plan is not FREE) if self._free_plans and plan.parent is None else None
 
     def _spent(self) -> Spent:
         """Tokens the roles have spent in this job (the planner's with its verifier's)."""
@@ -394,7 +421,7 @@ class Supervisor:
         evidence = self._evidence(verdict) if faster or st.became_best else ""
         if faster and speedup is not None:
             plan = f"{att.plan.title} {att.plan.bottleneck} {att.plan.approach}"
-            self.population.add(cid, source, speedup, plan, verdict.summary_line(), evidence)
+            self.population.add(cid, source, speedup, plan, verdict.summary_line(), evidence, verdict.profile)
             self.outcome.islands = self.population.describe()
         if st.became_best:
             self.outcome.best = cand

@@ -296,6 +296,57 @@ def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_th
                    for c in (again / "calls").glob("*-coder.json"))
 
 
+PARTIAL_SUMS = """void s311(const float *restrict a, int n, float *restrict out) {
+    float s[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) s[k] += a[i + k];
+    float t = 0;
+    for (int k = 0; k < 16; k++) t += s[k];
+    for (; i < n; i++) t += a[i];
+    out[0] = t;
+}
+"""
+
+
+def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_found(tmp_path: Path) -> None:
+    """The reference's profile (real gcc) marks its float sum an in-order reduction: round one opens with
+    the analyst's plan for the reference, before the free plan and the planner's, with no model call of its
+    own. Its candidate wins; the winner's own profile has no such loop, so no second analyst plan follows.
+    The analyst's plan counts neither for the planner's yield nor for the free plan's. Off, it is gone."""
+    ledger = tmp_path / "yields.json"
+    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger)}
+    wrong = PARTIAL_SUMS.replace("out[0] = t;", "out[0] = t + 1.0f;")
+    script = write_script(tmp_path / "s.json", {
+        "planner": [plans_reply("First")] * 2,
+        "coder": [code_reply(PARTIAL_SUMS), *(code_reply(wrong.replace("1.0f", f"{k}.0f")) for k in range(1, 6))],
+    })
+    run = tmp_path / "run"
+    optimize("tasks/tsvc-s311", script, run, "--max-iters", "4", env=env)
+    events = read_events(run)
+    analysed = [p for e in events if e["event"] == "analysed" for p in e["plans"]]
+    title = "Independent partial sums for the reduction on line 10"
+    assert [(p["parent"], p["title"]) for p in analysed] == [("reference", title)]
+    assert [e["plan"] for e in events if e["event"] == "iteration"] == [title, "Make it faster", "First",
+                                                                        "Make it faster"]
+    coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
+             for c in sorted((run / "calls").glob("*-coder.json"))]
+    assert "Accumulate into several independent partial sums" in coder[0]
+    assert "Accumulate into several" not in "".join(coder[1:])
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "correct"
+    summary = read_summary(run)
+    assert summary["status"] == "improved" and summary["best"]["candidate_id"] == "c0001"  # type: ignore[index]
+    assert summary["search"]["analyst_plans"] == 1
+    mine = json.loads(ledger.read_text())[f"scripted/{script}"][str(run.resolve())]
+    assert (mine["planned"], mine["free"]) == (1, 2)  # "First" and the two free plans; not the analyst's
+
+    off = tmp_path / "off"
+    optimize("tasks/tsvc-s311", script, off, "--max-iters", "1", env={**env, "MAPFORGE_AGENTS__ANALYST": "false"})
+    assert not any(e["event"] == "analysed" for e in read_events(off))
+    assert [e["plan"] for e in read_events(off) if e["event"] == "iteration"] == ["Make it faster"]
+
+
 def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
     """The small model's way of "applying" a plan: the reference's loops with braces added, a variable
     renamed and an unused helper beside them. Not the same tokens, but the same machine code: caught before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mapforge.evaluators.profile import callgrind_count, profile_candidate, vectorisation_report
+from mapforge.evaluators.verdict import Profile
 from mapforge.sandbox import Limits, make_sandbox_factory
 from mapforge.tasks.loader import load_task
 
@@ -57,7 +58,8 @@ def test_a_float_reduction_gcc_keeps_in_order_is_not_called_done() -> None:
     finally:
         factory.close()
     assert len(prof.vectorised) == 1 and prof.vectorised[0].startswith("line 4 (`for (int i = 0; i < n; i++) s +=")
-    assert "in-order reduction" in prof.vectorised[0] and "independent partial sums" in prof.describe()
+    assert prof.loops[0].in_order and "in-order reduction" in prof.vectorised[0]
+    assert "independent partial sums" in prof.describe()
     assert "in-order" not in scale.vectorised[0] and "partial sums" not in scale.describe()
     factory = make_sandbox_factory("local", Limits(), "profile-test", 0)
     try:  # the detailed dump cannot be written: the marks are lost, the first build's report is not
@@ -116,14 +118,17 @@ KERNEL = "\n".join(["/* k */"] * 7 + ["    for (int i = 0; i < n; i++) {"] + ["x
 
 
 def test_the_report_keeps_one_entry_per_loop_with_its_final_outcome() -> None:
-    done, missed = vectorisation_report(GCC_REPORT, "k.c", KERNEL)
+    prof = Profile(loops=vectorisation_report(GCC_REPORT, "k.c", KERNEL))
+    done, missed = prof.vectorised, prof.missed
+    assert [(lp.line, lp.width, lp.in_order) for lp in prof.loops] == [(8, 32, False), (12, None, False)]
     # line 8 was vectorised in the end (its widest vectors: not the epilogue's): its failed first attempt is not
     # reported as missed
     assert done == ["line 8 (`for (int i = 0; i < n; i++) {`): vectorised using 32 byte vectors; versioned: a "
                     "runtime check for possible aliasing"]
     # line 12 gives its specific reason, without gcc's internal statement; other files are not this code's
     assert missed == ["line 12 (`for (j = 1; j < n; j++) s += a[j-1];`): not vectorized: no vectype for stmt"]
-    assert vectorisation_report(GCC_REPORT, "k.c")[1] == ["line 12: not vectorized: no vectype for stmt"]
+    assert Profile(loops=vectorisation_report(GCC_REPORT, "k.c")).missed == [
+        "line 12: not vectorized: no vectype for stmt"]
 
 
 def test_callgrind_summary_is_parsed() -> None:

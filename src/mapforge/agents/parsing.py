@@ -31,6 +31,9 @@ class Plan(BaseModel):
     """What limits the current code, per the profile and the code."""
     approach: str = Field(min_length=1)
     confidence: float = Field(ge=0, le=1)
+    parent: str | None = None
+    """The code the plan was written for (``reference`` or a candidate id): the analyst's plans read one
+    code's profile. None, as for every planner's plan, lets the population choose the parent."""
 
 
 class CodeReply(BaseModel):
@@ -203,7 +206,8 @@ def parse_plans(text: str, limit: int) -> list[Plan]:
             errors.append("expected a JSON list of plans")
             continue
         try:
-            plans = [Plan.model_validate(p) for p in data]
+            # a model's plan names no parent, whatever its JSON says: only the analyst reads one code's profile
+            plans = [Plan.model_validate(p).model_copy(update={"parent": None}) for p in data]
         except ValidationError as e:
             first = e.errors()[0]
             errors.append(f"plan field {'.'.join(map(str, first['loc']))}: {first['msg']}")

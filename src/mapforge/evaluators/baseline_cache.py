@@ -14,6 +14,7 @@ from mapforge import __version__
 from mapforge.agents.retriever import machine_id
 from mapforge.evaluators.driver import generate_driver, harness_header
 from mapforge.evaluators.optimize import NativeBaseline, OptimizeEvaluator
+from mapforge.evaluators.verdict import Profile
 
 
 def cache_dir() -> Path:
@@ -27,6 +28,8 @@ def cache_key(ev: OptimizeEvaluator, backend: str) -> str:
         "timing": ev.timing_cfg.model_dump(mode="json"), "unsafe": ev.sandbox_cfg.unsafe_no_isolation,
         "machine": machine_id(),
         "generator": (ev.task.root / ev.spec.generator).read_text() if ev.spec.generator else None,
+        # the pickled profile's shape: a cached baseline from before a field changed would unpickle broken
+        "profile": sorted(Profile.model_fields),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
 

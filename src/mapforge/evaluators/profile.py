@@ -22,14 +22,11 @@ import re
 from collections import Counter
 
 from mapforge.evaluators.native import compile_cmd
-from mapforge.evaluators.verdict import Disassembly, Profile
+from mapforge.evaluators.verdict import Disassembly, LoopReport, Profile
 from mapforge.sandbox import Limits, Sandbox
 from mapforge.tasks.spec import OptimizeSpec
 
 _VEC_LINE = re.compile(r"^[^:]*:(\d+):\d+: (optimized|missed|note): (.*)$")
-#: What the report says of a loop gcc vectorised with a float reduction it may not reorder (no -ffast-math).
-IN_ORDER = ("in-order reduction: the loads are vectorised but the additions still run one after another, in "
-            "source order")
 _INSN = re.compile(r"^\s*[0-9a-f]+:\s+([a-z][a-z0-9.]*)\s*(.*)$")
 _FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
 _WIDTH = re.compile(r"vectorized using (\d+) byte vectors")
@@ -37,15 +34,14 @@ _WIDTH = re.compile(r"vectorized using (\d+) byte vectors")
 _GIMPLE = re.compile(r":\s*_\d+ = .*$")
 
 
-def vectorisation_report(text: str, source_name: str, source: str = "") -> tuple[list[str], list[str]]:
-    """(vectorised, missed) loops in gcc's -fopt-info-vec-all output for ``source_name``, one entry per source
-    line, quoting that line of ``source`` when given: ``line 8 (`for (...) {`): vectorised using 32 byte
-    vectors; versioned: a runtime check for possible aliasing``. A line the compiler vectorised in the end is
-    not also reported as missed (gcc first reports its failed attempts), and a missed line gives the
-    compiler's most specific reason, not its generic "couldn't vectorize loop". A loop vectorised with an
-    in-order (fold-left) reduction says so (:data:`IN_ORDER`): its additions are as serial as the source's."""
+def vectorisation_report(text: str, source_name: str, source: str = "") -> list[LoopReport]:
+    """The loops in gcc's -fopt-info-vec-all output for ``source_name``, one per source line, quoting that line
+    of ``source`` when given. A line the compiler vectorised in the end is not also reported as missed (gcc
+    first reports its failed attempts), and a missed line gives the compiler's most specific reason, not its
+    generic "couldn't vectorize loop". A loop vectorised with an in-order (fold-left) reduction is marked
+    ``in_order``: its additions are as serial as the source's."""
     lines = source.splitlines()
-    done: dict[str, list[str]] = {}
+    versioned: dict[str, list[str]] = {}
     why: dict[str, list[str]] = {}
     widths: dict[str, int] = {}
     fold_left: set[str] = set()
@@ -60,30 +56,27 @@ def vectorisation_report(text: str, source_name: str, source: str = "") -> tuple
         width = _WIDTH.search(low)
         if kind == "optimized" and width:  # the main loop and its narrower epilogue: keep the widest
             widths[lineno] = max(widths.get(lineno, 0), int(width.group(1)))
-            done.setdefault(lineno, [])
         elif kind == "optimized" and "versioned for vectorization" in low:
-            done.setdefault(lineno, []).append("versioned: a runtime check for " + low.split("because of ")[-1]
-                                               if "because of " in low else msg)
+            versioned.setdefault(lineno, []).append("versioned: a runtime check for " + low.split("because of ")[-1]
+                                                    if "because of " in low else msg)
         elif kind == "note" and "in-order (fold-left) reduction" in low:
             fold_left.add(lineno)
         elif kind == "missed" and ("not vectorized" in low or "couldn't" in low):
             why.setdefault(lineno, []).append(_GIMPLE.sub("", msg))
 
-    def where(lineno: str) -> str:
+    def code(lineno: str) -> str:
         i = int(lineno) - 1
-        code = lines[i].strip() if 0 <= i < len(lines) else ""
-        return f"line {lineno} (`{code[:80]}`)" if code else f"line {lineno}"
+        return lines[i].strip()[:80] if 0 <= i < len(lines) else ""
 
-    vectorised = [f"{where(n)}: " + "; ".join([f"vectorised using {widths[n]} byte vectors",
-                                               *([IN_ORDER] if n in fold_left else []), *dict.fromkeys(msgs)])
-                  for n, msgs in done.items() if n in widths]
-    missed = []
+    out = [LoopReport(line=int(n), code=code(n), width=w, in_order=n in fold_left,
+                      versioned="; ".join(dict.fromkeys(versioned.get(n, []))))
+           for n, w in widths.items()]
     for n, msgs in why.items():
-        if n in done:
+        if n in widths or n in versioned:
             continue
         specific = [m for m in msgs if "couldn't vectorize loop" not in m.lower()] or msgs
-        missed.append(f"{where(n)}: {specific[0]}")
-    return vectorised, missed
+        out.append(LoopReport(line=int(n), code=code(n), missed=specific[0]))
+    return out
 
 
 def summarise_disassembly(text: str, function: str) -> Disassembly:
@@ -169,7 +162,7 @@ def _profile_into(prof: Profile, sb: Sandbox, spec: OptimizeSpec, source: str, r
     report = sb.read_file("vec.txt").decode(errors="replace")
     if "optimized: loop vectorized" in report:
         report += _in_order_notes(sb, spec, name, lim)
-    prof.vectorised, prof.missed = vectorisation_report(report, name, source)
+    prof.loops = vectorisation_report(report, name, source)
     r = sb.exec(["objdump", "-d", "--no-show-raw-insn", "profile.o"], limits=lim)
     if r.ok:
         prof.disassembly = summarise_disassembly(r.stdout, spec.function)

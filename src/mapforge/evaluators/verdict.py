@@ -89,16 +89,47 @@ class GpuCounters(BaseModel):
                 f"achieved occupancy {pct(self.occupancy_pct)} -> limited by {self.limiter}")
 
 
+#: What the report says of a loop gcc vectorised with a float reduction it may not reorder (no -ffast-math).
+IN_ORDER = ("in-order reduction: the loads are vectorised but the additions still run one after another, in "
+            "source order")
+
+
+class LoopReport(BaseModel):
+    """One loop of the compiler's vectorisation report, by the source line it starts on."""
+
+    line: int
+    code: str = ""
+    """That line of the source (at most 80 characters), as the planner is asked to quote it."""
+    width: int | None = None
+    """Vectorised: the widest vectors used, in bytes; None when the compiler did not vectorise the loop."""
+    in_order: bool = False
+    """Vectorised with a float reduction kept in source order (a fold-left reduction): its additions are as
+    serial as the source's."""
+    versioned: str = ""
+    """Vectorised behind a runtime check, e.g. "a runtime check for possible aliasing"."""
+    missed: str = ""
+    """Not vectorised: the compiler's most specific reason."""
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line} (`{self.code}`)" if self.code else f"line {self.line}"
+
+    def describe(self) -> str:
+        if self.width is None:
+            return f"{self.where}: {self.missed}"
+        notes = [f"vectorised using {self.width} byte vectors", *([IN_ORDER] if self.in_order else []),
+                 *([self.versioned] if self.versioned else [])]
+        return f"{self.where}: " + "; ".join(notes)
+
+
 class Profile(BaseModel):
     """Typed measurements beside the timing, for the planner, the debugger and the report. Each target fills
     what it can measure; what it cannot is None, with the reason in ``notes``."""
 
     source: str = ""
     """What measured them: ``gpu-harness``, ``ncu``, ``gcc+callgrind``, ..."""
-    vectorised: list[str] = Field(default_factory=list)
-    """Native: 'line N: loop vectorized using 32 byte vectors', one per vectorised loop."""
-    missed: list[str] = Field(default_factory=list)
-    """Native: the compiler's first reason per source line for not vectorising a loop."""
+    loops: list[LoopReport] = Field(default_factory=list)
+    """Native: the compiler's vectorisation report, one entry per loop it reported on."""
     disassembly: Disassembly | None = None
     instructions: int | None = None
     """Native: instructions executed by one run (callgrind), when measured."""
@@ -115,10 +146,20 @@ class Profile(BaseModel):
     """Achieved bytes/s (or flop/s) over the machine's measured peak."""
     notes: list[str] = Field(default_factory=list)
 
+    @property
+    def vectorised(self) -> list[str]:
+        """'line N (`code`): vectorised using 32 byte vectors; ...', one per vectorised loop."""
+        return [lp.describe() for lp in self.loops if lp.width is not None]
+
+    @property
+    def missed(self) -> list[str]:
+        """'line N (`code`): <the compiler's reason>', one per loop it did not vectorise."""
+        return [lp.describe() for lp in self.loops if lp.width is None]
+
     def describe(self) -> str:
         """A few lines for a prompt."""
         out = []
-        if self.vectorised or self.missed:
+        if self.loops:
             out.append(f"Compiler vectorisation report: {len(self.vectorised)} loop(s) vectorised"
                        + (f" ({'; '.join(self.vectorised[:3])})" if self.vectorised else "")
                        + (f"; not vectorised: {'; '.join(self.missed[:4])}" if self.missed else ""))
@@ -127,7 +168,7 @@ class Profile(BaseModel):
                            "runs on vector registers, and rewriting it with intrinsics or vector types redoes "
                            "that. Gains lie in what it did not vectorise, or in work and memory traffic the "
                            "code need not do.)")
-            if any("in-order reduction" in v for v in self.vectorised):  # the exception: gcc kept the order
+            if any(lp.in_order for lp in self.loops):  # the exception: gcc kept the order
                 out.append("(An in-order reduction is the exception: without -ffast-math the compiler may not "
                            "reorder floating-point additions, so each waits for the one before. Several "
                            "independent partial sums, combined after the loop, break that chain, where the "

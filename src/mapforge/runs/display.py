@@ -174,6 +174,9 @@ class Progress:
             s["best"] = f"{ev['id']} " + _interval({**self._seen.get(ev["id"], {}), **ev})
         elif kind == "no_code":
             self._line("    the coder's reply held no usable code")
+        elif kind == "analysed":
+            for plan in ev["plans"]:
+                self._line(f"  the analyst read {plan['parent']}'s profile: {plan['title']}")
         elif kind == "planner_sits_out":
             self._line(f"  the planner sits out this round (free plans instead): {ev['reason']}")
         elif kind == "debugger_retired":

@@ -165,7 +165,8 @@ def run_job(task_path: str | Path, config: Config, run_dir: Path | None, observe
                 # a resumed job keeps the baseline it first measured: prompts (and so replay) depend on it
                 baseline = record.load_baseline() or {
                     "seconds": b.seconds, "aa_speedup": b.aa.speedup, "aa_ci": list(b.aa.speedup_ci),
-                    "aa_pairs": b.aa.pairs, "evidence": b.profile.describe() if b.profile else ""}
+                    "aa_pairs": b.aa.pairs, "evidence": b.profile.describe() if b.profile else "",
+                    "profile": b.profile.model_dump(mode="json") if b.profile else None}
                 record.save_baseline(baseline)
                 emit("baseline", **baseline)
         if status_override is None:

@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from mapforge.evaluators.verdict import Profile
 from mapforge.search.novelty import similarity
 
 TECHNIQUES: dict[str, tuple[str, ...]] = {
@@ -48,13 +49,16 @@ class Member:
     children: int = 0
     evidence: str = ""
     """What the harness measured about this code (roofline fraction, profile), for the coder of a free plan."""
+    profile: Profile | None = None
+    """The same profile, typed, for the analyst."""
 
 
 class Population:
     def __init__(self, reference_source: str, islands: int, island_size: int, lineage_budget: int,
-                 novelty_weight: float, reference_evidence: str = "") -> None:
+                 novelty_weight: float, reference_evidence: str = "",
+                 reference_profile: Profile | None = None) -> None:
         self.root = Member("reference", reference_source, 1.0, "reference", "the reference (1.0x)",
-                           evidence=reference_evidence)
+                           evidence=reference_evidence, profile=reference_profile)
         self.max_islands, self.island_size = islands, island_size
         self.lineage_budget, self.novelty_weight = lineage_budget, novelty_weight
         self.islands: dict[str, list[Member]] = {}
@@ -68,12 +72,25 @@ class Population:
     def members(self) -> list[Member]:
         return [m for isl in self.islands.values() for m in isl]
 
+    def by_speedup(self) -> list[Member]:
+        """Every member, the reference included, fastest first."""
+        return sorted([self.root, *self.members()], key=lambda m: -m.speedup)
+
+    def take(self, id: str) -> Member | None:
+        """The member ``id`` as a parent, counting the child against its budget; None when it left its island
+        or spent its budget."""
+        m = next((m for m in [self.root, *self.members()] if m.id == id), None)
+        if m is None or (m is not self.root and m.children >= self.lineage_budget):
+            return None
+        m.children += 1
+        return m
+
     def add(self, id: str, source: str, speedup: float, plan_text: str, summary: str,
-            evidence: str = "") -> Member | None:
+            evidence: str = "", profile: Profile | None = None) -> Member | None:
         """Admit a correct candidate to its plan's island; returns it, or None when the island's elites beat it."""
         key = self.island_for(plan_text)
         isl = self.islands.setdefault(key, [])
-        m = Member(id, source, speedup, key, summary, evidence=evidence)
+        m = Member(id, source, speedup, key, summary, evidence=evidence, profile=profile)
         isl.append(m)
         isl.sort(key=lambda x: -x.speedup)
         del isl[self.island_size:]

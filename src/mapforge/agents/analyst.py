@@ -1,0 +1,79 @@
+"""Analyst: plans read off what the harness measured, with no model call.
+
+The planner is shown each profile, and a small model often plans past it: the 1.5B model, told that the
+reference's float sum runs as an in-order reduction and that independent partial sums break that chain,
+proposed OpenMP for a single-threaded task, "a vectorised loop" for a loop gcc had vectorised, and fewer
+iterations. Where a profile names a cost with a remedy that holds for any code, the analyst writes that plan
+itself, for the code the profile measured (``Plan.parent``). Each rule reads a finding of the compiler or
+the machine, never a task: a new rule is a function from a :class:`Measured` code to plans, added to
+``RULES``.
+
+Each (code, plan) pair is offered once per job, and ``agents.analyst`` turns the analyst off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from mapforge.agents.parsing import Plan
+from mapforge.evaluators.verdict import Profile
+
+#: A serial chain of additions retires one element per addition's latency, a few GB/s. Code whose data moves at
+#: half the machine's streaming bandwidth or more is not held back by one: an in-order loop its report still
+#: shows is a loop over the leftover elements.
+CHAIN_BOUND = 0.5
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One code the analyst reads: its id (``reference`` or a candidate's), its profile, and its bytes per second
+    over the machine's streaming bandwidth, whether or not the data fits in cache (None: not measured)."""
+
+    id: str
+    profile: Profile | None
+    stream_share: float | None = None
+
+
+def in_order_reduction(m: Measured) -> list[Plan]:
+    """gcc vectorised the loads of a float reduction but kept its additions in source order (no -ffast-math
+    allows it to reorder them): each addition waits for the one before, which independent partial sums end.
+    Only while the code moves its data well below the streaming bandwidth: a fast candidate's leftover-elements
+    loop is such a reduction too, and costs nothing."""
+    if m.profile is None or (m.stream_share is not None and m.stream_share >= CHAIN_BOUND):
+        return []
+    return [Plan(
+        title=f"Independent partial sums for the reduction on line {lp.line}",
+        bottleneck=(f"`{lp.code}`: the compiler's report (measured) says this loop is an in-order reduction: "
+                    "its loads are vectorised but every floating-point addition waits for the previous one, "
+                    "because the compiler may not reorder them"),
+        approach=("Accumulate into several independent partial sums instead of one: an array of accumulators "
+                  "(for example 16 or 32) that a fixed-length inner loop updates element by element, so the "
+                  "compiler keeps them in vector registers; combine the partial sums after the loop and add "
+                  "the elements left over when n is not a multiple of their number. Reordering the additions "
+                  "changes the result only by rounding, within the task's tolerance."),
+        confidence=0.6,
+    ) for lp in m.profile.loops if lp.in_order]
+
+
+RULES: tuple[Callable[[Measured], list[Plan]], ...] = (in_order_reduction,)
+
+
+class Analyst:
+    role = "analyst"
+
+    def __init__(self, per_round: int = 1) -> None:
+        self.per_round = per_round
+        self._offered: set[tuple[str, str]] = set()
+
+    def run(self, subjects: Iterable[Measured]) -> list[Plan]:
+        """Up to ``per_round`` plans not offered before, for the codes in the order given (the best first)."""
+        out: list[Plan] = []
+        for m in subjects:
+            for rule in RULES:
+                for plan in rule(m):
+                    if (m.id, plan.title) in self._offered or len(out) >= self.per_round:
+                        continue
+                    self._offered.add((m.id, plan.title))
+                    out.append(plan.model_copy(update={"parent": m.id}))
+        return out

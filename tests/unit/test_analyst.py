@@ -1,0 +1,63 @@
+"""The analyst: plans read off a profile, each for the code it measured, each once per job."""
+
+from __future__ import annotations
+
+import json
+
+from mapforge.agents.analyst import Analyst, Measured
+from mapforge.agents.parsing import parse_plans
+from mapforge.evaluators.verdict import LoopReport, Profile
+from mapforge.search.population import Population
+
+SUM = LoopReport(line=4, code="for (int i = 0; i < n; i++) s += x[i];", width=64, in_order=True)
+DOT = LoopReport(line=9, code="for (int i = 0; i < n; i++) d += x[i] * y[i];", width=64, in_order=True)
+SCALE = LoopReport(line=3, code="for (int i = 0; i < n; i++) a[i] = 2 * b[i];", width=64)
+MISSED = LoopReport(line=7, code="for (int i = 1; i < n; i++) a[i] = a[i-1] + b[i];",
+                    missed="not vectorized: unsupported use in stmt")
+
+
+def test_an_in_order_reduction_becomes_a_partial_sums_plan_for_the_code_measured() -> None:
+    plans = Analyst().run([Measured("reference", Profile(loops=[SCALE, SUM, MISSED]), 0.2)])
+    assert len(plans) == 1
+    plan = plans[0]
+    assert plan.parent == "reference" and plan.title == "Independent partial sums for the reduction on line 4"
+    assert f"`{SUM.code}`" in plan.bottleneck and "in-order reduction" in plan.bottleneck
+    assert "partial sums" in plan.approach and "left over" in plan.approach
+
+
+def test_nothing_to_plan_without_a_finding_or_a_profile() -> None:
+    assert Analyst().run([Measured("reference", Profile(loops=[SCALE, MISSED])), Measured("c0001", None)]) == []
+
+
+def test_code_moving_its_data_near_streaming_bandwidth_has_no_reduction_chain_worth_a_plan() -> None:
+    """A fast candidate's loop over the leftover elements is an in-order reduction too, and costs nothing."""
+    assert Analyst().run([Measured("c0001", Profile(loops=[SUM]), 0.8)]) == []
+    assert len(Analyst().run([Measured("c0001", Profile(loops=[SUM]), 0.3)])) == 1
+    assert len(Analyst().run([Measured("c0001", Profile(loops=[SUM]), None)])) == 1  # not measured
+
+
+def test_each_plan_is_offered_once_per_job_and_per_round_in_the_order_given() -> None:
+    analyst = Analyst(per_round=1)
+    both = Profile(loops=[SUM, DOT])
+    codes = [Measured("c0003", both), Measured("reference", Profile(loops=[SUM]))]
+    first, second, third = analyst.run(codes), analyst.run(codes), analyst.run(codes)
+    assert [(p.parent, p.title[-9:]) for p in first + second + third] == [
+        ("c0003", "on line 4"), ("c0003", "on line 9"), ("reference", "on line 4")]
+    assert analyst.run(codes) == []
+
+
+def test_a_models_plan_names_no_parent_whatever_its_json_says() -> None:
+    reply = "```json\n" + json.dumps([{"title": "t", "bottleneck": "b", "approach": "a", "confidence": 0.5,
+                                        "parent": "reference"}]) + "\n```"
+    assert parse_plans(reply, 3)[0].parent is None
+
+
+def test_a_plan_takes_its_parent_while_that_code_is_a_parent() -> None:
+    pop = Population("void f(void) {}", islands=2, island_size=1, lineage_budget=1, novelty_weight=0.0)
+    fast = pop.add("c0001", "void f(void) { /* fast */ }", 2.0, "unroll the loop", "2.0x")
+    assert fast is not None and [m.id for m in pop.by_speedup()] == ["c0001", "reference"]
+    assert pop.take("c0001") is fast and fast.children == 1
+    assert pop.take("c0001") is None  # its lineage budget is spent
+    assert pop.take("reference") is pop.root and pop.take("c0009") is None
+    pop.add("c0002", "void f(void) { /* faster */ }", 3.0, "unroll the loop more", "3.0x")  # evicts c0001
+    assert pop.take("c0001") is None and [m.id for m in pop.by_speedup()] == ["c0002", "reference"]
