@@ -331,8 +331,8 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
                                                                         "Make it faster"]
     coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
              for c in sorted((run / "calls").glob("*-coder.json"))]
-    assert "Accumulate into several independent partial sums" in coder[0]
-    assert "Accumulate into several" not in "".join(coder[1:])
+    assert "Keep 16 independent partial sums" in coder[0] and "acc[k] +=" in coder[0]
+    assert "Keep 16 independent" not in "".join(coder[1:])
     cands = candidates(run)
     assert cands["c0001"]["verdict"]["status"] == "correct"
     summary = read_summary(run)

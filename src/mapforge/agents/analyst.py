@@ -35,6 +35,23 @@ class Measured:
     stream_share: float | None = None
 
 
+#: The technique, with the loop's own term left to the coder: a small model given it only in words wrote 16
+#: sums of every element, or one accumulator per block (bench/RESULTS.md, twelfth session).
+SKELETON = """Keep 16 independent partial sums instead of one and combine them after the loop, in this shape:
+```c
+float acc[16] = {0};
+int i = 0;
+for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; k++)
+        acc[k] += /* the loop's term for element i + k */;
+float total = 0;
+for (int k = 0; k < 16; k++) total += acc[k];
+for (; i < n; i++) total += /* the term for element i */;
+```
+The fixed-length inner loop keeps the 16 sums in vector registers. Reordering the additions changes the result
+only by rounding, within the task's tolerance."""
+
+
 def in_order_reduction(m: Measured) -> list[Plan]:
     """gcc vectorised the loads of a float reduction but kept its additions in source order (no -ffast-math
     allows it to reorder them): each addition waits for the one before, which independent partial sums end.
@@ -47,11 +64,7 @@ def in_order_reduction(m: Measured) -> list[Plan]:
         bottleneck=(f"`{lp.code}`: the compiler's report (measured) says this loop is an in-order reduction: "
                     "its loads are vectorised but every floating-point addition waits for the previous one, "
                     "because the compiler may not reorder them"),
-        approach=("Accumulate into several independent partial sums instead of one: an array of accumulators "
-                  "(for example 16 or 32) that a fixed-length inner loop updates element by element, so the "
-                  "compiler keeps them in vector registers; combine the partial sums after the loop and add "
-                  "the elements left over when n is not a multiple of their number. Reordering the additions "
-                  "changes the result only by rounding, within the task's tolerance."),
+        approach=SKELETON,
         confidence=0.6,
     ) for lp in m.profile.loops if lp.in_order]
 
