@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mapforge.config import Config, TimingConfig
+from mapforge.evaluators.base import HarnessError
 from mapforge.evaluators.optimize import OptimizeEvaluator
 from mapforge.evaluators.verdict import Timing, Verdict
 from mapforge.sandbox import open_sandbox
@@ -222,3 +223,16 @@ def test_timed_evaluators_share_a_lock_they_are_given() -> None:
     timed.timing_lock = shared
     with shared:  # held by another job's timing: this evaluator's timing would wait for it
         assert not timed.timing_lock.acquire(blocking=False)
+
+
+def test_a_reference_that_writes_past_its_output_fails_the_baseline_by_name(tmp_path: Path) -> None:
+    """The slack after every buffer is checked after each call, the reference's too: a task whose reference
+    writes one element past ``out`` cannot be measured, and the error says which buffer."""
+    task = tmp_path / "reduction"
+    shutil.copytree(REPO / "tasks" / "reduction", task)
+    ref = (task / "reference.c").read_text().replace("out[1] = q;", "out[1] = q;\n    out[2] = 0.0;")
+    (task / "reference.c").write_text(ref)
+    ev = OptimizeEvaluator(load_task(task), new_sandbox, TIMING, Config().sandbox)
+    with pytest.raises(HarnessError, match=r"the reference is not memory-safe: it wrote past the end of `out` "
+                                           r"\(byte 0 after its last element\)"):
+        ev.prepare()

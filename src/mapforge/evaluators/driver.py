@@ -225,7 +225,14 @@ static void mf_prepare(void *const *b, uint64_t rep, int poison) {
         const mf_arg *a = &mf_args[i];
         if (a->role == MF_IN || a->role == MF_INOUT) mf_fill(b[i], a, &S->prm[i], S->count[i], S->seed, (uint64_t)i, rep);
         else if (a->role == MF_OUT) memset(b[i], poison, mf_bytes(i));
+        if (a->role != MF_SCALAR) mf_slack_fill(b[i], mf_bytes(i));
     }
+}
+
+/* after a call: nothing written past the end of any buffer (see MF_SLACK) */
+static void mf_bounds(void *const *b) {
+    for (int i = 0; i < MF_NARGS; i++)
+        if (mf_args[i].role != MF_SCALAR) mf_slack_check(b[i], mf_bytes(i), i);
 }
 
 static uint64_t mf_inputs_hash(void *const *b) {
@@ -257,6 +264,7 @@ static int mf_run(int which, const char *out) {
         mf_put(S->out_fd, &h, sizeof h);
         fesetenv(&S->fenv);
         mf_call(which, b);
+        mf_bounds(b);
         mf_put_outputs(S->out_fd, S->set[pass]);
         h = mf_inputs_hash(S->set[pass]);
         mf_put(S->out_fd, &h, sizeof h);
@@ -293,6 +301,7 @@ static int mf_serve(void) {
             mf_call(which, S->set[si]);
             mf_record end = {MF_T1 | (uint32_t)which, (uint32_t)r, mf_now()};
             mf_put(3, &end, sizeof end);
+            mf_bounds(S->set[si]);
         }
         char go = 'R';
         mf_put(4, &go, 1);

@@ -23,6 +23,8 @@ from mapforge.evaluators.verdict import StageResult
 
 EXIT_NOFILTER = 158
 EXIT_SYSCALL = 159
+EXIT_OVERRUN = 160
+_OVERRUN = re.compile(r"overrun arg=(\d+) byte=(\d+)")
 _SYSCALL_LINE = re.compile(r"mapforge harness: forbidden system call (?:([a-z0-9_]+) )?\(#(\d+)\)")
 
 
@@ -100,10 +102,20 @@ def syscall_named(stderr: str) -> str:
 
 
 def runner_failure(stage: str, exit_code: int | None, sig: int | None, stderr: str, where: str,
-                   feedback: str) -> StageResult | None:
-    """The verdict for a runner that ended badly (None if it exited 0). ``where`` says when, for the reason."""
+                   feedback: str, args: Sequence[str] = ()) -> StageResult | None:
+    """The verdict for a runner that ended badly (None if it exited 0). ``where`` says when, for the reason;
+    ``args`` are the function's argument names, in order, to name a buffer written past its end."""
     if exit_code == 0 and sig is None:
         return None
+    if exit_code == EXIT_OVERRUN:
+        found = _OVERRUN.findall(stderr)
+        i, byte = (int(found[-1][0]), int(found[-1][1])) if found else (-1, 0)
+        name = f"`{args[i]}`" if 0 <= i < len(args) else "a buffer"
+        return StageResult(
+            stage=stage, ok=False, status="runtime_error",
+            reason=f"it wrote past the end of {name} (byte {byte} after its last element) {where}: a buffer "
+                   "holds exactly the elements the task gives it",
+            feedback=feedback)
     if exit_code == EXIT_SYSCALL or sig == signal.SIGSYS:
         what = syscall_named(stderr) if exit_code == EXIT_SYSCALL else "a forbidden system call (killed by SIGSYS)"
         hint = (" (glibc reports heap corruption with writev before it aborts: an out-of-bounds write or a bad "

@@ -42,7 +42,13 @@ from mapforge.evaluators.driver import (
     output_layout,
 )
 from mapforge.evaluators.inputs import GeneratedInputs
-from mapforge.evaluators.native_results import parse_run, parse_time, runner_failure, wait_status
+from mapforge.evaluators.native_results import (
+    EXIT_OVERRUN,
+    parse_run,
+    parse_time,
+    runner_failure,
+    wait_status,
+)
 from mapforge.evaluators.sampler import Batch, Sampler
 from mapforge.evaluators.stats import median
 from mapforge.evaluators.verdict import Profile, StageResult, Status, Timing, Verdict
@@ -125,6 +131,10 @@ class OptimizeEvaluator:
     def run_limits(self) -> Limits:
         return Limits(timeout=self.spec.limits.timeout_seconds, memory_mb=self.spec.limits.memory_mb)
 
+    @property
+    def _arg_names(self) -> list[str]:
+        return [a.name for a in self.spec.args]
+
     # -- shared steps --------------------------------------------------------------------------
     def _sh(self, sb: Sandbox, cmd: list[str], limits: Limits | None = None) -> ExecResult:
         return sb.exec([*self._pins.work, *cmd], limits=limits or self.build_limits)
@@ -158,7 +168,7 @@ class OptimizeEvaluator:
                                    artifacts={"stderr": tail(r.stderr)})
             out = parse_time(sb.read_file("t.bin"))
             code, sig = wait_status(out.runner_status)
-            failed = runner_failure("timing", code, sig, r.stderr, "during timing", tail(r.stderr))
+            failed = runner_failure("timing", code, sig, r.stderr, "during timing", tail(r.stderr), self._arg_names)
             if failed is not None:
                 return failed
             if out.protocol:
@@ -214,6 +224,10 @@ class OptimizeEvaluator:
                     raise HarnessError("this host refuses the seccomp filter the harness puts around candidate "
                                        "code; run with the docker sandbox, or pass --unsafe-no-isolation to run "
                                        "candidates without it")
+                if r.exit_code == EXIT_OVERRUN:
+                    bad = runner_failure("baseline", r.exit_code, r.signal, r.stderr, f"on {case.label()}", "",
+                                         self._arg_names)
+                    raise HarnessError(f"the reference is not memory-safe: {bad.reason if bad else r.describe()}")
                 if not r.ok:
                     raise HarnessError(f"the reference {r.describe()} on {case.label()}:\n{tail(r.stderr)}")
                 run = parse_run(raw, output_layout(spec, case.values))
@@ -372,7 +386,8 @@ class OptimizeEvaluator:
             if r.killed is not None:
                 return StageResult(stage="correctness", ok=False, status=exec_failure(r),
                                    reason=f"the candidate {r.describe()} on {case.label()}", feedback=feedback)
-            failed = runner_failure("correctness", r.exit_code, r.signal, r.stderr, f"on {case.label()}", feedback)
+            failed = runner_failure("correctness", r.exit_code, r.signal, r.stderr, f"on {case.label()}", feedback,
+                                    self._arg_names)
             if failed is not None:
                 return failed
             layout = output_layout(self.spec, case.values)

@@ -43,6 +43,13 @@ enum mf_init { MF_NONE, MF_UNIFORM, MF_RANDINT, MF_SORTED, MF_PERM, MF_ARANGE, M
 #define MF_EXIT_OOM 97
 #define MF_EXIT_NOFILTER 158 /* the seccomp filter could not be installed */
 #define MF_EXIT_SYSCALL 159  /* the candidate made a forbidden system call */
+#define MF_EXIT_OVERRUN 160  /* a call wrote past the end of a buffer, into the harness's slack */
+
+/* Every buffer has MF_SLACK bytes after its last element, filled with MF_SLACK_BYTE before each call and
+ * checked after it: a write just past the end corrupts nothing the allocator would notice, so the harness
+ * looks itself. */
+#define MF_SLACK 64
+#define MF_SLACK_BYTE 0xA5
 
 /* runner -> checker record tags */
 #define MF_T0 0x10u
@@ -225,9 +232,24 @@ static void mf_die(const char *msg, int code) {
 
 static void *mf_alloc(size_t bytes) {
     void *p = NULL;
-    /* 64-byte aligned, plus slack so a zero-size buffer is still a valid pointer */
-    if (posix_memalign(&p, 64, bytes + 64) != 0) mf_die("mapforge harness: out of memory\n", MF_EXIT_OOM);
+    /* 64-byte aligned, plus slack so a zero-size buffer is still a valid pointer and an overrun is seen */
+    if (posix_memalign(&p, 64, bytes + MF_SLACK) != 0) mf_die("mapforge harness: out of memory\n", MF_EXIT_OOM);
     return p;
+}
+
+static void mf_slack_fill(void *p, size_t bytes) { memset((unsigned char *)p + bytes, MF_SLACK_BYTE, MF_SLACK); }
+
+/* Exits with MF_EXIT_OVERRUN, naming argument i and the first byte past its end that was written. */
+static void mf_slack_check(const void *p, size_t bytes, int i) {
+    const unsigned char *c = (const unsigned char *)p + bytes;
+    for (int k = 0; k < MF_SLACK; k++)
+        if (c[k] != MF_SLACK_BYTE) {
+            char msg[96];
+            int n = snprintf(msg, sizeof msg, "mapforge harness: overrun arg=%d byte=%d\n", i, k);
+            ssize_t ignored = write(2, msg, n > 0 ? (size_t)n : 0);
+            (void)ignored;
+            _exit(MF_EXIT_OVERRUN);
+        }
 }
 
 static double mf_now(void) {
