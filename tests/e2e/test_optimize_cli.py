@@ -296,17 +296,7 @@ def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_th
                    for c in (again / "calls").glob("*-coder.json"))
 
 
-PARTIAL_SUMS = """void s311(const float *restrict a, int n, float *restrict out) {
-    float s[16] = {0};
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) s[k] += a[i + k];
-    float t = 0;
-    for (int k = 0; k < 16; k++) t += s[k];
-    for (; i < n; i++) t += a[i];
-    out[0] = t;
-}
-"""
+PARTIAL_SUMS = (FIXTURES / "fast" / "tsvc-s311.c").read_text()
 
 
 def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_found(tmp_path: Path) -> None:

@@ -143,17 +143,7 @@ def test_loops_and_reductions_become_tasks_and_unsafe_references_are_skipped(
 
 
 S311 = REPO / "tasks" / "tsvc-s311"
-PARTIAL_SUMS = """void s311(const float *restrict a, int n, float *restrict out) {
-    float s[16] = {0};
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) s[k] += a[i + k];
-    float t = 0;
-    for (int k = 0; k < 16; k++) t += s[k];
-    for (; i < n; i++) t += a[i];
-    out[0] = t;
-}
-"""
+PARTIAL_SUMS = (REPO / "tests" / "fixtures" / "fast" / "tsvc-s311.c").read_text()
 EVERY_OTHER = """void s311(const float *restrict a, int n, float *restrict out) {
     float t = 0;
     for (int i = 0; i < n; i += 2) t += a[i];
