@@ -165,6 +165,10 @@ class AgentsConfig(_Section):
     """Optimize rounds open with the analyst's plan, when a profile names a cost with a general remedy (an
     in-order float reduction: independent partial sums), written for the code that profile measured, each
     once per job; no model call (``agents/analyst.py``)."""
+    analyst_temperature: float | None = Field(0.0, ge=0, le=2)
+    """The coder's temperature for the analyst's plans, which prescribe a code shape to follow, not explore
+    (None: the coder's own). One trial: at 0 the 1.5B wrote the shape out for tsvc-s311 (7.25x); at the bench's
+    0.8 it did not, in three runs (bench/RESULTS.md, twelfth session)."""
     planning: Literal["batch", "mapcoder"] = "batch"
     """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
     rated by a verification request of its own (2k requests per round: worth it with a capable model and a

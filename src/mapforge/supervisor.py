@@ -102,7 +102,7 @@ class Supervisor:
         self.planner = Planner(llm, a.plans, a.format_repairs, verifier)
         self.coder = Coder(llm, a.format_repairs)
         self.debugger = Debugger(llm, a.format_repairs)
-        self.analyst = Analyst()
+        self.analyst = Analyst(temperature=a.analyst_temperature)
         self.ctx = AgentContext(task=task, baseline_seconds=baseline_seconds, exemplar_code=a.exemplar_code)
         self.outcome = Outcome()
         self.started = time.monotonic()
@@ -256,6 +256,7 @@ class Supervisor:
             else ""
         repeated: tuple[str, str] | None = None
         temps = self._temperatures(retry=True)
+        temps = (plan.temperature, *temps[1:]) if plan.temperature is not None else temps
         for i, temp in enumerate(temps):
             self.emit("step", agent="coder")
             before = self._spent().coder

@@ -305,7 +305,8 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
     own. Its candidate wins; the winner's own profile has no such loop, so no second analyst plan follows.
     The analyst's plan counts neither for the planner's yield nor for the free plan's. Off, it is gone."""
     ledger = tmp_path / "yields.json"
-    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger)}
+    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
+           "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
     wrong = PARTIAL_SUMS.replace("out[0] = t;", "out[0] = t + 1.0f;")
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("First")] * 2,
@@ -319,8 +320,9 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
     assert [(p["parent"], p["title"]) for p in analysed] == [("reference", title)]
     assert [e["plan"] for e in events if e["event"] == "iteration"] == [title, "Make it faster", "First",
                                                                         "Make it faster"]
-    coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
-             for c in sorted((run / "calls").glob("*-coder.json"))]
+    requests = [json.loads(c.read_text())["request"] for c in sorted((run / "calls").glob("*-coder.json"))]
+    assert [r["temperature"] for r in requests] == [0.0, 0.8, 0.8, 0.8]  # a shape to follow, not to explore
+    coder = [r["messages"][-1]["content"] for r in requests]
     assert "Keep 16 independent partial sums" in coder[0] and "acc[k] +=" in coder[0]
     assert "Keep 16 independent" not in "".join(coder[1:])
     cands = candidates(run)

@@ -20,6 +20,7 @@ def test_an_in_order_reduction_becomes_a_partial_sums_plan_for_the_code_measured
     plans = Analyst().run([Measured("reference", Profile(loops=[SCALE, SUM, MISSED]), 0.2)])
     assert len(plans) == 1
     plan = plans[0]
+    assert plan.temperature == 0.0  # a shape to follow: coded at temperature 0 by default
     assert plan.parent == "reference" and plan.title == "Independent partial sums for the reduction on line 4"
     assert f"`{SUM.code}`" in plan.bottleneck and "in-order reduction" in plan.bottleneck
     assert "acc[k] += /* the loop's term for element i + k */;" in plan.approach and "vector registers" in plan.approach
@@ -49,7 +50,8 @@ def test_each_plan_is_offered_once_per_job_and_per_round_in_the_order_given() ->
 def test_a_models_plan_names_no_parent_whatever_its_json_says() -> None:
     reply = "```json\n" + json.dumps([{"title": "t", "bottleneck": "b", "approach": "a", "confidence": 0.5,
                                         "parent": "reference"}]) + "\n```"
-    assert parse_plans(reply, 3)[0].parent is None
+    reply = reply.replace('"parent"', '"temperature": 1.5, "parent"')
+    assert parse_plans(reply, 3)[0].parent is None and parse_plans(reply, 3)[0].temperature is None
 
 
 def test_a_plan_takes_its_parent_while_that_code_is_a_parent() -> None:

@@ -75,8 +75,8 @@ RULES: tuple[Callable[[Measured], list[Plan]], ...] = (in_order_reduction,)
 class Analyst:
     role = "analyst"
 
-    def __init__(self, per_round: int = 1) -> None:
-        self.per_round = per_round
+    def __init__(self, per_round: int = 1, temperature: float | None = 0.0) -> None:
+        self.per_round, self.temperature = per_round, temperature
         self._offered: set[tuple[str, str]] = set()
 
     def run(self, subjects: Iterable[Measured]) -> list[Plan]:
@@ -88,5 +88,5 @@ class Analyst:
                     if (m.id, plan.title) in self._offered or len(out) >= self.per_round:
                         continue
                     self._offered.add((m.id, plan.title))
-                    out.append(plan.model_copy(update={"parent": m.id}))
+                    out.append(plan.model_copy(update={"parent": m.id, "temperature": self.temperature}))
         return out

@@ -34,6 +34,9 @@ class Plan(BaseModel):
     parent: str | None = None
     """The code the plan was written for (``reference`` or a candidate id): the analyst's plans read one
     code's profile. None, as for every planner's plan, lets the population choose the parent."""
+    temperature: float | None = None
+    """The coder's temperature for this plan (None: the coder's own). The analyst's plans prescribe a code
+    shape, which is followed, not explored."""
 
 
 class CodeReply(BaseModel):
@@ -206,8 +209,8 @@ def parse_plans(text: str, limit: int) -> list[Plan]:
             errors.append("expected a JSON list of plans")
             continue
         try:
-            # a model's plan names no parent, whatever its JSON says: only the analyst reads one code's profile
-            plans = [Plan.model_validate(p).model_copy(update={"parent": None}) for p in data]
+            # a model's plan names no parent or temperature, whatever its JSON says: the analyst's plans do
+            plans = [Plan.model_validate(p).model_copy(update={"parent": None, "temperature": None}) for p in data]
         except ValidationError as e:
             first = e.errors()[0]
             errors.append(f"plan field {'.'.join(map(str, first['loc']))}: {first['msg']}")
