@@ -184,14 +184,9 @@ class Supervisor:
         first, each for the code it measured."""
         if not (self.config.agents.analyst and self.task.kind == "optimize"):
             return []
-        spec, machine, seconds = self.task.spec, self.machine, self.ctx.baseline_seconds
-
-        def stream_share(m: Member) -> float | None:  # in cache or not: how fast its bytes move
-            if not isinstance(spec, OptimizeSpec) or machine is None or not seconds:
-                return None
-            return roofline_fraction(spec, seconds / m.speedup, machine)
-
-        found = self.analyst.run(Measured(m.id, m.profile, stream_share(m)) for m in self.population.by_speedup())
+        seconds = self.ctx.baseline_seconds
+        found = self.analyst.run(Measured(m.id, m.profile, self._stream_share(seconds / m.speedup) if seconds
+                                          else None) for m in self.population.by_speedup())
         if found:
             self.outcome.search["analyst_plans"] += len(found)
             self.emit("analysed", plans=[p.model_dump() for p in found])
@@ -450,13 +445,19 @@ class Supervisor:
         if fault:
             self.emit("blame", candidate=cand.id, plan=title, at_fault=fault)
 
-    def _roofline(self, verdict: Verdict) -> float | None:
+    def _stream_share(self, seconds: float) -> float | None:
+        """The task's bytes per ``seconds`` over the machine's streaming bandwidth, in cache or not."""
         spec, m = self.task.spec, self.machine
-        if not isinstance(spec, OptimizeSpec) or m is None or verdict.timing is None:
+        return roofline_fraction(spec, seconds, m) if isinstance(spec, OptimizeSpec) and m is not None else None
+
+    def _roofline(self, verdict: Verdict) -> float | None:
+        """The memory roofline's share reached, where the timing shape does not fit in cache."""
+        spec, m = self.task.spec, self.machine
+        if verdict.timing is None or not isinstance(spec, OptimizeSpec) or m is None:
             return None
         if min_bytes(spec) <= max(m.caches.values(), default=0):
             return None  # the timing shape fits in cache: the memory roofline does not bound it
-        return roofline_fraction(spec, verdict.timing.seconds, m)
+        return self._stream_share(verdict.timing.seconds)
 
     def _evidence(self, verdict: Verdict) -> str:
         """The roofline fraction, and the verdict's profile once the timing stage attaches one."""

@@ -73,8 +73,6 @@ RULES: tuple[Callable[[Measured], list[Plan]], ...] = (in_order_reduction,)
 
 
 class Analyst:
-    role = "analyst"
-
     def __init__(self, per_round: int = 1, temperature: float | None = 0.0) -> None:
         self.per_round, self.temperature = per_round, temperature
         self._offered: set[tuple[str, str]] = set()
