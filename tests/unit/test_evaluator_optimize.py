@@ -92,6 +92,36 @@ def test_reference_as_candidate_is_no_change(evaluator: OptimizeEvaluator) -> No
     assert lo <= v.timing.speedup <= hi
 
 
+def _disturb_reference(ev: OptimizeEvaluator, monkeypatch: pytest.MonkeyPatch, runs: int) -> list[int]:
+    """Make the first ``runs`` real timing runs look as if the reference ran 3x slower beside the candidate
+    than alone (the checker's own reference times divided by 3), as a loaded machine can do to one run."""
+    real, calls = ev._time, [0]
+
+    def disturbed(sb, est_pair):  # type: ignore[no-untyped-def]
+        got, check = real(sb, est_pair)
+        calls[0] += 1
+        return got, ([t / 3 for t in check] if calls[0] <= runs else check)
+
+    monkeypatch.setattr(ev, "_time", disturbed)
+    return calls
+
+
+def test_one_disturbed_timing_run_is_timed_again_not_called_a_cheat(
+        evaluator: OptimizeEvaluator, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _disturb_reference(evaluator, monkeypatch, runs=1)
+    v = evaluator.evaluate(evaluator.task.reference_source or "")
+    assert v.status == "correct", v.summary_line()
+    assert calls[0] == 2
+
+
+def test_a_reference_slowed_in_every_timing_run_is_a_suspected_cheat(
+        evaluator: OptimizeEvaluator, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _disturb_reference(evaluator, monkeypatch, runs=2)
+    v = evaluator.evaluate(evaluator.task.reference_source or "")
+    assert (v.status, v.stage) == ("cheat_suspected", "timing"), v.summary_line()
+    assert "in each of 2 timing runs" in v.summary_line() and calls[0] == 2
+
+
 # -- wrong answers --------------------------------------------------------------------------------------------
 def test_one_wrong_element_reported_with_index(evaluator: OptimizeEvaluator) -> None:
     v = evaluator.evaluate(naive(after="C[5] += 1.0f;"))

@@ -62,6 +62,8 @@ MAX_PLAUSIBLE_WRITE_BW = 400e9
 #: The reference may run at most this much slower beside a candidate (in the runner) than alone (in the
 #: checker) before the candidate is suspected of slowing it down.
 MAX_REFERENCE_DRIFT = 1.5
+#: Timing runs a candidate gets before a reference drift above the limit counts against it.
+REFERENCE_DRIFT_RUNS = 2
 #: Linker flags for the runner: a read-only GOT, no executable stack.
 HARDEN = ("-Wl,-z,relro,-z,now,-z,noexecstack",)
 
@@ -412,22 +414,29 @@ class OptimizeEvaluator:
 
     def _timing_stage(self, sb: Sandbox, source: str) -> StageResult:
         assert self.baseline is not None and self.baseline.seconds is not None
-        with self.timing_lock:
-            got, check = self._time(sb, est_pair=3 * self.baseline.seconds)
-        if isinstance(got, StageResult):
-            return got
-        floor = output_bytes(self.spec, self.timing_values) / MAX_PLAUSIBLE_WRITE_BW
-        if got.seconds < floor:
-            return StageResult(stage="timing", ok=False, status="cheat_suspected",
-                               reason=f"median time {got.seconds * 1e9:.0f} ns is below the physical floor of "
-                                      f"{floor * 1e9:.0f} ns to write its outputs")
-        drift = got.baseline_seconds / max(median(check), 1e-12)
-        if drift > MAX_REFERENCE_DRIFT * max(self.baseline.reference_drift, 1.0):
-            return StageResult(stage="timing", ok=False, status="cheat_suspected",
-                               reason=f"the reference ran {drift:.2f}x slower beside this candidate than on its own "
-                                      "(the candidate slows the code it is compared with)")
-        return StageResult(stage="timing", ok=True, reason=got.describe(), timing=got,
-                           profile=self._profile(sb, source, got.seconds))
+        limit = MAX_REFERENCE_DRIFT * max(self.baseline.reference_drift, 1.0)
+        drifts: list[float] = []
+        # One timing run the machine disturbed is not evidence against a candidate: when the reference ran
+        # slower beside it than alone, time it again, and suspect it only if that happens both times.
+        for _attempt in range(REFERENCE_DRIFT_RUNS):
+            with self.timing_lock:
+                got, check = self._time(sb, est_pair=3 * self.baseline.seconds)
+            if isinstance(got, StageResult):
+                return got
+            floor = output_bytes(self.spec, self.timing_values) / MAX_PLAUSIBLE_WRITE_BW
+            if got.seconds < floor:
+                return StageResult(stage="timing", ok=False, status="cheat_suspected",
+                                   reason=f"median time {got.seconds * 1e9:.0f} ns is below the physical floor of "
+                                          f"{floor * 1e9:.0f} ns to write its outputs")
+            drifts.append(got.baseline_seconds / max(median(check), 1e-12))
+            if drifts[-1] <= limit:
+                return StageResult(stage="timing", ok=True, reason=got.describe(), timing=got,
+                                   profile=self._profile(sb, source, got.seconds))
+        runs = " and ".join(f"{d:.2f}x" for d in drifts)
+        return StageResult(stage="timing", ok=False, status="cheat_suspected",
+                           reason=f"the reference ran slower beside this candidate than on its own in each of "
+                                  f"{len(drifts)} timing runs ({runs}; at most {limit:.2f}x is noise): the "
+                                  "candidate slows the code it is compared with")
 
     def _profile(self, sb: Sandbox, source: str, seconds: float) -> Profile:
         """What gcc says about ``source``'s loops and what it emitted (the reference's, in ``prepare``)."""
