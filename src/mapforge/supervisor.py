@@ -186,7 +186,7 @@ class Supervisor:
             return []
         seconds = self.ctx.baseline_seconds
         found = self.analyst.run(Measured(m.id, m.profile, self._stream_share(seconds / m.speedup) if seconds
-                                          else None) for m in self.population.by_speedup())
+                                          else None, m.source) for m in self.population.by_speedup())
         if found:
             self.outcome.search["analyst_plans"] += len(found)
             self.emit("analysed", plans=[p.model_dump() for p in found])

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from tests.helpers import (
@@ -339,6 +340,28 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
     assert [e["plan"] for e in read_events(off) if e["event"] == "iteration"] == ["Make it faster"]
 
 
+def test_the_analyst_plans_loop_distribution_for_a_loop_gcc_left_scalar_with_two_stored_arrays(
+        tmp_path: Path) -> None:
+    """tsvc-s212's loop stores to two arrays and gcc (real, -fopt-info) did not vectorise it: the analyst's
+    first plan is to split it, with the statement's reason from the report, coded at temperature 0. The split
+    candidate (the statement that reads ahead first) is correct and faster, and its own loops are left alone."""
+    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
+    split = (FIXTURES / "fast" / "tsvc-s212.c").read_text()
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(split)] * 4})
+    run = tmp_path / "run"
+    optimize("tasks/tsvc-s212", script, run, "--max-iters", "2", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [(p["parent"], p["title"]) for p in analysed] == [
+        ("reference", "Split the loop on line 8 into one loop per statement")]
+    assert "`a[i] *= c[i];`: not vectorized" in analysed[0]["bottleneck"]
+    first = json.loads(sorted((run / "calls").glob("*-coder.json"))[0].read_text())["request"]
+    assert first["temperature"] == 0.0 and "Loop distribution" in first["messages"][-1]["content"]
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+    assert summary["search"]["analyst_plans"] == 1
+
+
 def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
     """The small model's way of "applying" a plan: the reference's loops with braces added, a variable
     renamed and an unused helper beside them. Not the same tokens, but the same machine code: caught before
@@ -389,7 +412,9 @@ def test_hanging_candidate_is_killed_and_the_job_goes_on(tmp_path: Path, backend
         "planner": [plans_reply("Spin", "Register blocking")],
         "coder": [code_reply(HANG), code_reply(FAST)],
     })
-    run = tmp_path / "run"
+    # a run name of its own: the pool's containers are labelled with it, and other jobs on this machine
+    # (another test session) may also be running in a directory called "run"
+    run = tmp_path / f"run-hang-{uuid.uuid4().hex[:8]}"
     # the job's sandboxes live under a directory of its own, so what survives of them can be told apart from
     # other jobs' sandboxes on the same machine (under /tmp: the sandbox's unprivileged user must reach it)
     sandboxes = Path(tempfile.mkdtemp(prefix="mf-hang-"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mapforge.agents.analyst import Analyst, Measured
+from mapforge.agents.analyst import Analyst, Measured, loop_body
 from mapforge.agents.parsing import parse_plans
 from mapforge.evaluators.verdict import LoopReport, Profile
 from mapforge.search.population import Population
@@ -63,3 +63,43 @@ def test_a_plan_takes_its_parent_while_that_code_is_a_parent() -> None:
     assert pop.take("reference") is pop.root and pop.take("c0009") is None
     pop.add("c0002", "void f(void) { /* faster */ }", 3.0, "unroll the loop more", "3.0x")  # evicts c0001
     assert pop.take("c0001") is None and [m.id for m in pop.by_speedup()] == ["c0002", "reference"]
+
+
+TWO_STORES = """void f(float *restrict x, float *restrict y, const float *restrict z, int n)
+{
+    for (int i = 0; i < n - 1; i++) {
+        x[i] *= z[i];
+        y[i] += x[i + 1] * z[i];
+    }
+}
+"""
+LOOP = LoopReport(line=3, code="for (int i = 0; i < n - 1; i++) {", missed="couldn't vectorize loop")
+STMT = LoopReport(line=4, code="x[i] *= z[i];", missed="not vectorized: no vectype for stmt")
+
+
+def test_loop_body_is_the_braced_body_of_the_for_loop_on_that_line() -> None:
+    assert loop_body(TWO_STORES, 3) == "\n        x[i] *= z[i];\n        y[i] += x[i + 1] * z[i];\n    "
+    assert loop_body(TWO_STORES, 4) is None  # not a loop
+    assert loop_body("for (int i = 0; i < (n); i++) s += x[i];\n", 1) is None  # one unbraced statement
+    assert loop_body(TWO_STORES, 99) is None
+
+
+def test_a_loop_the_compiler_left_scalar_that_stores_to_two_arrays_gets_a_distribution_plan() -> None:
+    plans = Analyst().run([Measured("reference", Profile(loops=[LOOP, STMT]), 0.1, TWO_STORES)])
+    assert [(p.parent, p.title) for p in plans] == [("reference", "Split the loop on line 3 into one loop per statement")]
+    assert "`x[i] *= z[i];`: not vectorized: no vectype for stmt" in plans[0].bottleneck  # the statement's reason
+    assert "stores to `x`, `y`" in plans[0].bottleneck and "its loop goes first" in plans[0].approach
+
+
+def test_no_distribution_plan_without_two_stored_arrays_or_a_missed_innermost_loop() -> None:
+    def plans(source: str, loops: list[LoopReport], share: float | None = 0.1) -> list[str]:
+        return [p.title for p in Analyst().run([Measured("reference", Profile(loops=loops), share, source)])]
+
+    one_array = TWO_STORES.replace("y[i] +=", "x[i] +=")
+    comparison = TWO_STORES.replace("y[i] += x[i + 1] * z[i];", "if (y[i] == x[i + 1]) x[i] = 0;")
+    nested = TWO_STORES.replace("x[i] *= z[i];", "for (int k = 0; k < 4; k++) x[i] *= z[k];")
+    vectorised = LOOP.model_copy(update={"width": 64, "missed": ""})
+    assert plans(one_array, [LOOP]) == plans(comparison, [LOOP]) == plans(nested, [LOOP]) == []
+    assert plans(TWO_STORES, [vectorised]) == plans("", [LOOP]) == []
+    # the report decides, whatever the bandwidth: data that fits in cache can run above the streaming share
+    assert len(plans(TWO_STORES, [LOOP], share=None)) == len(plans(TWO_STORES, [LOOP], share=0.98)) == 1
