@@ -129,6 +129,7 @@ def test_litellm_path_against_the_server(server: str, monkeypatch: pytest.Monkey
     assert "pong" in c.text.lower()
     assert c.prompt_tokens > 10 and 0 < c.completion_tokens <= 8
     assert c.model == "openai/qwen-local"
+    assert c.extra["finish_reason"] in ("stop", "length")  # read by agents.parsing (a reply cut short)
 
 
 def test_openai_sdk_path_against_the_server(server: str) -> None:

@@ -197,3 +197,78 @@ def test_helpers_made_static_keep_compiling_with_their_prototypes(tmp_path: Path
     subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Werror", "-c", "c.c", "-o", "c.o"], cwd=tmp_path, check=True)
     syms = subprocess.run(["nm", "--defined-only", "-g", "c.o"], cwd=tmp_path, capture_output=True, text=True).stdout
     assert [line.split()[-1] for line in syms.splitlines()] == ["f"]
+
+
+# -- replies the model did not end itself --------------------------------------------------------------------
+
+LOOPING = ("```c\nstatic void s1244_loop1(float *a, int n) {\n    for (int i = 0; i < n; i++) a[i] += 1;\n}\n\n"
+           "static void s1244_loop2(float *a, int n) {\n    for (int i = 0; i < n; i++) a[i] += 1;\n}\n\n"
+           "static void s1244_loop3(float *a, int n) {\n    for (int i")
+WHOLE = "```c\nvoid s1244(float *a, int n) {\n    for (int i = 0; i < n; i++) a[i] += 1;\n}\n```"
+
+
+@pytest.mark.parametrize(("code", "language", "why"), [
+    ("void s1244(float *a, int n) {\n    for (int i = 0; i < n; i++) {\n", "c", "2 braces still open"),
+    ("static void helper(void) { }\n", "c", "never wrote s1244()"),
+    ("def s1244(a):\n    return [x +\n", "python", "mid-statement"),
+    ('void s1244(float *a) { const char *s = "{"; /* { */ a[0] = 1; }\n', "c", None),  # literals are not code
+    ("def s1244(a):\n    return a\n", "python", None),
+])
+def test_unfinished_says_why_code_is_not_whole(code: str, language: str, why: str | None) -> None:
+    from mapforge.agents.parsing import CodeReply, unfinished
+
+    got = unfinished(CodeReply(language=language, code=code), "s1244")
+    assert (got is None) if why is None else (got is not None and why in got)
+
+
+def _llm(tmp_path: Path, replies: list[object]):  # type: ignore[no-untyped-def]
+    from mapforge.agents.llm import LLM
+    from mapforge.config import load_config
+    from mapforge.models.scripted import ScriptedModel
+    from tests.helpers import NoCallStore
+
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps({"replies": {"coder": replies}}))
+    seen: list[tuple[list[dict[str, str]], float]] = []
+    config = load_config(None, {"model": {"retry_temperature": 0.9}})
+    llm = LLM(config, NoCallStore(), lambda name: ScriptedModel(script),  # type: ignore[arg-type]
+              on_call=lambda req, _c, _cached: seen.append((req.messages, req.temperature)))
+    return llm, seen
+
+
+def test_a_reply_cut_off_before_its_function_is_asked_again_afresh_and_warmer(tmp_path: Path) -> None:
+    """The 1.5B model at temperature 0 wrote s1244_loop1 ... _loop7 until its loop guard cut it off, and never
+    s1244: that reply is not judged (and not quoted back, which costs its tokens and invites the same loop);
+    the same request goes again at model.retry_temperature."""
+    from mapforge.agents.parsing import ask_code
+
+    llm, seen = _llm(tmp_path, [{"text": LOOPING, "finish_reason": "repetition"}, WHOLE])
+    messages = [{"role": "user", "content": "write s1244"}]
+    code = ask_code(llm, "coder", messages, "c", "s1244", repairs=1, temperature=0.0)
+    assert code is not None and code.startswith("void s1244(")
+    assert [m for m, _ in seen] == [messages, messages]  # afresh: the cut reply is not in the second request
+    assert [t for _, t in seen] == [0.0, 0.9]
+    assert llm.usage.roles["coder"].format_repairs == 1 and llm.usage.roles["coder"].format_failures == 0
+
+
+def test_a_cut_off_reply_whose_code_is_whole_is_used_and_an_ended_one_is_left_to_the_harness(tmp_path: Path) -> None:
+    """Only a reply the model did not end and whose code is not whole is asked again: a reply that stopped at
+    the limit in its closing prose is used, and one the model ended without the function is judged (its
+    verdict, 'does not define the required function', is the feedback)."""
+    from mapforge.agents.parsing import ask_code
+
+    llm, seen = _llm(tmp_path, [{"text": WHOLE + "\nThis version adds one to", "finish_reason": "length"},
+                                {"text": LOOPING + "\n}\n```", "finish_reason": "stop"}])
+    messages = [{"role": "user", "content": "write s1244"}]
+    assert (ask_code(llm, "coder", messages, "c", "s1244", repairs=1) or "").startswith("void s1244(")
+    assert "s1244_loop3" in (ask_code(llm, "coder", messages, "c", "s1244", repairs=1) or "")
+    assert len(seen) == 2 and llm.usage.roles["coder"].format_repairs == 0
+
+
+def test_a_reply_cut_off_twice_is_a_format_failure(tmp_path: Path) -> None:
+    from mapforge.agents.parsing import ask_code
+
+    llm, seen = _llm(tmp_path, [{"text": LOOPING, "finish_reason": "repetition"},
+                                {"text": LOOPING, "finish_reason": "length"}])
+    assert ask_code(llm, "coder", [{"role": "user", "content": "write s1244"}], "c", "s1244", repairs=1) is None
+    assert len(seen) == 2 and llm.usage.roles["coder"].format_failures == 1

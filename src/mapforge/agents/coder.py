@@ -5,7 +5,7 @@ from __future__ import annotations
 from mapforge.agents import prompts
 from mapforge.agents.context import AgentContext
 from mapforge.agents.llm import LLM
-from mapforge.agents.parsing import Plan, ask_parsed, extract_code
+from mapforge.agents.parsing import Plan, ask_code
 from mapforge.agents.retriever import Exemplar
 from mapforge.tasks.spec import OptimizeSpec, SolveSpec
 
@@ -44,7 +44,4 @@ class Coder:
         )
         messages = [prompts.system_message(), {"role": "user", "content": content},
                     *prompts.repeat_turns(lang, repeated)]
-        fn = function_name(ctx)
-        reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs,
-                              temperature)
-        return reply.code if reply else None
+        return ask_code(self.llm, self.role, messages, lang, function_name(ctx), self.repairs, temperature)

@@ -6,7 +6,7 @@ from mapforge.agents import prompts
 from mapforge.agents.coder import function_name
 from mapforge.agents.context import AgentContext
 from mapforge.agents.llm import LLM
-from mapforge.agents.parsing import Plan, ask_parsed, extract_code
+from mapforge.agents.parsing import Plan, ask_code
 from mapforge.evaluators.verdict import Verdict
 
 #: Verdicts a repair can plausibly fix. Timeouts and cheating suspicions are left to new plans.
@@ -38,7 +38,4 @@ class Debugger:
         )
         messages = [prompts.system_message(), {"role": "user", "content": content},
                     *prompts.repeat_turns(lang, repeated)]
-        fn = function_name(ctx)
-        reply, _ = ask_parsed(self.llm, self.role, messages, lambda t: extract_code(t, lang, fn), self.repairs,
-                              temperature)
-        return reply.code if reply else None
+        return ask_code(self.llm, self.role, messages, lang, function_name(ctx), self.repairs, temperature)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
@@ -49,13 +50,10 @@ class CodeReply(BaseModel):
 _MAIN = re.compile(r"^[ \t]*(?:static\s+)?(?:int|void)\s+main\s*\([^)]*\)\s*\{", re.M)
 
 
-def drop_main(code: str) -> str | None:
-    """The C/C++ source without its top-level ``main`` definition (a small model's test driver), or None
-    when there is none. Braces are matched outside strings, characters and comments."""
-    m = _MAIN.search(code)
-    if m is None:
-        return None
-    depth, i, n = 0, m.end() - 1, len(code)
+def _outside_literals(code: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of the C/C++ source's characters from ``start`` that lie outside comments, strings
+    and character literals."""
+    i, n = start, len(code)
     while i < n:
         ch = code[i]
         if code.startswith("//", i):
@@ -72,13 +70,39 @@ def drop_main(code: str) -> str | None:
                 j += 2 if code[j] == "\\" else 1
             i = j + 1
             continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return (code[:m.start()] + code[i + 1:]).strip() + "\n"
+        yield i, ch
         i += 1
+
+
+def drop_main(code: str) -> str | None:
+    """The C/C++ source without its top-level ``main`` definition (a small model's test driver), or None
+    when there is none. Braces are matched outside strings, characters and comments."""
+    m = _MAIN.search(code)
+    if m is None:
+        return None
+    depth = 0
+    for i, ch in _outside_literals(code, m.end() - 1):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0:
+            return (code[:m.start()] + code[i + 1:]).strip() + "\n"
+    return None
+
+
+def unfinished(reply: CodeReply, function: str | None) -> str | None:
+    """Why a reply's code is not whole (a brace left open, a Python statement cut in two, the asked-for
+    function never written), or None. Asked only of a reply the model did not end itself (``CUT_OFF``): a
+    reply that ended of its own accord and lacks the function is judged, and its verdict says so."""
+    if reply.language == "python":
+        try:
+            ast.parse(reply.code)
+        except SyntaxError:
+            return "its code stops mid-statement"
+    else:
+        depth = sum({"{": 1, "}": -1}.get(ch, 0) for _, ch in _outside_literals(reply.code))
+        if depth > 0:
+            return f"its code stops with {depth} brace{'s' if depth > 1 else ''} still open"
+    if function and not re.search(rf"\b{re.escape(function)}\s*\(", reply.code):
+        return f"it never wrote {function}()"
     return None
 
 
@@ -219,20 +243,35 @@ def parse_plans(text: str, limit: int) -> list[Plan]:
     raise ParseError(errors[0] if errors else "no JSON list of plans found in the reply")
 
 
+#: Finish reasons of a reply the model did not end itself: the reply limit reached (``length``), or a local
+#: model's loop guard cut it off (``repetition``, ``models/local.py``).
+CUT_OFF = {"length": "at the reply limit", "repetition": "repeating itself"}
+
+
 def ask_parsed(
     llm: LLM, role: str, messages: list[dict[str, str]], parse: Callable[[str], T], repairs: int,
-    temperature: float | None = None,
+    temperature: float | None = None, unfinished: Callable[[T], str | None] | None = None,
 ) -> tuple[T | None, str]:
     """Ask, parse; on ParseError ask again (at most ``repairs`` times) quoting the error.
 
-    Returns (parsed or None, last reply text). A final failure is counted as a format failure.
+    A reply the model did not end itself (``CUT_OFF``) is unusable when it does not parse or ``unfinished``
+    says why its output is not whole (the 1.5B model at temperature 0 wrote ``s1244_loop1`` ... ``_loop7``,
+    identical, and never ``s1244``: judged, it was a rejection the debugger then paid to "repair"). Quoting such
+    a reply back costs its tokens and invites the same loop, so it is asked again afresh, at
+    ``model.retry_temperature``. Returns (parsed or None, last reply text). A final failure is counted as a
+    format failure.
     """
-    convo = list(messages)
+    convo, temp = list(messages), temperature
     text = ""
     for attempt in range(repairs + 1):
-        text = llm.ask(role, convo, temperature).text
+        completion = llm.ask(role, convo, temp)
+        text = completion.text
+        cut = CUT_OFF.get(str(completion.extra.get("finish_reason")))
         try:
             got = parse(text)
+            why = unfinished(got) if cut and unfinished is not None else None
+            if why:
+                raise ParseError(f"the reply was cut off {cut}: {why}")
             if getattr(got, "repaired", None):  # usable, but only after a local repair
                 llm.usage.roles[role].local_repairs += 1
             return got, text
@@ -241,6 +280,22 @@ def ask_parsed(
                 llm.usage.roles[role].format_failures += 1
                 return None, text
             llm.usage.roles[role].format_repairs += 1
-            convo = [*convo, {"role": "assistant", "content": text},
-                     {"role": "user", "content": f"Your reply could not be used: {e}. Reply again, in the required format."}]
+            if cut:
+                convo, temp = list(messages), llm.config.model.retry_temperature
+            else:
+                convo = [*convo, {"role": "assistant", "content": text},
+                         {"role": "user", "content": f"Your reply could not be used: {e}. Reply again, in the required format."}]
     return None, text
+
+
+def ask_code(llm: LLM, role: str, messages: list[dict[str, str]], language: str, function: str | None,
+             repairs: int, temperature: float | None = None) -> str | None:
+    """The code of a coder's or debugger's reply (:func:`ask_parsed` with :func:`extract_code`), or None."""
+    def parse(text: str) -> CodeReply:
+        return extract_code(text, language, function)
+
+    def whole(reply: CodeReply) -> str | None:
+        return unfinished(reply, function)
+
+    got: CodeReply | None = ask_parsed(llm, role, messages, parse, repairs, temperature, whole)[0]
+    return got.code if got else None

@@ -49,4 +49,5 @@ class LiteLLMModel:
         except Exception:  # price unknown for this model
             cost = None
         return Completion(text=text, prompt_tokens=prompt, completion_tokens=completion, latency=latency,
-                          model=self.name, cost=cost)
+                          model=self.name, cost=cost,
+                          extra={"finish_reason": getattr(resp.choices[0], "finish_reason", None)})
