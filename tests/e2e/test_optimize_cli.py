@@ -340,11 +340,12 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
     assert [e["plan"] for e in read_events(off) if e["event"] == "iteration"] == ["Make it faster"]
 
 
-def test_the_analyst_plans_loop_distribution_for_a_loop_gcc_left_scalar_with_two_stored_arrays(
+def test_the_analyst_plans_loop_distribution_for_a_loop_gcc_left_scalar_that_splits_legally(
         tmp_path: Path) -> None:
-    """tsvc-s212's loop stores to two arrays and gcc (real, -fopt-info) did not vectorise it: the analyst's
-    first plan is to split it, with the statement's reason from the report, coded at temperature 0. The split
-    candidate (the statement that reads ahead first) is correct and faster, and its own loops are left alone."""
+    """gcc (real, -fopt-info) did not vectorise tsvc-s212's loop, whose two statements split legally in one
+    order: the analyst's first plan writes that split out (the statement that reads a[i + 1] first), with the
+    statement's reason from the report, coded at temperature 0. The split candidate is correct and faster, and
+    its own loops are left alone."""
     env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
     split = (FIXTURES / "fast" / "tsvc-s212.c").read_text()
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
@@ -353,8 +354,9 @@ def test_the_analyst_plans_loop_distribution_for_a_loop_gcc_left_scalar_with_two
     optimize("tasks/tsvc-s212", script, run, "--max-iters", "2", env=env)
     analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
     assert [(p["parent"], p["title"]) for p in analysed] == [
-        ("reference", "Split the loop on line 8 into one loop per statement")]
+        ("reference", "Split the loop on line 8 into 2 loops")]
     assert "`a[i] *= c[i];`: not vectorized" in analysed[0]["bottleneck"]
+    assert analysed[0]["approach"].index("b[i] += a[i + 1] * d[i];") < analysed[0]["approach"].index("a[i] *= c[i];")
     first = json.loads(sorted((run / "calls").glob("*-coder.json"))[0].read_text())["request"]
     assert first["temperature"] == 0.0 and "Loop distribution" in first["messages"][-1]["content"]
     summary = read_summary(run)

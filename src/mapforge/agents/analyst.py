@@ -13,10 +13,10 @@ Each (code, plan) pair is offered once per job, and ``agents.analyst`` turns the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from mapforge.agents.dependence import Split, distribute, loop_at
 from mapforge.agents.parsing import Plan
 from mapforge.evaluators.verdict import Profile
 
@@ -72,76 +72,42 @@ def in_order_reduction(m: Measured) -> list[Plan]:
     ) for lp in m.profile.loops if lp.in_order]
 
 
-#: An assignment to an array element (``x[i] = ``, ``x[i + 1] *= ``), not a comparison.
-_STORE = re.compile(r"\b([A-Za-z_]\w*)\s*\[[^\]]*\]\s*(?:[-+*/]?=)(?!=)")
-
-
-def loop_body(source: str, line: int) -> str | None:
-    """The braced body of the ``for`` loop starting on ``line`` (1-based) of ``source``; None when that line
-    starts no such loop or its body is a single unbraced statement."""
-    lines = source.splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
-        return None
-    text = "\n".join(lines[line - 1:])
-    open_paren = text.find("(")
-    depth, i = 0, open_paren
-    for i in range(open_paren, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[i], 0)
-        if depth == 0:
-            break
-    rest = text[i + 1:].lstrip()
-    if not rest.startswith("{"):
-        return None
-    depth = 0
-    for j, ch in enumerate(rest):
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        if depth == 0:
-            return rest[1:j]
-    return None
-
-
-#: Loop distribution, stated for any loop: which statement's loop goes first follows from what each reads.
-DISTRIBUTE = """Loop distribution: give each statement (or each group of statements that must stay together) a
-loop of its own over the same range, in this shape:
-```c
-for (int i = START; i < END; i++) { /* one statement of the loop */ }
-for (int i = START; i < END; i++) { /* another statement of the loop */ }
-```
-Order the loops so that every element a statement reads has the value it had at that point in the original loop:
-- a statement that reads an element another statement writes only in a later iteration (for example `x[i + 1]`
-  where the other statement writes `x[i]`) must see the old value: its loop goes first;
-- a statement that reads what another statement wrote in the same or an earlier iteration goes after it;
-- two statements that each need the other first stay in one loop; so do scalars carried between them.
-Keep the original bounds. A loop left with one statement and no value carried from the previous iteration is
-one the compiler vectorises; a statement that reads its own previous element (`x[i - 1]` while writing `x[i]`)
-stays serial in its own loop, and no longer holds the others back."""
+def _shape(split: Split) -> str:
+    """The split loops written out, the order's reason, and which loops the compiler can vectorise."""
+    loops = "\n".join(f"{split.header} {{\n" + "".join(f"    {st}\n" for st in stmts) + "}" for stmts in split.loops)
+    free = ", ".join(f"loop {k + 1}" for k, c in enumerate(split.carried) if not c)
+    serial = ", ".join(f"loop {k + 1}" for k, c in enumerate(split.carried) if c)
+    return (f"Loop distribution: the same statements, one loop per group, in this order:\n```c\n{loops}\n```\n"
+            "The order is the dependences' (worked out from the subscripts): every loop reads each element as the "
+            "original loop read it, after the loops that wrote it earlier and before those that overwrite it. "
+            "Keep the order, the bounds and the statements as they are. No value is carried from one iteration to "
+            f"the next in {free}: the compiler can vectorise each."
+            + (f" {serial.capitalize()} still carries one and stays serial, no longer holding the others back."
+               if serial else ""))
 
 
 def mixed_loop(m: Measured) -> list[Plan]:
-    """gcc did not vectorise an innermost loop whose body stores to two or more arrays: a dependence of one
-    statement keeps every statement of the loop scalar, and splitting the loop (distribution) frees the
-    statements that do not take part in it. Whatever the code's bandwidth: its data may sit in cache (tsvc-s212's
-    24 MB, at 0.98 of the single-core streaming bandwidth, ran 1.64x faster split)."""
+    """gcc did not vectorise an innermost loop whose statements it could vectorise apart: a dependence of one
+    statement, or between two, keeps the whole loop scalar, and splitting it (distribution) frees the statements
+    that do not take part. Only a loop :mod:`~mapforge.agents.dependence` understands and can split legally, with
+    at least one of its loops free of a carried value, and whatever the code's bandwidth: its data may sit in
+    cache (tsvc-s212's 24 MB, at 0.98 of the single-core streaming bandwidth, ran 1.64x faster split)."""
     if m.profile is None or not m.source:
         return []
     plans = []
     for lp in m.profile.loops:
-        body = loop_body(m.source, lp.line) if lp.width is None else None
-        if body is None or re.search(r"\b(for|while|do)\b", body):
+        found = loop_at(m.source, lp.line) if lp.width is None else None
+        split = distribute(*found) if found else None
+        if found is None or split is None or all(split.carried):
             continue
-        stored = dict.fromkeys(_STORE.findall(body))
-        if len(stored) < 2:
-            continue
-        arrays = ", ".join(f"`{a}`" for a in stored)
-        inside = [f"`{s.code}`: {s.missed}" for s in m.profile.loops
-                  if s.missed and lp.line < s.line <= lp.line + body.count("\n") + 1]
+        last = lp.line + found[1].count("\n") + 1
+        inside = [f"`{s.code}`: {s.missed}" for s in m.profile.loops if s.missed and lp.line < s.line <= last]
         plans.append(Plan(
-            title=f"Split the loop on line {lp.line} into one loop per statement",
+            title=f"Split the loop on line {lp.line} into {len(split.loops)} loops",
             bottleneck=(f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
-                        f"({'; '.join(inside) or lp.missed or 'no reason given'}). Its body stores to {arrays}: a dependence "
-                        "between its statements keeps all of them scalar, even those that would vectorise "
-                        "in a loop of their own"),
-            approach=DISTRIBUTE,
+                        f"({'; '.join(inside) or lp.missed or 'no reason given'}): a dependence among its "
+                        "statements keeps all of them scalar, even those that would vectorise in a loop of their own"),
+            approach=_shape(split),
             confidence=0.5,
         ))
     return plans

@@ -1,0 +1,210 @@
+"""Which statements of a C loop must stay together, and in what order split loops must run: loop distribution
+for the simple loops it is sure about, and nothing for the rest.
+
+A loop is understood when its braced body is straight-line statements ``target op= expression;`` whose array
+subscripts are the loop's variable plus or minus a constant (``x[i]``, ``x[i + 1]``, ``x[i-1]``); anything else
+(a nested loop, a branch, ``x[2*i]``, ``x[idx[i]]``, a pointer write) and :func:`distribute` says nothing.
+Arrays with different names are taken to be different buffers, as the harness passes them; the harness's
+correctness check stays the judge of every split.
+
+Two statements depend on each other when they touch one array element and one of them writes it: whichever
+touches that element first in the original loop (the earlier iteration; in one iteration, the earlier
+statement) must run in an earlier loop. A scalar read before the body assigns it carries its value from the
+previous iteration, and ties the reader to that assignment; a scalar assigned then read in one iteration ties
+the two statements too. Statements in a dependence cycle share a loop; the groups that remain, ordered by
+their dependences (source order where free), are the split loops.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+_HEADER = re.compile(r"for\s*\(\s*(?:(?:unsigned|signed|long|int|size_t|short)\s+)*([A-Za-z_]\w*)\s*=")
+_ASSIGN = re.compile(
+    r"^\s*(?:(?:const\s+)?(?:float|double|int|long|unsigned|short|char)\s+)?"  # a local declared here
+    r"([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*([-+*/]?=)(?!=)(.*)$", re.S)
+_ACCESS = re.compile(r"\b([A-Za-z_]\w*)\s*\[([^\]]*)\]")
+_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*[\[(])")
+_KEYWORDS = frozenset({"float", "double", "int", "long", "unsigned", "short", "char", "const", "sizeof", "signed"})
+
+
+@dataclass
+class Statement:
+    text: str
+    writes: dict[str, int] = field(default_factory=dict)
+    """Array written (at most one per statement), by its subscript's offset from the loop variable."""
+    reads: list[tuple[str, int]] = field(default_factory=list)
+    """Array elements read: (array, offset)."""
+    scalar_writes: set[str] = field(default_factory=set)
+    scalar_reads: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A legal distribution: the loops' statements in their order, and whether each loop carries a value from
+    one iteration to the next (a recurrence, which stays serial) or not (the compiler can vectorise it)."""
+
+    header: str
+    loops: tuple[tuple[str, ...], ...]
+    carried: tuple[bool, ...]
+
+
+def _offset(index: str, var: str) -> int | None:
+    m = re.fullmatch(rf"\s*{re.escape(var)}\s*(?:([+-])\s*(\d+))?\s*", index)
+    if m is None:
+        return None
+    return 0 if m.group(1) is None else int(m.group(2)) * (1 if m.group(1) == "+" else -1)
+
+
+def _statement(text: str, var: str) -> Statement | None:
+    m = _ASSIGN.match(text)
+    if m is None or re.search(r"\b(if|else|for|while|do|switch|goto|return)\b|[?{}]|\+\+|--|->|&", text):
+        return None
+    target, subscript, op, rhs = m.groups()
+    st = Statement(text.strip() + ";")
+    for name, index in _ACCESS.findall(rhs):
+        off = _offset(index, var)
+        if off is None:
+            return None
+        st.reads.append((name, off))
+    scalars = {n for n in _NAME.findall(_ACCESS.sub(" ", rhs)) if n not in _KEYWORDS and n != var}
+    if subscript is not None:
+        off = _offset(subscript[1:-1], var)
+        if off is None:
+            return None
+        st.writes[target] = off
+        if op != "=":
+            st.reads.append((target, off))
+    else:
+        if target == var:
+            return None  # the loop's own variable changed in its body
+        st.scalar_writes.add(target)
+        if op != "=":
+            scalars.add(target)
+    st.scalar_reads = scalars
+    return st
+
+
+def parse_loop(header: str, body: str) -> list[Statement] | None:
+    """The loop's statements, or None when it is not a loop this module understands."""
+    m = _HEADER.match(header.strip())
+    if m is None:
+        return None
+    var = m.group(1)
+    parts = [p for p in _COMMENT.sub(" ", body).split(";")]
+    if parts and parts[-1].strip():
+        return None
+    statements = []
+    for part in parts[:-1]:
+        st = _statement(part, var)
+        if st is None:
+            return None
+        statements.append(st)
+    return statements
+
+
+def _order(n: int, edges: set[tuple[int, int]], merge: list[tuple[int, int]]) -> list[list[int]]:
+    """Groups of statement indices (dependence cycles and ``merge`` pairs joined), in a dependence order that
+    keeps source order where it is free."""
+    reach = [[i == j or (i, j) in edges for j in range(n)] for i in range(n)]
+    for a, b in merge:
+        reach[a][b] = reach[b][a] = True
+    for k in range(n):  # transitive closure (a loop body has a handful of statements)
+        for i in range(n):
+            if reach[i][k]:
+                for j in range(n):
+                    reach[i][j] = reach[i][j] or reach[k][j]
+    groups: list[list[int]] = []
+    for i in range(n):
+        if not any(i in g for g in groups):
+            groups.append([j for j in range(n) if reach[i][j] and reach[j][i]])
+    ordered: list[list[int]] = []
+    while groups:
+        free = next(g for g in groups if not any(
+            reach[o[0]][g[0]] for o in groups if o is not g))
+        ordered.append(free)
+        groups.remove(free)
+    return ordered
+
+
+def distribute(header: str, body: str, after: str = "") -> Split | None:
+    """The loop split into two or more loops, or None (not understood, or no legal split). ``after`` is the
+    source after the loop: a scalar it reads must get its last value from the loop that assigns it last."""
+    statements = parse_loop(header, body)
+    if statements is None or len(statements) < 2:
+        return None
+    edges: set[tuple[int, int]] = set()
+    merge: list[tuple[int, int]] = []
+    for a, sa in enumerate(statements):
+        for b in range(a + 1, len(statements)):
+            sb = statements[b]
+            for oa, ob in _pairs(sa, sb):
+                edges.add((a, b) if ob <= oa else (b, a))
+    self_carried = [any(off < st.writes[name] for name, off in st.reads if name in st.writes) for st in statements]
+    scalar_carried = [False] * len(statements)
+    for x in set().union(*(s.scalar_writes for s in statements)):
+        users = [k for k, s in enumerate(statements) if x in s.scalar_writes or x in s.scalar_reads]
+        exposed = any(x in st.scalar_reads and not any(x in statements[j].scalar_writes for j in range(k))
+                      for k, st in enumerate(statements))
+        if exposed:  # read before this iteration assigns it: every statement that touches it shares one loop
+            merge += [(users[0], k) for k in users[1:]]
+            for k in users:
+                scalar_carried[k] = True
+            continue
+        for k in users:  # each read takes the value assigned last before it in the same iteration
+            if x in statements[k].scalar_reads:
+                merge.append((max(j for j in range(k) if x in statements[j].scalar_writes), k))
+    for x in set().union(*(s.scalar_writes for s in statements)):
+        writers = [j for j, s in enumerate(statements) if x in s.scalar_writes]
+        if re.search(rf"\b{re.escape(x)}\b", after):
+            edges.update((j, writers[-1]) for j in writers[:-1])  # the value left after the loop is the last's
+    groups = _order(len(statements), edges, merge)
+    if len(groups) < 2:
+        return None
+    carried = tuple(
+        any(self_carried[i] or scalar_carried[i] for i in g)
+        or any(_carried_between(statements[i], statements[j]) for i in g for j in g if i != j)
+        for g in groups)
+    return Split(header.strip(), tuple(tuple(statements[i].text for i in g) for g in groups), carried)
+
+
+def _pairs(sa: Statement, sb: Statement) -> list[tuple[int, int]]:
+    """(offset in ``sa``, offset in ``sb``) of each pair of accesses to one array, one of them a write."""
+    out = []
+    for name, off in sa.writes.items():
+        out += [(off, o) for n, o in sb.reads if n == name]
+        out += [(off, sb.writes[name])] if name in sb.writes else []
+    for name, off in sb.writes.items():
+        out += [(o, off) for n, o in sa.reads if n == name]
+    return out
+
+
+def _carried_between(sa: Statement, sb: Statement) -> bool:
+    """Whether ``sb`` reads what ``sa`` wrote in an earlier iteration (a recurrence through two statements)."""
+    return any(n in sa.writes and o < sa.writes[n] for n, o in sb.reads)
+
+
+def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
+    """(header, braced body, the source after the loop) of the ``for`` loop starting on ``line`` (1-based) of
+    ``source``; None when that line starts no such loop or its body is a single unbraced statement."""
+    lines = source.splitlines()
+    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+        return None
+    text = "\n".join(lines[line - 1:])
+    open_paren = text.find("(")
+    depth, i = 0, open_paren
+    for i in range(open_paren, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            break
+    header, rest = text[:i + 1].strip(), text[i + 1:].lstrip()
+    if not rest.startswith("{"):
+        return None
+    depth = 0
+    for j, ch in enumerate(rest):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0:
+            return header, rest[1:j], rest[j + 1:]
+    return None
