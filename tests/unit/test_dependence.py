@@ -53,6 +53,10 @@ def test_scalars_tie_statements_together_only_where_a_value_passes_between_them(
     "x[i] = z[i];\n for (int k = 0; k < 4; k++) y[i] += z[k];",
     "*p = z[i];\n y[i] = z[i];",
     "x[i] = z[i];\n i += 1;",
+    "x[i] = z[i];\n y[i] = *(x + i + 1);",  # x read through a pointer: a dependence it cannot see
+    "x[i] = z[i];\n y[i] = z[i] * *w;",
+    "x[i][0] = z[i];\n y[i] = x[i][1];",
+    "x[i].re = z[i];\n y[i] = x[i + 1].re;",
     "x[i] = z[i]; y[i] = z[i]",  # a statement without its semicolon: not a loop body we read
 ])
 def test_a_loop_it_does_not_understand_gets_no_split(body: str) -> None:

@@ -27,6 +27,10 @@ _ASSIGN = re.compile(
     r"([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*([-+*/]?=)(?!=)(.*)$", re.S)
 _ACCESS = re.compile(r"\b([A-Za-z_]\w*)\s*\[([^\]]*)\]")
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*[\[(])")
+#: What this module cannot follow: control flow, increments, members (``x.re``, ``p->re``), addresses, a second
+#: subscript (``x[i][j]``), and a dereference (``*(x + i)``, ``*p``: a unary ``*`` after an operator or first).
+_UNREAD = re.compile(r"\b(if|else|for|while|do|switch|goto|return)\b|[?{}]|\+\+|--|->|&|[\w\])]\s*\.\s*[A-Za-z_]"
+                     r"|\]\s*\[|(?:^|[=+\-*/(,])\s*\*")
 _KEYWORDS = frozenset({"float", "double", "int", "long", "unsigned", "short", "char", "const", "sizeof", "signed"})
 
 
@@ -60,7 +64,7 @@ def _offset(index: str, var: str) -> int | None:
 
 def _statement(text: str, var: str) -> Statement | None:
     m = _ASSIGN.match(text)
-    if m is None or re.search(r"\b(if|else|for|while|do|switch|goto|return)\b|[?{}]|\+\+|--|->|&", text):
+    if m is None or _UNREAD.search(text):
         return None
     target, subscript, op, rhs = m.groups()
     st = Statement(text.strip() + ";")
