@@ -10,7 +10,9 @@ License, whose notice each generated reference.c carries). Only the generated ta
 
 Each loop whose timed region is a plain ``for (nl...) { <loop>; dummy(...); }`` over the 1-D arrays
 a, b, c, d, e (and the loop's own locals) becomes a function ``void sNNN(float *a, const float *b, ..., int n)``
-with LEN_1D replaced by ``n``. Arrays the loop writes are ``inout`` (a loop that writes some elements keeps
+with LEN_1D replaced by ``n``. A loop over the 2-D arrays aa, bb, cc (LEN_2D x LEN_2D) becomes one over n x n
+row-major matrices: ``aa[i][j]`` is written ``aa[i * n + j]``, LEN_2D is ``n``, and its 1-D arrays hold n
+elements. Arrays the loop writes are ``inout`` (a loop that writes some elements keeps
 the others), arrays it only reads are ``const``. Reference and candidates are compiled at
 ``-O3 -march=native``: the baseline is the compiler's best, so a win is the agents', not gcc's -O2.
 """
@@ -28,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ARRAYS = ("a", "b", "c", "d", "e")
-KEYWORDS = {"for", "if", "else", "int", "real_t", "float", "LEN_1D", "while"}
+ARRAYS = ("a", "b", "c", "d", "e", "aa", "bb", "cc")
+MATRICES = ("aa", "bb", "cc")  # LEN_2D x LEN_2D in TSVC; n x n row-major here
+KEYWORDS = {"for", "if", "else", "int", "real_t", "float", "LEN_1D", "LEN_2D", "while"}
 FUNC = re.compile(r"^real_t (s\d+\w*)\(struct args_t \* func_args\)\n\{(.*?)\n\}\n", re.S | re.M)
 TIMED = re.compile(r"gettimeofday\(&func_args->t1, NULL\);\s*(.*?)\s*gettimeofday\(&func_args->t2, NULL\);", re.S)
 DECLS = r"((?:(?:int|real_t) [\w, ]+;\s*)*)"
@@ -39,7 +42,7 @@ NOTICE = """/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop
  * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
  * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
  * University of Illinois/NCSA Open Source License; see the repository's license.txt.
- * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and {adapted}. */
 """
 
 
@@ -53,6 +56,10 @@ class Loop:
     @property
     def locals(self) -> set[str]:
         return {v.strip() for _, names in DECL.findall(self.code) for v in names.split(",")}
+
+    @property
+    def two_d(self) -> bool:
+        return "LEN_2D" in self.code
 
 
 def loops(text: str) -> list[Loop]:
@@ -88,6 +95,12 @@ def importable(loop: Loop) -> tuple[list[str], list[str]] | None:
         return None
     if loop.result is not None and loop.result not in loop.locals:
         return None
+    if loop.two_d and "LEN_1D" in code:  # one n cannot be both lengths
+        return None
+    if loop.two_d and not re.search(r"for \([^)]*\)\s*\{[^}]*\bfor \(", code):
+        return None  # one loop over a row or the diagonal: too little work to time at n = 1024
+    if not loop.two_d and any(re.search(rf"\b{x}\[", code) for x in MATRICES):
+        return None
     used = [x for x in ARRAYS if re.search(rf"\b{x}\[", code)]
     written = [x for x in used if re.search(rf"\b{x}\[[^=;]*\]\s*([-+*/]?=)(?!=)", code)]
     if not used or not (written or loop.result):
@@ -96,7 +109,37 @@ def importable(loop: Loop) -> tuple[list[str], list[str]] | None:
 
 
 def divisors(loop: str) -> set[str]:
-    return set(re.findall(r"/\s*\(?\s*([a-e])\[", loop))
+    return set(re.findall(r"/\s*\(?\s*([a-e]|aa|bb|cc)\[", loop))
+
+
+def bracketed(code: str, start: int) -> int:
+    """The index just past the ``]`` that closes the ``[`` at ``start``."""
+    depth = 0
+    for k in range(start, len(code)):
+        depth += {"[": 1, "]": -1}.get(code[k], 0)
+        if depth == 0:
+            return k + 1
+    raise ValueError(f"unbalanced [ at {start}")
+
+
+def flatten(code: str) -> str:
+    """``aa[E1][E2]`` as ``aa[E1 * n + E2]`` (E1 in parentheses when it is not a name or a number)."""
+    out, k = [], 0
+    for m in re.finditer(rf"\b(?:{'|'.join(MATRICES)})\[", code):
+        if m.start() < k:
+            continue
+        row_end = bracketed(code, m.end() - 1)
+        if row_end >= len(code) or code[row_end] != "[":
+            raise ValueError(f"{m.group()} with one subscript")
+        col_end = bracketed(code, row_end)
+        row, col = code[m.end():row_end - 1].strip(), code[row_end + 1:col_end - 1].strip()
+        while re.fullmatch(r"\(([^()]*)\)", row):  # TSVC writes aa[(0)][0]
+            row = row[1:-1].strip()
+        if not re.fullmatch(r"\w+", row):
+            row = f"({row})"
+        out.append(code[k:m.end()] + f"{row} * n + {col}]")
+        k = col_end
+    return "".join(out) + code[k:]
 
 
 def compares(loop: str) -> bool:
@@ -114,18 +157,32 @@ def bounds(loop: Loop, x: str) -> tuple[int, int]:
     return -1, 1
 
 
+# The timing size is about a million elements per array either way: 4 MB, past the L2 cache.
+SHAPES_1D = """visible = [{ n = 1000 }]
+hidden = [{ n = 1 }, { n = 41 }, { n = 4097 }]
+timing = { n = 1024000 }"""
+SHAPES_2D = """visible = [{ n = 64 }]
+hidden = [{ n = 1 }, { n = 7 }, { n = 100 }]
+timing = { n = 1024 }"""
+
+
 def task_files(loop: Loop, reads: list[str], writes: list[str]) -> tuple[str, str]:
     name = loop.name
     params = [f"{'' if x in writes else 'const '}float *restrict {x}" for x in ARRAYS if x in reads + writes]
-    body = loop.code.replace("real_t", "float").replace("LEN_1D", "n")
+    body = flatten(loop.code).replace("real_t", "float").replace("LEN_1D", "n").replace("LEN_2D", "n")
     if loop.result:
         params.append("int n, float *restrict out")
         body += f"\nout[0] = {loop.result};"
     else:
         params.append("int n")
-    ref = NOTICE.format(name=name) + f"void {name}({', '.join(params)})\n{{\n"
+    adapted = "LEN_2D is n, aa[i][j] is aa[i * n + j]" if loop.two_d else "LEN_1D is n"
+    ref = NOTICE.format(name=name, adapted=adapted) + f"void {name}({', '.join(params)})\n{{\n"
     ref += textwrap.indent(body, "    ") + "\n}\n"
+    matrices = [x for x in MATRICES if x in reads + writes]
     desc = f"TSVC-2 loop {name} ({loop.comment or 'no comment'}), on float arrays of n elements. "
+    if matrices:
+        desc += (f"{', '.join(matrices)} {'is an' if len(matrices) == 1 else 'are'} n x n row-major "
+                 f"{'matrix' if len(matrices) == 1 else 'matrices'} (row i, column j at [i * n + j]). ")
     if writes:
         desc += (f"Arrays the loop writes ({', '.join(writes)}) hold their input values on entry; elements the "
                  "loop does not write must keep them. ")
@@ -139,7 +196,7 @@ def task_files(loop: Loop, reads: list[str], writes: list[str]) -> tuple[str, st
         init = "uniform({}, {})".format(*bounds(loop, x))
         role = '\nrole = "inout"' if x in writes else ""
         args.append(f'[[args]]\nname = "{x}"\ntype = "{"float*" if x in writes else "const float*"}"\n'
-                    f'size = "n"\ninit = "{init}"{role}\n')
+                    f'size = "{"n*n" if x in MATRICES else "n"}"\ninit = "{init}"{role}\n')
     args.append('[[args]]\nname = "n"\ntype = "int"\nvalue = "n"\n')
     if loop.result:
         args.append('[[args]]\nname = "out"\ntype = "float*"\nsize = "1"\n')
@@ -157,9 +214,7 @@ tags = ["tsvc", "held-out"]
 
 {chr(10).join(args)}
 [shapes]
-visible = [{{ n = 1000 }}]
-hidden = [{{ n = 1 }}, {{ n = 41 }}, {{ n = 4097 }}]
-timing = {{ n = 1024000 }}
+{SHAPES_2D if loop.two_d else SHAPES_1D}
 seeds = 2
 
 [tolerance]
@@ -175,7 +230,8 @@ def compiles(ref: str) -> bool:
     return r.returncode == 0
 
 
-SIZES = (1, 41, 1000, 4097, 1024000)  # every size the task's shapes name
+SIZES = (1, 41, 1000, 4097, 1024000)  # every n SHAPES_1D names
+SIZES_2D = (1, 7, 64, 100, 1024)  # every n SHAPES_2D names
 CHECK = """
 #include <math.h>
 #include <stdio.h>
@@ -212,15 +268,18 @@ def runs_clean(ref: str, loop: Loop, reads: list[str], writes: list[str]) -> str
     (AddressSanitizer) and leaves finite results; else what went wrong. A loop that reads past n (an unrolled
     loop whose trip count assumes n % 5 == 0) or whose product overflows makes no task."""
     used = [x for x in ARRAYS if x in reads + writes]
-    decl = "".join(f"        float *{x} = mf_array(n, {', '.join(map(str, bounds(loop, x)))});\n" for x in used)
+    decl = "".join(f"        float *{x} = mf_array({'n * n' if x in MATRICES else 'n'}, "
+                   f"{', '.join(map(str, bounds(loop, x)))});\n" for x in used)
     args = [*used, "n"]
-    checks = "".join(f'        ok = ok && mf_finite("{x}", {x}, n);\n' for x in writes)
+    checks = "".join(f'        ok = ok && mf_finite("{x}", {x}, {"n * n" if x in MATRICES else "n"});\n'
+                     for x in writes)
     if loop.result:
         decl += "        float *out = mf_array(1, 0, 0);\n"
         args.append("out")
         checks += '        ok = ok && mf_finite("out", out, 1);\n'
     checks += "".join(f"        free({x});\n" for x in args if x != "n")
-    main = (CHECK.replace("SIZES", ", ".join(map(str, SIZES))).replace("ARRAYS", decl)
+    sizes = SIZES_2D if loop.two_d else SIZES
+    main = (CHECK.replace("SIZES", ", ".join(map(str, sizes))).replace("ARRAYS", decl)
             .replace("CALL", f"{loop.name}({', '.join(args)})").replace("CHECKS", checks))
     with tempfile.TemporaryDirectory() as tmp:
         exe = Path(tmp) / "check"

@@ -1,0 +1,13 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s119.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_2D is n, aa[i][j] is aa[i * n + j]. */
+void s119(float *restrict aa, const float *restrict bb, int n)
+{
+    for (int i = 1; i < n; i++) {
+        for (int j = 1; j < n; j++) {
+            aa[i * n + j] = aa[(i-1) * n + j-1] + bb[i * n + j];
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s233.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_2D is n, aa[i][j] is aa[i * n + j]. */
+void s233(float *restrict aa, float *restrict bb, const float *restrict cc, int n)
+{
+    for (int i = 1; i < n; i++) {
+        for (int j = 1; j < n; j++) {
+            aa[j * n + i] = aa[(j-1) * n + i] + cc[j * n + i];
+        }
+        for (int j = 1; j < n; j++) {
+            bb[j * n + i] = bb[j * n + i-1] + cc[j * n + i];
+        }
+    }
+}

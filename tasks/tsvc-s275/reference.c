@@ -1,0 +1,15 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s275.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_2D is n, aa[i][j] is aa[i * n + j]. */
+void s275(float *restrict aa, const float *restrict bb, const float *restrict cc, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (aa[0 * n + i] > (float)0.) {
+            for (int j = 1; j < n; j++) {
+                aa[j * n + i] = aa[(j-1) * n + i] + bb[j * n + i] * cc[j * n + i];
+            }
+        }
+    }
+}
