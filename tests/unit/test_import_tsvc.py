@@ -1,7 +1,8 @@
 """scripts/import-tsvc.py: which TSVC-2 loops become tasks, and the reduction tasks' tolerance on the real harness.
 
-The importer is run on a small file in TSVC-2's layout written here (not TSVC's own loops): a plain loop, a sum
-reduction, a max reduction, a loop that reads past its array, and a product that overflows. The bundled
+The importer is run on small files in TSVC-2's layout written here (not TSVC's own loops): a plain loop, a sum
+reduction, a max reduction, a loop that reads past its array, a product that overflows, and loops over the
+2-D arrays. The bundled
 ``tasks/tsvc-s311`` (a float sum) is then judged by the real evaluator on the local sandbox: a reordered sum
 (independent partial sums) must pass at every size, the timing size included, and a sum that skips elements
 must not.
@@ -140,6 +141,63 @@ def test_loops_and_reductions_become_tasks_and_unsafe_references_are_skipped(
 
     top = native(out / "tsvc-s903")
     assert top.args[0].init == "uniform(-1, 1)"  # a comparison: signs matter, nothing is summed
+
+
+
+SOURCE_2D = "\n".join([
+    tsvc_function("s906", "transposed add", """    for (int nl = 0; nl < iterations; nl++) {
+        for (int i = 1; i < LEN_2D; i++) {
+            for (int j = 0; j < LEN_2D; j++) {
+                aa[j][i] = aa[(j)][i-1] + bb[i][j] * a[j];
+            }
+        }
+        dummy(a, b, c, d, e, aa, bb, cc, 0.);
+    }
+"""),
+    tsvc_function("s907", "one row", """    for (int nl = 0; nl < iterations; nl++) {
+        for (int i = 0; i < LEN_2D; i++) {
+            a[i] = aa[0][i];
+        }
+        dummy(a, b, c, d, e, aa, bb, cc, 0.);
+    }
+"""),
+    tsvc_function("s908", "both lengths", """    for (int nl = 0; nl < iterations; nl++) {
+        for (int i = 0; i < LEN_2D; i++) {
+            for (int j = 0; j < LEN_1D; j++) {
+                aa[i][0] += b[j];
+            }
+        }
+        dummy(a, b, c, d, e, aa, bb, cc, 0.);
+    }
+"""),
+])
+
+
+def test_a_loop_over_2d_arrays_becomes_one_over_row_major_n_by_n_matrices(tmp_path: Path) -> None:
+    """aa[i][j] is aa[i * n + j] and LEN_2D is n; a loop that walks one row (too little work to time) and one
+    that mixes LEN_1D and LEN_2D (one n cannot be both) make no task."""
+    src = tmp_path / "tsvc.c"
+    src.write_text(SOURCE_2D)
+    out = tmp_path / "tasks"
+    mod = importer()
+    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
+    assert mod.main() == 0
+    assert sorted(p.name for p in out.iterdir()) == ["tsvc-s906"]
+    spec = native(out / "tsvc-s906")
+    assert {a.name: a.size for a in spec.args if a.size} == {"a": "n", "aa": "n*n", "bb": "n*n"}
+    assert {a.name: a.role for a in spec.args if a.name in ("aa", "bb")} == {"aa": "inout", "bb": None}
+    assert spec.shapes.timing == {"n": 1024}
+    assert "aa, bb are n x n row-major matrices (row i, column j at [i * n + j])" in spec.description
+    ref = (out / "tsvc-s906" / "reference.c").read_text()
+    assert "aa[j * n + i] = aa[j * n + i-1] + bb[i * n + j] * a[j];" in ref
+    assert "LEN_2D is n, aa[i][j] is aa[i * n + j]" in ref
+
+
+def test_flatten_keeps_each_subscript_whole() -> None:
+    flatten = importer().flatten
+    assert flatten("aa[(j-1)][i] + bb[i][j+1]") == "aa[(j-1) * n + i] + bb[i * n + j+1]"
+    assert flatten("max = aa[(0)][0];") == "max = aa[0 * n + 0];"
+    assert flatten("cc[a[i]][k] + a[i]") == "cc[(a[i]) * n + k] + a[i]"
 
 
 S311 = REPO / "tasks" / "tsvc-s311"

@@ -221,14 +221,14 @@ def test_unfinished_says_why_code_is_not_whole(code: str, language: str, why: st
     assert (got is None) if why is None else (got is not None and why in got)
 
 
-def _llm(tmp_path: Path, replies: list[object]):  # type: ignore[no-untyped-def]
+def _llm(tmp_path: Path, replies: list[object], role: str = "coder"):  # type: ignore[no-untyped-def]
     from mapforge.agents.llm import LLM
     from mapforge.config import load_config
     from mapforge.models.scripted import ScriptedModel
     from tests.helpers import NoCallStore
 
     script = tmp_path / "s.json"
-    script.write_text(json.dumps({"replies": {"coder": replies}}))
+    script.write_text(json.dumps({"replies": {role: replies}}))
     seen: list[tuple[list[dict[str, str]], float]] = []
     config = load_config(None, {"model": {"retry_temperature": 0.9}})
     llm = LLM(config, NoCallStore(), lambda name: ScriptedModel(script),  # type: ignore[arg-type]
@@ -272,3 +272,20 @@ def test_a_reply_cut_off_twice_is_a_format_failure(tmp_path: Path) -> None:
                                 {"text": LOOPING, "finish_reason": "length"}])
     assert ask_code(llm, "coder", [{"role": "user", "content": "write s1244"}], "c", "s1244", repairs=1) is None
     assert len(seen) == 2 and llm.usage.roles["coder"].format_failures == 1
+
+
+def test_the_code_generation_bench_asks_a_cut_off_reply_again_too(tmp_path: Path) -> None:
+    """The bench's direct arm (and MapCoder's coder, through the same call) does not grade a reply the loop
+    guard cut off mid-function: it asks again afresh, and grades the whole answer."""
+    from mapforge.bench.arms import Settings, run_arm
+    from mapforge.bench.mapcoder import Memory
+    from mapforge.tasks.loader import load_task
+
+    task = load_task(Path(__file__).resolve().parents[2] / "tasks" / "balanced-brackets")
+    cut = "```python\ndef is_balanced(text: str) -> bool:\n    stack = []\n    for ch in text:\n        if ch in"
+    whole = "```python\ndef is_balanced(text: str) -> bool:\n    return text.count('(') == text.count(')')\n```"
+    llm, seen = _llm(tmp_path, [{"text": cut, "finish_reason": "repetition"}, whole], role="direct")
+    answer = run_arm("direct", task, llm, lambda src: None, Settings(repairs=1), Memory())  # type: ignore[arg-type,return-value]
+    assert answer.source is not None and "text.count" in answer.source
+    assert len(seen) == 2 and seen[0][0] == seen[1][0]  # afresh: the cut reply is not quoted back
+    assert llm.usage.roles["direct"].format_repairs == 1

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from mapforge.agents.context import AgentContext
 from mapforge.agents.debugger import REPAIRABLE, Debugger
 from mapforge.agents.llm import LLM
-from mapforge.agents.parsing import ask_parsed
 from mapforge.bench import mapcoder as mc
 from mapforge.errors import BudgetExhausted
 from mapforge.evaluators.verdict import Verdict
@@ -89,7 +88,7 @@ def _single(task: Task, llm: LLM, role: str, template: str, s: Settings, answer:
     from mapforge.agents import prompts
 
     msgs = mc.user(template, task, output_rules=prompts.output_rules(task))
-    code, _ = ask_parsed(llm, role, msgs, lambda t: mc.parse_code(t, task), s.repairs)
+    code = mc.ask_task_code(llm, role, msgs, task, s.repairs)
     if code is None:
         answer.stop = "no usable code"
     else:

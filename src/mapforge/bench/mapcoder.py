@@ -10,7 +10,8 @@ than an unrelated one.
 
 Replies are parsed leniently (headings, fences and numbers in whatever shape a small model gives them) and,
 when unusable, asked for once more (``ask_parsed``); what is still unusable counts as a format failure of
-that role and the pipeline goes on without it.
+that role and the pipeline goes on without it. A code reply the model did not end itself (the reply cap, the
+loop guard) whose code is not whole is asked again afresh instead (``ask_code``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import NamedTuple
 
 from mapforge.agents import prompts
 from mapforge.agents.llm import LLM
-from mapforge.agents.parsing import ParseError, ask_parsed, extract_code, parse_confidence
+from mapforge.agents.parsing import ParseError, ask_code, ask_parsed, parse_confidence
 from mapforge.agents.retriever import tokenize
 from mapforge.tasks.spec import SolveSpec, Task
 
@@ -60,9 +61,11 @@ def code_parser(task: Task) -> tuple[str, str | None]:
     return spec.language, fn
 
 
-def parse_code(text: str, task: Task) -> str:
+def ask_task_code(llm: LLM, role: str, msgs: list[dict[str, str]], task: Task, repairs: int) -> str | None:
+    """The code of a reply for ``task`` (:func:`ask_code`: a reply cut off before its code is whole is asked
+    again afresh, not judged), or None."""
     lang, fn = code_parser(task)
-    return extract_code(text, lang, fn).code
+    return ask_code(llm, role, msgs, lang, fn, repairs)
 
 
 def parse_recalled(text: str, k: int) -> list[str]:
@@ -221,5 +224,4 @@ class PlanCoder:
 
     def run(self, task: Task, plan: str) -> str | None:
         msgs = self._messages(task, plan)
-        code, _ = ask_parsed(self.llm, self.role, msgs, lambda t: parse_code(t, task), self.repairs)
-        return code
+        return ask_task_code(self.llm, self.role, msgs, task, self.repairs)
