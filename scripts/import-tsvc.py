@@ -108,6 +108,11 @@ def importable(loop: Loop) -> tuple[list[str], list[str]] | None:
     return [x for x in used if x not in written], written
 
 
+def length(x: str) -> str:
+    """Array x's element count, as an expression in n."""
+    return "n * n" if x in MATRICES else "n"
+
+
 def divisors(loop: str) -> set[str]:
     return set(re.findall(r"/\s*\(?\s*([a-e]|aa|bb|cc)\[", loop))
 
@@ -196,7 +201,7 @@ def task_files(loop: Loop, reads: list[str], writes: list[str]) -> tuple[str, st
         init = "uniform({}, {})".format(*bounds(loop, x))
         role = '\nrole = "inout"' if x in writes else ""
         args.append(f'[[args]]\nname = "{x}"\ntype = "{"float*" if x in writes else "const float*"}"\n'
-                    f'size = "{"n*n" if x in MATRICES else "n"}"\ninit = "{init}"{role}\n')
+                    f'size = "{length(x).replace(" ", "")}"\ninit = "{init}"{role}\n')
     args.append('[[args]]\nname = "n"\ntype = "int"\nvalue = "n"\n')
     if loop.result:
         args.append('[[args]]\nname = "out"\ntype = "float*"\nsize = "1"\n')
@@ -268,10 +273,10 @@ def runs_clean(ref: str, loop: Loop, reads: list[str], writes: list[str]) -> str
     (AddressSanitizer) and leaves finite results; else what went wrong. A loop that reads past n (an unrolled
     loop whose trip count assumes n % 5 == 0) or whose product overflows makes no task."""
     used = [x for x in ARRAYS if x in reads + writes]
-    decl = "".join(f"        float *{x} = mf_array({'n * n' if x in MATRICES else 'n'}, "
+    decl = "".join(f"        float *{x} = mf_array({length(x)}, "
                    f"{', '.join(map(str, bounds(loop, x)))});\n" for x in used)
     args = [*used, "n"]
-    checks = "".join(f'        ok = ok && mf_finite("{x}", {x}, {"n * n" if x in MATRICES else "n"});\n'
+    checks = "".join(f'        ok = ok && mf_finite("{x}", {x}, {length(x)});\n'
                      for x in writes)
     if loop.result:
         decl += "        float *out = mf_array(1, 0, 0);\n"

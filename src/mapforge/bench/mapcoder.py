@@ -55,17 +55,12 @@ def user(template: str, task: Task, **values: object) -> list[dict[str, str]]:
     return [system(), {"role": "user", "content": content}]
 
 
-def code_parser(task: Task) -> tuple[str, str | None]:
-    spec = task.spec
-    fn = spec.entry_point if isinstance(spec, SolveSpec) else None
-    return spec.language, fn
-
-
 def ask_task_code(llm: LLM, role: str, msgs: list[dict[str, str]], task: Task, repairs: int) -> str | None:
     """The code of a reply for ``task`` (:func:`ask_code`: a reply cut off before its code is whole is asked
     again afresh, not judged), or None."""
-    lang, fn = code_parser(task)
-    return ask_code(llm, role, msgs, lang, fn, repairs)
+    spec = task.spec
+    fn = spec.entry_point if isinstance(spec, SolveSpec) else None
+    return ask_code(llm, role, msgs, spec.language, fn, repairs)
 
 
 def parse_recalled(text: str, k: int) -> list[str]:
