@@ -364,6 +364,28 @@ def test_the_analyst_plans_loop_distribution_for_a_loop_gcc_left_scalar_that_spl
     assert summary["search"]["analyst_plans"] == 1
 
 
+def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_path: Path) -> None:
+    """tsvc-s231's inner loop walks two matrices down a column, and its loops swap legally (the recurrence runs
+    along the column either way): the analyst's first plan writes the swapped nest out, with gcc's (real)
+    report on the nest. The swapped candidate is correct and faster."""
+    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
+    swapped = (FIXTURES / "fast" / "tsvc-s231.c").read_text()
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(swapped)] * 4})
+    run = tmp_path / "run"
+    optimize("tasks/tsvc-s231", script, run, "--max-iters", "2", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [(p["parent"], p["title"]) for p in analysed] == [
+        ("reference", "Interchange the loops of the nest on line 8")]
+    assert "walks aa, bb down a column" in analysed[0]["bottleneck"]
+    assert "The compiler's report: line " in analysed[0]["bottleneck"]
+    assert "for (int j = 1; j < n; j++) {\n    for (int i = 0; i < n; ++i) {" in analysed[0]["approach"]
+    first = json.loads(sorted((run / "calls").glob("*-coder.json"))[0].read_text())["request"]
+    assert first["temperature"] == 0.0 and "Loop interchange" in first["messages"][-1]["content"]
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+
+
 def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
     """The small model's way of "applying" a plan: the reference's loops with braces added, a variable
     renamed and an unused helper beside them. Not the same tokens, but the same machine code: caught before

@@ -102,3 +102,38 @@ def test_no_distribution_plan_without_a_legal_split_that_frees_a_loop_or_a_misse
     assert plans(TWO_STORES, [vectorised]) == plans("", [LOOP]) == []
     # the report decides, whatever the bandwidth: data that fits in cache can run above the streaming share
     assert len(plans(TWO_STORES, [LOOP], share=None)) == len(plans(TWO_STORES, [LOOP], share=0.98)) == 1
+
+
+COLUMNS = """void f(float *restrict c, const float *restrict a, const float *restrict b, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < n; k++) {
+                c[i * n + j] += a[i * n + k] * b[k * n + j];
+            }
+        }
+}
+"""
+INNERMOST = LoopReport(line=5, code="for (int k = 0; k < n; k++) {", missed="not vectorized: complicated access pattern")
+
+
+def test_a_column_walk_that_may_swap_loops_gets_the_swapped_nest_written_out() -> None:
+    plans = Analyst().run([Measured("reference", Profile(loops=[INNERMOST]), 0.05, COLUMNS)])
+    assert [(p.parent, p.title) for p in plans] == [("reference", "Interchange the loops of the nest on line 4")]
+    assert "walks b down a column" in plans[0].bottleneck and "5% of the streaming bandwidth" in plans[0].bottleneck
+    assert "complicated access pattern" in plans[0].bottleneck  # the compiler's own words
+    assert ("for (int k = 0; k < n; k++) {\n    for (int j = 0; j < n; j++) {\n"
+            "        c[i * n + j] += a[i * n + k] * b[k * n + j];\n    }\n}") in plans[0].approach
+    assert "can vectorise it" in plans[0].approach
+
+
+def test_no_interchange_plan_near_streaming_bandwidth_without_a_report_or_a_legal_swap() -> None:
+    def plans(source: str, loops: list[LoopReport], share: float | None = 0.05) -> list[str]:
+        return [p.title for p in Analyst().run([Measured("reference", Profile(loops=loops), share, source)])]
+
+    assert plans(COLUMNS, [INNERMOST], share=0.7) == []
+    assert plans(COLUMNS, []) == []  # the compiler reported on no loop of the nest
+    backwards = COLUMNS.replace("a[i * n + k] * b[k * n + j]", "c[i * n + j - 1] * b[k * n + j]").replace(
+        "c[i * n + j] +=", "c[(i + 0) * n + j + 1] =")
+    assert plans(backwards, [INNERMOST]) == []
+    assert len(plans(COLUMNS, [INNERMOST], share=None)) == 1  # bandwidth not measured: the report decides

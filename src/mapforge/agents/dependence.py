@@ -20,18 +20,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-_HEADER = re.compile(r"for\s*\(\s*(?:(?:unsigned|signed|long|int|size_t|short)\s+)*([A-Za-z_]\w*)\s*=")
-_ASSIGN = re.compile(
+COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+HEADER = re.compile(r"for\s*\(\s*(?:(?:unsigned|signed|long|int|size_t|short)\s+)*([A-Za-z_]\w*)\s*=")
+ASSIGN = re.compile(
     r"^\s*(?:(?:const\s+)?(?:float|double|int|long|unsigned|short|char)\s+)?"  # a local declared here
     r"([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*([-+*/]?=)(?!=)(.*)$", re.S)
-_ACCESS = re.compile(r"\b([A-Za-z_]\w*)\s*\[([^\]]*)\]")
-_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*[\[(])")
+ACCESS = re.compile(r"\b([A-Za-z_]\w*)\s*\[([^\]]*)\]")
+NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*[\[(])")
 #: What this module cannot follow: control flow, increments, members (``x.re``, ``p->re``), addresses, a second
 #: subscript (``x[i][j]``), and a dereference (``*(x + i)``, ``*p``: a unary ``*`` after an operator or first).
-_UNREAD = re.compile(r"\b(if|else|for|while|do|switch|goto|return)\b|[?{}]|\+\+|--|->|&|[\w\])]\s*\.\s*[A-Za-z_]"
+UNREAD = re.compile(r"\b(if|else|for|while|do|switch|goto|return)\b|[?{}]|\+\+|--|->|&|[\w\])]\s*\.\s*[A-Za-z_]"
                      r"|\]\s*\[|(?:^|[=+\-*/(,])\s*\*")
-_KEYWORDS = frozenset({"float", "double", "int", "long", "unsigned", "short", "char", "const", "sizeof", "signed"})
+KEYWORDS = frozenset({"float", "double", "int", "long", "unsigned", "short", "char", "const", "sizeof", "signed"})
 
 
 @dataclass
@@ -63,17 +63,17 @@ def _offset(index: str, var: str) -> int | None:
 
 
 def _statement(text: str, var: str) -> Statement | None:
-    m = _ASSIGN.match(text)
-    if m is None or _UNREAD.search(text):
+    m = ASSIGN.match(text)
+    if m is None or UNREAD.search(text):
         return None
     target, subscript, op, rhs = m.groups()
     st = Statement(text.strip() + ";")
-    for name, index in _ACCESS.findall(rhs):
+    for name, index in ACCESS.findall(rhs):
         off = _offset(index, var)
         if off is None:
             return None
         st.reads.append((name, off))
-    scalars = {n for n in _NAME.findall(_ACCESS.sub(" ", rhs)) if n not in _KEYWORDS and n != var}
+    scalars = {n for n in NAME.findall(ACCESS.sub(" ", rhs)) if n not in KEYWORDS and n != var}
     if subscript is not None:
         off = _offset(subscript[1:-1], var)
         if off is None:
@@ -93,11 +93,11 @@ def _statement(text: str, var: str) -> Statement | None:
 
 def parse_loop(header: str, body: str) -> list[Statement] | None:
     """The loop's statements, or None when it is not a loop this module understands."""
-    m = _HEADER.match(header.strip())
+    m = HEADER.match(header.strip())
     if m is None:
         return None
     var = m.group(1)
-    parts = [p for p in _COMMENT.sub(" ", body).split(";")]
+    parts = [p for p in COMMENT.sub(" ", body).split(";")]
     if parts and parts[-1].strip():
         return None
     statements = []

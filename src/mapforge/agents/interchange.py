@@ -1,0 +1,315 @@
+"""Whether two nested C loops can swap places, worked out from the subscripts, and whether swapping them turns
+walks down a column into walks along a row: loop interchange for the simple nests it is sure about, and nothing
+for the rest.
+
+A nest is understood when it is ``for (o ...) for (v ...) { body }`` (the outer loop's body is the inner loop
+alone, braced or not), neither header names the other loop's variable (a rectangular nest), and the body is
+straight-line statements ``target op= expression;`` (as :mod:`~mapforge.agents.dependence` reads them) whose
+subscripts are sums of products of integers and names: ``x[j * n + i]``, ``x[(i - 1) * n + j + 1]``, ``x[i]``.
+A subscript is read as a matrix element of a row-major array: the terms with the one other name they share (the
+row length, ``n``) give the row, the rest the column, and each must be a loop variable plus a constant, or a
+constant. Anything else and :func:`interchange` says nothing. As in :mod:`~mapforge.agents.dependence`, arrays
+with different names are different buffers, a column is taken to stay within its row, and the harness's
+correctness check stays the judge of every swap.
+
+Two iterations touch one element when their row and column agree; their distance is then fixed per loop (a
+number) or free (``*``: an array indexed by one loop's variable alone is the same element for every value of the
+other). The swap is legal when no dependence runs forward in the outer loop and backward in the inner one (a
+``(<, >)`` direction): after the swap it would run backward. A scalar may be a temporary assigned before it is
+read in the same iteration, and nothing else.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from mapforge.agents.dependence import ACCESS, ASSIGN, COMMENT, HEADER, KEYWORDS, NAME, UNREAD
+
+#: A polynomial over names: each monomial (its names, sorted, with repeats) to its integer coefficient.
+Poly = dict[tuple[str, ...], int]
+#: One coordinate of an element (its row or column): the coefficients of the outer and inner loop variables and
+#: the rest, constant while the two loops run (integers and the variables of loops around the nest), as sorted
+#: polynomial terms.
+Coord = tuple[int, int, tuple[tuple[tuple[str, ...], int], ...]]
+#: Per loop (outer, inner): the distance between two iterations that touch one element, or None when any.
+Distance = tuple[int | None, int | None]
+
+
+@dataclass(frozen=True)
+class Access:
+    array: str
+    write: bool
+    row: Coord | None
+    """None: a vector (no term names the row length)."""
+    col: Coord
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A legal interchange: the swapped nest written out, the arrays the inner loop walked down a column before
+    the swap, and whether the new inner loop carries a value from one iteration to the next."""
+
+    nest: str
+    strided: tuple[str, ...]
+    carried: bool
+
+
+def _poly(node: ast.expr) -> Poly | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return {(): node.value}
+    if isinstance(node, ast.Name):
+        return {(node.id,): 1}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        p = _poly(node.operand)
+        return None if p is None else {k: -v if isinstance(node.op, ast.USub) else v for k, v in p.items()}
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
+        a, b = _poly(node.left), _poly(node.right)
+        if a is None or b is None:
+            return None
+        out: Poly = {}
+        if isinstance(node.op, ast.Mult):
+            for ka, va in a.items():
+                for kb, vb in b.items():
+                    k = tuple(sorted(ka + kb))
+                    out[k] = out.get(k, 0) + va * vb
+        else:
+            sign = 1 if isinstance(node.op, ast.Add) else -1
+            out = dict(a)
+            for kb, vb in b.items():
+                out[kb] = out.get(kb, 0) + sign * vb
+        return {k: v for k, v in out.items() if v}
+    return None
+
+
+def subscript(text: str) -> Poly | None:
+    """The subscript as a polynomial over its names, or None when it is not sums of products of integers and
+    names."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    return _poly(tree.body)
+
+
+def _coord(p: Poly, outer: str, inner: str, around: frozenset[str]) -> Coord | None:
+    """A coordinate linear in the loop variables, the rest integers and the variables of loops around, or None."""
+    if any(k not in ((outer,), (inner,)) and any(x not in around for x in k) for k in p):
+        return None
+    rest = tuple(sorted((k, c) for k, c in p.items() if k not in ((outer,), (inner,))))
+    return p.get((outer,), 0), p.get((inner,), 0), rest
+
+
+def _access(array: str, text: str, write: bool, outer: str, inner: str,
+            around: frozenset[str]) -> tuple[Access, str | None] | None:
+    """The access and the name of its row length (None for a vector), or None when not understood."""
+    p = subscript(text)
+    if p is None:
+        return None
+    loops = around | {outer, inner}
+    widths = {n for k in p for n in k if n not in loops}
+    if not widths:
+        col = _coord(p, outer, inner, around)
+        return None if col is None else (Access(array, write, None, col), None)
+    if len(widths) > 1:
+        return None
+    (w,) = widths
+    high: Poly = {}
+    for k, v in p.items():
+        if w in k:
+            rest = list(k)
+            rest.remove(w)
+            high[tuple(rest)] = v
+    low = {k: v for k, v in p.items() if w not in k}
+    row, col = _coord(high, outer, inner, around), _coord(low, outer, inner, around)
+    return None if row is None or col is None else (Access(array, write, row, col), w)
+
+
+def _distance(a: Access, b: Access) -> Distance | None | bool:
+    """The distance (outer, inner) from an iteration where ``a`` touches an element to one where ``b`` touches
+    it; False when no two iterations touch one element; None when this module cannot tell (a subscript that
+    mixes the loops, or two accesses whose coefficients differ)."""
+    coords = [(a.col, b.col)] + ([(a.row, b.row)] if a.row is not None and b.row is not None else [])
+    if (a.row is None) != (b.row is None):
+        return None
+    fixed: list[int | None] = [None, None]
+    for (ao, av, ac), (bo, bv, bc) in coords:
+        if (ao, av) != (bo, bv) or (ao and av):
+            return None
+        # ao * (o_b - o_a) + av * (v_b - v_a) = ac - bc, one loop at a time; the loops around are the same
+        diff = dict(ac)
+        for key, c in bc:
+            diff[key] = diff.get(key, 0) - c
+        if any(c for key, c in diff.items() if key):
+            return None  # elements apart by a variable of a loop around, or by a size: not worked out here
+        gap = diff.get((), 0)
+        if not ao and not av:
+            if gap:
+                return False
+            continue
+        k, coef = (0, ao) if ao else (1, av)
+        if gap % coef:
+            return False
+        d = gap // coef
+        if fixed[k] is not None and fixed[k] != d:
+            return False
+        fixed[k] = d
+    return fixed[0], fixed[1]
+
+
+def _reverses(d: Distance) -> bool:
+    """Whether swapping the loops reverses this dependence: one that runs forward in the outer loop and
+    backward in the inner one (either way round: ``d`` is between two accesses, not yet from source to sink)."""
+    do, dv = d
+    if do is None and dv is None:
+        return True
+    if do is None:
+        return dv != 0
+    if dv is None:
+        return do != 0
+    return (do > 0 > dv) or (do < 0 < dv)
+
+
+def _header_var(header: str) -> str | None:
+    m = HEADER.match(header.strip())
+    return None if m is None else m.group(1)
+
+
+def _split_header(text: str) -> tuple[str, str] | None:
+    """(the ``for (...)`` header, what follows it) of text starting with ``for``."""
+    if not text.startswith("for"):
+        return None
+    start = text.find("(")
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[:i + 1], text[i + 1:].lstrip()
+    return None
+
+
+def _braced(text: str) -> tuple[str, str] | None:
+    """(the body inside the braces, what follows them) of text starting with ``{``."""
+    depth = 0
+    for j, ch in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0:
+            return text[1:j], text[j + 1:]
+    return None
+
+
+@dataclass(frozen=True)
+class Nest:
+    outer: str
+    inner: str
+    body: str
+    lines: tuple[int, int, int]
+    """The lines (1-based) of the outer header, the inner header, and the nest's last line."""
+
+
+def nest_at(source: str, line: int) -> Nest | None:
+    """The perfect nest of two loops, the inner one braced, whose outer ``for`` starts on ``line`` (1-based), or
+    None."""
+    lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
+    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+        return None
+    text = "\n".join(lines[line - 1:]).lstrip()
+    got = _split_header(text)
+    if got is None:
+        return None
+    outer, rest = got
+    braced = _braced(rest) if rest.startswith("{") else None
+    if rest.startswith("{"):
+        if braced is None:
+            return None
+        rest = braced[0].lstrip()
+    inner = _split_header(rest)
+    if inner is None or not inner[1].startswith("{"):
+        return None
+    body = _braced(inner[1])
+    if body is None or (braced is not None and body[1].strip()):
+        return None
+    start = text.index(rest)  # the inner header: the first place its text occurs after the outer header
+    inner_line = line + text[:start].count("\n")
+    end = start + len(rest) - len(body[1])  # just past the inner loop's closing brace
+    return Nest(" ".join(outer.split()), " ".join(inner[0].split()), body[0],
+                (line, inner_line, line + text[:end].count("\n")))
+
+
+def interchange(outer: str, inner: str, body: str, around: frozenset[str] = frozenset()) -> Swap | None:
+    """The swapped nest, or None: not understood, not legal, or no array the inner loop walks down a column that
+    the swap would walk along a row. ``around``: the variables of loops around the nest, constant while it runs
+    (the swap keeps their order, so a dependence they carry stays as it was)."""
+    o, v = _header_var(outer), _header_var(inner)
+    if o is None or v is None or o == v or re.search(rf"\b{o}\b", inner) or re.search(rf"\b{v}\b", outer):
+        return None
+    texts = [p.strip() for p in COMMENT.sub(" ", body).split(";")]
+    if texts[-1] or len(texts) < 2:
+        return None
+    accesses: list[Access] = []
+    widths: set[str] = set()
+    assigned: set[str] = set()
+    for text in texts[:-1]:
+        m = ASSIGN.match(text)
+        if m is None or UNREAD.search(text):
+            return None
+        target, sub, op, rhs = m.groups()
+        scalars = {n for n in NAME.findall(ACCESS.sub(" ", rhs)) if n not in KEYWORDS | {o, v} | around}
+        found = [(name, index, False) for name, index in ACCESS.findall(rhs)]
+        if sub is not None:
+            found.append((target, sub[1:-1], True))
+            if op != "=":
+                found.append((target, sub[1:-1], False))
+        elif target in (o, v):
+            return None
+        else:
+            scalars |= {target} if op != "=" else set()
+        if scalars & _scalar_targets(texts[:-1]) - assigned:
+            return None  # a scalar read before this iteration assigns it carries a value across iterations
+        if sub is None:
+            assigned.add(target)
+        for name, index, write in found:
+            got = _access(name, index, write, o, v, around - {o, v})
+            if got is None:
+                return None
+            accesses.append(got[0])
+            widths |= {got[1]} if got[1] else set()
+    if len(widths) > 1 or widths & {o, v}:
+        return None
+    carried = False
+    for i, a in enumerate(accesses):
+        for b in accesses[i:]:
+            if a.array != b.array or not (a.write or b.write) or (a is b and not a.write):
+                continue
+            d = _distance(a, b)
+            if d is None:
+                return None
+            if d is False:
+                continue
+            assert isinstance(d, tuple)
+            if _reverses(d):
+                return None
+            carried = carried or (d[1] == 0 and d[0] != 0)  # the outer loop, inner once swapped, carries it
+    down = [a for a in accesses if a.row is not None and a.row[1] and not a.row[0]]  # a column, by the inner loop
+    across = [a for a in accesses if a.row is not None and a.row[0] and not a.row[1]]  # ... by the outer loop
+    if len(down) <= len(across):
+        return None
+    strided = tuple(dict.fromkeys(a.array for a in down))
+    statements = "".join(f"        {t};\n" for t in texts[:-1])
+    nest = f"{inner} {{\n    {outer} {{\n{statements}    }}\n}}"
+    return Swap(nest, strided, carried)
+
+
+def _scalar_targets(texts: list[str]) -> set[str]:
+    out = set()
+    for text in texts:
+        m = ASSIGN.match(text)
+        if m is not None and m.group(2) is None:
+            out.add(m.group(1))
+    return out
+
+
+def loop_variables(source: str) -> set[str]:
+    """The variables of every ``for`` loop in ``source``."""
+    return set(HEADER.findall(source))

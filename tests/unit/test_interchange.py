@@ -1,0 +1,159 @@
+"""Loop interchange: which nests may swap their two loops, checked by hand on small nests and, for random nests,
+by compiling the original and the swap with gcc and comparing what they compute, bit for bit."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mapforge.agents.interchange import interchange, loop_variables, nest_at, subscript
+
+OUTER = "for (int i = 1; i < n - 1; i++)"
+INNER = "for (int j = 1; j < n - 1; j++)"
+
+
+def swap(body: str, around: frozenset[str] = frozenset()) -> str | None:
+    got = interchange(OUTER, INNER, body, around)
+    return None if got is None else got.nest
+
+
+def test_subscripts_read_as_polynomials_and_nothing_else() -> None:
+    assert subscript("(j - 1) * n + i + 2") == {("j", "n"): 1, ("n",): -1, ("i",): 1, (): 2}
+    assert subscript("i * n + j - i * n") == {("j",): 1}
+    assert subscript("i / 2") is None and subscript("idx[i]") is None and subscript("i << 1") is None
+
+
+def test_a_walk_down_a_column_swaps_when_every_dependence_keeps_its_order() -> None:
+    got = interchange(OUTER, INNER, "a[j * n + i] = a[(j - 1) * n + i] + b[j * n + i];")
+    assert got is not None and got.strided == ("a", "b") and not got.carried
+    assert got.nest.splitlines()[:2] == [INNER + " {", "    " + OUTER + " {"]
+    # forward in both loops: still forward after the swap
+    assert swap("a[j * n + i] = a[(j - 1) * n + i - 1];") is not None
+
+
+def test_no_swap_that_would_run_a_dependence_backwards() -> None:
+    # a[j][i] reads a[j - 1][i + 1]: written one outer iteration later but one inner iteration earlier
+    assert swap("a[j * n + i] = a[(j - 1) * n + i + 1];") is None
+    # a vector indexed by the inner loop, written in every outer iteration: the order of its writes would flip
+    assert swap("x[j] = x[j - 1] + a[j * n + i];") is None
+    # a scalar carried from one iteration to the next
+    assert swap("s += a[j * n + i];") is None
+
+
+def test_a_reduction_into_a_vector_keeps_each_elements_order_and_the_swap_says_what_it_carries() -> None:
+    got = interchange("for (int j = 0; j < n; j++)", "for (int i = 0; i < n; i++)", "x[j] += a[i * n + j] * y[i];")
+    assert got is not None and not got.carried  # the new inner loop, over j, writes a different x[j] each time
+    carried = interchange(OUTER, INNER, "a[j * n + i] = a[j * n + i - 1] + b[j * n + i];")
+    assert carried is not None and carried.carried  # the recurrence along i is inner once swapped
+    overwritten = interchange(OUTER, INNER, "x[j] = a[j * n + i];")
+    assert overwritten is not None and overwritten.carried  # x[j] is written again in every iteration over i
+
+
+def test_no_swap_where_it_gains_nothing_or_the_nest_is_not_understood() -> None:
+    assert swap("a[i * n + j] = b[i * n + j];") is None  # already along rows
+    assert swap("a[i * n + j] = a[i * n + j] * c[j * n + i];") is None  # one column walk either way
+    assert swap("if (a[j * n + i] > 0) a[j * n + i] = 0;") is None
+    assert swap("a[j * n + i] = a[(j * n + i) / 2];") is None
+    assert interchange(OUTER, "for (int j = 1; j < i; j++)", "a[j * n + i] = 0;") is None  # not rectangular
+    assert swap("a[j * n + i] = a[j * m + i];") is None  # two row lengths
+
+
+def test_the_variables_of_loops_around_are_constants_of_the_nest() -> None:
+    body = "c[i * n + j] += a[i * n + k] * b[k * n + j];"
+    got = interchange("for (int j = 0; j < n; j++)", "for (int k = 0; k < n; k++)", body, frozenset({"i"}))
+    assert got is not None and got.strided == ("b",)
+    assert interchange("for (int j = 0; j < n; j++)", "for (int k = 0; k < n; k++)", body) is None  # i unknown
+
+
+def test_nest_at_finds_a_perfect_nest_braced_or_not_and_its_lines() -> None:
+    src = ("void f(float *a, int n)\n{\n    for (int i = 0; i < n; i++) {  /* outer */\n"
+           "        for (int j = 0; j < n; j++) {\n            a[j * n + i] = 0;\n        }\n    }\n"
+           "    for (int i = 0; i < n; i++)\n        for (int j = 0; j < n; j++) { a[j] = 1; }\n"
+           "    for (int i = 0; i < n; i++) {\n        a[i] = 2;\n        for (int j = 0; j < n; j++) { a[j] = 3; }\n"
+           "    }\n}\n")
+    first = nest_at(src, 3)
+    assert first is not None and first.lines == (3, 4, 6)
+    assert (first.outer, first.inner, first.body.strip()) == (
+        "for (int i = 0; i < n; i++)", "for (int j = 0; j < n; j++)", "a[j * n + i] = 0;")
+    second = nest_at(src, 8)
+    assert second is not None and second.lines == (8, 9, 9)
+    assert nest_at(src, 4) is None  # the inner loop's body is no loop
+    assert nest_at(src, 10) is None  # a statement beside the inner loop: not a perfect nest
+    assert loop_variables(src) == {"i", "j"}
+
+
+# -- random nests, compiled ----------------------------------------------------------------------------------
+
+
+def _index(rng: random.Random, two_d: bool) -> str:
+    def at(var: str) -> str:
+        off = rng.choice([-1, 0, 0, 1])
+        return var if off == 0 else f"({var} {'+' if off > 0 else '-'} {abs(off)})"
+    if not two_d:
+        return at(rng.choice("ij"))
+    row, col = ("j", "i") if rng.random() < 0.6 else ("i", "j")
+    return f"{at(row)} * n + {at(col)}"
+
+
+def _random_body(rng: random.Random) -> str:
+    statements = []
+    for _ in range(rng.randint(1, 3)):
+        def term() -> str:
+            name = rng.choice("abxy")
+            return f"{name}[{_index(rng, name in 'ab')}]"
+        target = rng.choice("abxy") if rng.random() < 0.85 else "t"
+        rhs = f"{term()} * 0.5f + {'t' if 't' in ''.join(statements) and rng.random() < 0.3 else term()}"
+        if target == "t":
+            statements.append(f"t = {rhs};")
+        else:
+            statements.append(f"{target}[{_index(rng, target in 'ab')}] {rng.choice(['=', '+='])} {rhs};")
+    return "\n            ".join(statements)
+
+
+def _function(name: str, nest: str) -> str:
+    return (f"static void {name}(float *a, float *b, float *x, float *y, int n)\n{{\n    float t = 0.25f;\n"
+            f"    {nest}\n    (void)t;\n}}\n")
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
+def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_path: Path) -> None:
+    """Every swap the module proposes for 400 random nests (statements over two n x n matrices and two vectors,
+    subscripts at offsets -1..1, a temporary or not) is compiled beside the original and run on the same data:
+    the same arrays, bit for bit. Enough nests must swap, or the test checks too little."""
+    rng = random.Random(11)
+    cases = []
+    for k in range(400):
+        body = _random_body(rng)
+        got = interchange(OUTER, INNER, body)
+        if got is not None:
+            original = f"{OUTER} {{\n        {INNER} {{\n            {body}\n        }}\n    }}"
+            cases.append((k, _function(f"orig{k}", original) + _function(f"swap{k}", got.nest)))
+    assert len(cases) >= 40, f"only {len(cases)} of 400 random nests swap"
+    calls = "".join(f"    if (!same(orig{k}, swap{k})) {{ printf(\"%d\\n\", {k}); bad++; }}\n" for k, _ in cases)
+    program = tmp_path / "check.c"
+    program.write_text(
+        "#include <stdio.h>\n#include <string.h>\n#define N 24\n" + "".join(c for _, c in cases) + """
+typedef void (*fn)(float *, float *, float *, float *, int);
+static int same(fn f, fn g) {
+    static float m[2][2][N * N], v[2][2][N];
+    for (int s = 0; s < 2; s++) {
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < N * N; i++) m[s][k][i] = (float)((i * 7 + k * 13) % 17) - 8;
+            for (int i = 0; i < N; i++) v[s][k][i] = (float)((i * 5 + k * 3) % 11) - 5;
+        }
+    }
+    f(m[0][0], m[0][1], v[0][0], v[0][1], N);
+    g(m[1][0], m[1][1], v[1][0], v[1][1], N);
+    return memcmp(m[0], m[1], sizeof m[0]) == 0 && memcmp(v[0], v[1], sizeof v[0]) == 0;
+}
+int main(void) {
+    int bad = 0;
+""" + calls + "    return bad != 0;\n}\n")
+    exe = tmp_path / "check"
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(program)], check=True, capture_output=True)
+    run = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert run.returncode == 0, f"swaps that compute something else (case numbers): {run.stdout}"
