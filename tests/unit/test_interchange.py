@@ -82,6 +82,12 @@ def test_nest_at_finds_a_perfect_nest_braced_or_not_and_its_lines() -> None:
     second = nest_at(src, 8)
     assert second is not None and second.lines == (8, 9, 9)
     assert nest_at(src, 4) is None  # the inner loop's body is no loop
+    bare = "for (i = 0; i < n; i++)\n  for (j = 0; j < n; j++)\n    x[i] = x[i] + a[j * n + i] * y[j];\nx[0] = 1;\n"
+    unbraced = nest_at(bare, 1)
+    assert unbraced is not None and unbraced.lines == (1, 2, 3)
+    assert unbraced.body.strip() == "x[i] = x[i] + a[j * n + i] * y[j];"
+    deeper = nest_at("for (i = 0; i < n; i++)\n  for (j = 0; j < n; j++)\n    for (k = 0; k < n; k++) x[k] = 0;\n", 1)
+    assert deeper is not None and interchange(deeper.outer, deeper.inner, deeper.body) is None  # a loop as a body
     assert nest_at(src, 10) is None  # a statement beside the inner loop: not a perfect nest
     assert loop_variables(src) == {"i", "j"}
 

@@ -3,7 +3,7 @@ walks down a column into walks along a row: loop interchange for the simple nest
 for the rest.
 
 A nest is understood when it is ``for (o ...) for (v ...) { body }`` (the outer loop's body is the inner loop
-alone, braced or not), neither header names the other loop's variable (a rectangular nest), and the body is
+alone, braced or not; the inner loop's body braced or one statement), neither header names the other loop's variable (a rectangular nest), and the body is
 straight-line statements ``target op= expression;`` (as :mod:`~mapforge.agents.dependence` reads them) whose
 subscripts are sums of products of integers and names: ``x[j * n + i]``, ``x[(i - 1) * n + j + 1]``, ``x[i]``.
 A subscript is read as a matrix element of a row-major array: the terms with the one other name they share (the
@@ -209,8 +209,8 @@ class Nest:
 
 
 def nest_at(source: str, line: int) -> Nest | None:
-    """The perfect nest of two loops, the inner one braced, whose outer ``for`` starts on ``line`` (1-based), or
-    None."""
+    """The perfect nest of two loops whose outer ``for`` starts on ``line`` (1-based), or None. Either loop's body
+    may be braced or one statement."""
     lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
     if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
         return None
@@ -225,14 +225,18 @@ def nest_at(source: str, line: int) -> Nest | None:
             return None
         rest = braced[0].lstrip()
     inner = _split_header(rest)
-    if inner is None or not inner[1].startswith("{"):
+    if inner is None:
         return None
-    body = _braced(inner[1])
+    if inner[1].startswith("{"):
+        body = _braced(inner[1])
+    else:  # one statement, to its semicolon: the caller reads it (a loop or a branch there is not understood)
+        semi = inner[1].find(";")
+        body = None if semi < 0 else (inner[1][:semi + 1], inner[1][semi + 1:])
     if body is None or (braced is not None and body[1].strip()):
         return None
     start = text.index(rest)  # the inner header: the first place its text occurs after the outer header
     inner_line = line + text[:start].count("\n")
-    end = start + len(rest) - len(body[1])  # just past the inner loop's closing brace
+    end = start + len(rest) - len(body[1])  # just past the inner loop's closing brace or semicolon
     return Nest(" ".join(outer.split()), " ".join(inner[0].split()), body[0],
                 (line, inner_line, line + text[:end].count("\n")))
 
