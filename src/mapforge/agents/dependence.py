@@ -196,19 +196,31 @@ def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
     lines = source.splitlines()
     if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
         return None
-    text = "\n".join(lines[line - 1:])
-    open_paren = text.find("(")
-    depth, i = 0, open_paren
-    for i in range(open_paren, len(text)):
+    got = split_header("\n".join(lines[line - 1:]).lstrip())
+    if got is None or not got[1].startswith("{"):
+        return None
+    body = braced_body(got[1])
+    return None if body is None else (got[0].strip(), body[0], body[1])
+
+
+def split_header(text: str) -> tuple[str, str] | None:
+    """(the ``for (...)`` header, what follows it) of text starting with ``for``."""
+    if not text.startswith("for"):
+        return None
+    start = text.find("(")
+    depth = 0
+    for i in range(start, len(text)):
         depth += {"(": 1, ")": -1}.get(text[i], 0)
         if depth == 0:
-            break
-    header, rest = text[:i + 1].strip(), text[i + 1:].lstrip()
-    if not rest.startswith("{"):
-        return None
+            return text[:i + 1], text[i + 1:].lstrip()
+    return None
+
+
+def braced_body(text: str) -> tuple[str, str] | None:
+    """(the body inside the braces, what follows them) of text starting with ``{``."""
     depth = 0
-    for j, ch in enumerate(rest):
+    for j, ch in enumerate(text):
         depth += {"{": 1, "}": -1}.get(ch, 0)
         if depth == 0:
-            return header, rest[1:j], rest[j + 1:]
+            return text[1:j], text[j + 1:]
     return None

@@ -25,7 +25,17 @@ import ast
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ACCESS, ASSIGN, COMMENT, HEADER, KEYWORDS, NAME, UNREAD
+from mapforge.agents.dependence import (
+    ACCESS,
+    ASSIGN,
+    COMMENT,
+    HEADER,
+    KEYWORDS,
+    NAME,
+    UNREAD,
+    braced_body,
+    split_header,
+)
 
 #: A polynomial over names: each monomial (its names, sorted, with repeats) to its integer coefficient.
 Poly = dict[tuple[str, ...], int]
@@ -176,29 +186,6 @@ def _header_var(header: str) -> str | None:
     return None if m is None else m.group(1)
 
 
-def _split_header(text: str) -> tuple[str, str] | None:
-    """(the ``for (...)`` header, what follows it) of text starting with ``for``."""
-    if not text.startswith("for"):
-        return None
-    start = text.find("(")
-    depth = 0
-    for i in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[i], 0)
-        if depth == 0:
-            return text[:i + 1], text[i + 1:].lstrip()
-    return None
-
-
-def _braced(text: str) -> tuple[str, str] | None:
-    """(the body inside the braces, what follows them) of text starting with ``{``."""
-    depth = 0
-    for j, ch in enumerate(text):
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        if depth == 0:
-            return text[1:j], text[j + 1:]
-    return None
-
-
 @dataclass(frozen=True)
 class Nest:
     outer: str
@@ -215,20 +202,20 @@ def nest_at(source: str, line: int) -> Nest | None:
     if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
         return None
     text = "\n".join(lines[line - 1:]).lstrip()
-    got = _split_header(text)
+    got = split_header(text)
     if got is None:
         return None
     outer, rest = got
-    braced = _braced(rest) if rest.startswith("{") else None
+    braced = braced_body(rest) if rest.startswith("{") else None
     if rest.startswith("{"):
         if braced is None:
             return None
         rest = braced[0].lstrip()
-    inner = _split_header(rest)
+    inner = split_header(rest)
     if inner is None:
         return None
     if inner[1].startswith("{"):
-        body = _braced(inner[1])
+        body = braced_body(inner[1])
     else:  # one statement, to its semicolon: the caller reads it (a loop or a branch there is not understood)
         semi = inner[1].find(";")
         body = None if semi < 0 else (inner[1][:semi + 1], inner[1][semi + 1:])
@@ -254,6 +241,7 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
     accesses: list[Access] = []
     widths: set[str] = set()
     assigned: set[str] = set()
+    scalar_targets = _scalar_targets(texts[:-1])
     for text in texts[:-1]:
         m = ASSIGN.match(text)
         if m is None or UNREAD.search(text):
@@ -269,7 +257,7 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
             return None
         else:
             scalars |= {target} if op != "=" else set()
-        if scalars & _scalar_targets(texts[:-1]) - assigned:
+        if scalars & scalar_targets - assigned:
             return None  # a scalar read before this iteration assigns it carries a value across iterations
         if sub is None:
             assigned.add(target)
