@@ -122,9 +122,43 @@ def test_a_column_walk_that_may_swap_loops_gets_the_swapped_nest_written_out() -
     assert [(p.parent, p.title) for p in plans] == [("reference", "Interchange the loops of the nest on line 4")]
     assert "walks b down a column" in plans[0].bottleneck and "5% of the streaming bandwidth" in plans[0].bottleneck
     assert "complicated access pattern" in plans[0].bottleneck  # the compiler's own words
-    assert ("for (int k = 0; k < n; k++) {\n    for (int j = 0; j < n; j++) {\n"
-            "        c[i * n + j] += a[i * n + k] * b[k * n + j];\n    }\n}") in plans[0].approach
+    whole = COLUMNS.replace("for (int j = 0; j < n; j++) {\n            for (int k = 0; k < n; k++) {",
+                            "for (int k = 0; k < n; k++) {\n            for (int j = 0; j < n; j++) {")
+    assert f"the nest on lines 4-8 replaced:\n```c\n{whole}```" in plans[0].approach  # the whole code, to copy
     assert "can vectorise it" in plans[0].approach
+
+
+SUMMED = """void f(float *restrict c, const float *restrict a, const float *restrict b, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            float s = 0;
+            for (int k = 0; k < n; k++)
+                s += a[i * n + k] * b[k * n + j];
+            c[i * n + j] = s;
+        }
+    c[0] += 1;
+}
+"""
+
+
+def test_a_nest_with_statements_beside_its_inner_loop_is_planned_split_then_swapped_in_the_whole_code() -> None:
+    report = LoopReport(line=6, code="for (int k = 0; k < n; k++)", missed="not vectorized: complicated access pattern")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.05, SUMMED)])
+    assert [p.title for p in plans] == ["Interchange the loops of the nest on line 4"]
+    approach = plans[0].approach
+    assert "Loop distribution, then interchange" in approach and "running sum `s`" in approach
+    assert ("the nest on lines 4-9 replaced:\n```c\nvoid f(float *restrict c, const float *restrict a, "
+            "const float *restrict b, int n)\n{\n    for (int i = 0; i < n; i++)\n"
+            "        for (int j = 0; j < n; j++) {\n            c[i * n + j] = 0;\n        }\n"
+            "        for (int k = 0; k < n; k++) {\n            for (int j = 0; j < n; j++) {\n"
+            "                c[i * n + j] += a[i * n + k] * b[k * n + j];\n            }\n        }\n"
+            "    c[0] += 1;\n}\n```") in approach
+    # a nest that ends on a line with other code: the nest alone, to put in place
+    shared = SUMMED.replace("c[i * n + j] = s;\n        }\n", "c[i * n + j] = s;\n        } c[1] = 0;\n")
+    alone = Analyst().run([Measured("reference", Profile(loops=[report]), 0.05, shared)])[0].approach
+    assert "The nest becomes:\n```c\nfor (int j = 0; j < n; j++) {\n    c[i * n + j] = 0;\n}" in alone
+    assert "Keep any loops around it." in alone
 
 
 def test_no_interchange_plan_near_streaming_bandwidth_without_a_report_or_a_legal_swap() -> None:

@@ -76,7 +76,7 @@ def test_nest_at_finds_a_perfect_nest_braced_or_not_and_its_lines() -> None:
            "    for (int i = 0; i < n; i++) {\n        a[i] = 2;\n        for (int j = 0; j < n; j++) { a[j] = 3; }\n"
            "    }\n}\n")
     first = nest_at(src, 3)
-    assert first is not None and first.lines == (3, 4, 6)
+    assert first is not None and first.lines == (3, 4, 7)  # to the outer loop's closing brace
     assert (first.outer, first.inner, first.body.strip()) == (
         "for (int i = 0; i < n; i++)", "for (int j = 0; j < n; j++)", "a[j * n + i] = 0;")
     second = nest_at(src, 8)
@@ -88,8 +88,58 @@ def test_nest_at_finds_a_perfect_nest_braced_or_not_and_its_lines() -> None:
     assert unbraced.body.strip() == "x[i] = x[i] + a[j * n + i] * y[j];"
     deeper = nest_at("for (i = 0; i < n; i++)\n  for (j = 0; j < n; j++)\n    for (k = 0; k < n; k++) x[k] = 0;\n", 1)
     assert deeper is not None and interchange(deeper.outer, deeper.inner, deeper.body) is None  # a loop as a body
-    assert nest_at(src, 10) is None  # a statement beside the inner loop: not a perfect nest
+    beside = nest_at(src, 10)  # a statement beside the inner loop: the nest is imperfect
+    assert beside is not None and beside.lines == (10, 12, 13) and beside.pre == ("a[i] = 2",) and beside.post == ()
+    assert beside.after.strip() == "}"
     assert loop_variables(src) == {"i", "j"}
+
+
+MATMUL = """void mm(const float *a, const float *b, float *c, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            float s = 0.0f;   // the running sum
+            for (int k = 0; k < n; k++)
+                s += a[i * n + k] * b[k * n + j];
+            c[i * n + j] = s;
+        }
+}
+"""
+
+
+def test_an_imperfect_nest_is_distributed_then_swapped_and_a_running_sum_becomes_its_element() -> None:
+    nest = nest_at(MATMUL, 4)
+    assert nest is not None and nest.lines == (4, 6, 9)
+    assert nest.pre == ("float s = 0.0f",) and nest.post == ("c[i * n + j] = s",) and nest.after.strip() == "}"
+    got = interchange(nest.outer, nest.inner, nest.body, frozenset({"i"}), nest.pre, nest.post, nest.after)
+    assert got is not None and got.distributed and got.expanded == "s" and got.strided == ("b",)
+    assert got.nest == ("for (int j = 0; j < n; j++) {\n    c[i * n + j] = 0.0f;\n}\n"
+                        "for (int k = 0; k < n; k++) {\n    for (int j = 0; j < n; j++) {\n"
+                        "        c[i * n + j] += a[i * n + k] * b[k * n + j];\n    }\n}")
+    assert not got.carried  # each j writes its own element: the new inner loop vectorises
+
+
+def test_no_distribution_that_would_reorder_what_the_parts_touch() -> None:
+    def beside(pre: tuple[str, ...], body: str, post: tuple[str, ...] = (), after: str = "") -> bool:
+        return interchange(OUTER, INNER, body, frozenset(), pre, post, after) is not None
+
+    body = "a[j * n + i] = a[j * n + i] + x[i];"
+    assert beside(("x[i] = y[i] * 2",), body)  # written before the nest reads it, in the same outer iteration
+    assert beside(("x[i + 1] = y[i]",), body)  # ... or an earlier one
+    assert not beside(("x[i] = y[i]",), "a[j * n + i] = a[j * n + i] + x[i + 1];")  # read before it is overwritten
+    assert beside((), body, ("x[i - 1] = 0",))  # overwritten after the nest read it
+    assert not beside((), body, ("x[i + 1] = 0",))  # written before the nest reads it, one outer iteration earlier
+    assert beside((), body, ("y[i] = x[i] + 1",))
+    assert not beside(("t = y[i]",), "a[j * n + i] = a[j * n + i] + t;")  # a scalar shared by two parts
+    assert not beside(("x[i] = a[j * n + i]",), body)  # the inner loop's variable outside it
+    # a running sum becomes its element only where nothing else touches that element, and nothing reads it later
+    summed = ("float s = 0",), "s += a[j * n + i];"
+    assert beside(*summed, ("x[i] = s",))
+    assert not beside(*summed, ("x[i] = s", "y[i] = s"))
+    assert not beside(*summed, ("x[i] = s * 2",))
+    assert not beside(("float s = x[i]",), "s += a[j * n + i];", ("x[i] = s",))
+    assert not beside(("s = 0",), "s += a[j * n + i];", ("x[i] = s",), after="return s;")
+    assert beside(("s = 0",), "s += a[j * n + i];", ("x[i] = s",), after="return 0;")
 
 
 # -- random nests, compiled ----------------------------------------------------------------------------------
@@ -125,11 +175,38 @@ def _function(name: str, nest: str) -> str:
             f"    {nest}\n    (void)t;\n}}\n")
 
 
+def _beside(rng: random.Random) -> str:
+    """A statement over the outer loop's elements: vectors at i - 1..i + 1, or one of three columns of a row."""
+    def term() -> str:
+        name = rng.choice("abxy")
+        off = rng.choice(["", " + 1", " - 1", ""])
+        return f"{name}[(i{off}) * n + {rng.randint(0, 2)}]" if name in "ab" else f"{name}[i{off}]"
+    return f"{term()} {rng.choice(['=', '+='])} {term()} * 0.5f + {term()}"
+
+
+def _random_imperfect(rng: random.Random) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """Statements before and after the inner loop, and a body that may swap on its own; half of the nests carry a
+    running sum through it."""
+    body = _random_body(rng)
+    while interchange(OUTER, INNER, body) is None:
+        body = _random_body(rng)
+    pre = [_beside(rng) for _ in range(rng.randint(0, 2))]
+    post = [_beside(rng) for _ in range(rng.randint(0, 1))]
+    if rng.random() < 0.5:
+        pre.append(f"float s = {rng.choice(['0.0f', 'y[i] * 0.5f', 'x[i + 1]'])}")
+        body += f"\n            s += {rng.choice('ab')}[j * n + i] * 0.5f;"
+        post.insert(rng.randint(0, len(post)), f"{rng.choice('xy')}[i] = s")
+    elif not pre and not post:
+        pre.append(_beside(rng))
+    return tuple(pre), body, tuple(post)
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
 def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_path: Path) -> None:
     """Every swap the module proposes for 400 random nests (statements over two n x n matrices and two vectors,
-    subscripts at offsets -1..1, a temporary or not) is compiled beside the original and run on the same data:
-    the same arrays, bit for bit. Enough nests must swap, or the test checks too little."""
+    subscripts at offsets -1..1, a temporary or not), and for 800 with statements beside the inner loop (some of
+    them a running sum), is compiled beside the original and run on the same data: the same arrays, bit for bit.
+    Enough nests must swap, or the test checks too little."""
     rng = random.Random(11)
     cases = []
     for k in range(400):
@@ -139,6 +216,19 @@ def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_pat
             original = f"{OUTER} {{\n        {INNER} {{\n            {body}\n        }}\n    }}"
             cases.append((k, _function(f"orig{k}", original) + _function(f"swap{k}", got.nest)))
     assert len(cases) >= 40, f"only {len(cases)} of 400 random nests swap"
+    distributed = summed = 0
+    for k in range(400, 1200):  # statements beside the inner loop: distribution first, a running sum expanded
+        pre, body, post = _random_imperfect(rng)
+        got = interchange(OUTER, INNER, body, frozenset(), pre, post, "(void)t;")
+        if got is not None:
+            assert got.distributed
+            summed += got.expanded is not None
+            lines = "".join(f"        {t};\n" for t in pre) + f"        {INNER} {{\n            {body}\n        }}\n" + \
+                "".join(f"        {t};\n" for t in post)
+            original = f"{OUTER} {{\n{lines}    }}"
+            cases.append((k, _function(f"orig{k}", original) + _function(f"swap{k}", got.nest)))
+            distributed += 1
+    assert distributed >= 40 and summed >= 15, f"only {distributed} of 800 imperfect nests swap, {summed} summed"
     calls = "".join(f"    if (!same(orig{k}, swap{k})) {{ printf(\"%d\\n\", {k}); bad++; }}\n" for k, _ in cases)
     program = tmp_path / "check.c"
     program.write_text(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mapforge.agents.dependence import Split, distribute, loop_at
-from mapforge.agents.interchange import interchange, loop_variables, nest_at
+from mapforge.agents.interchange import Nest, interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
 from mapforge.evaluators.verdict import Profile
 
@@ -119,10 +119,23 @@ def mixed_loop(m: Measured) -> list[Plan]:
 STRIDE_BOUND = 0.5
 
 
+def _splice(source: str, nest: Nest, text: str) -> str | None:
+    """``source`` with the nest's lines replaced by ``text`` (indented as the nest was), or None when the nest
+    shares its first or last line with other code."""
+    lines = source.splitlines()
+    first, last = nest.lines[0], nest.lines[2]
+    if nest.after.split("\n", 1)[0].strip() or last > len(lines):
+        return None
+    indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+    new = [indent + t if t else t for t in text.splitlines()]
+    return "\n".join(lines[:first - 1] + new + lines[last:]) + "\n"
+
+
 def column_walk(m: Measured) -> list[Plan]:
     """The inner loop of a nest the compiler reported on walks a row-major array down a column, n elements per
     step, and the loops can swap legally (:mod:`~mapforge.agents.interchange`, worked out from the subscripts)
-    so that it walks along rows. Only while the code moves its data well below the streaming bandwidth."""
+    so that it walks along rows: after distribution, when statements stand beside the inner loop. The plan gives
+    the whole code with the nest replaced. Only while the code moves its data well below the streaming bandwidth."""
     if m.profile is None or not m.source or (m.stream_share is not None and m.stream_share >= STRIDE_BOUND):
         return []
     reported = {lp.line for lp in m.profile.loops}
@@ -132,22 +145,28 @@ def column_walk(m: Measured) -> list[Plan]:
         nest = nest_at(m.source, line) if text.lstrip().startswith("for") else None
         if nest is None or not reported & set(nest.lines[:2]):
             continue
-        swap = interchange(nest.outer, nest.inner, nest.body, around)
+        swap = interchange(nest.outer, nest.inner, nest.body, around, nest.pre, nest.post, nest.after)
         if swap is None:
             continue
         said = "; ".join(lp.describe() for lp in m.profile.loops if nest.lines[0] <= lp.line <= nest.lines[2])
         share = (f"; the code moves its data at {m.stream_share:.0%} of the streaming bandwidth (measured)"
                  if m.stream_share is not None else "")
-        arrays = ", ".join(swap.strided)
+        whole = _splice(m.source, nest, swap.nest)
+        how = ("Loop interchange: the same statements with the two loops swapped, so the inner loop walks along rows"
+               if not swap.distributed else
+               "Loop distribution, then interchange: the statements beside the inner loop get loops of their own, "
+               "and the nest's two loops swap, so its inner loop walks along rows"
+               + (f" (the running sum `{swap.expanded}` is kept in the element it was stored to)"
+                  if swap.expanded else ""))
+        code = (f"The code, with the nest on lines {nest.lines[0]}-{nest.lines[2]} replaced:\n```c\n{whole}```"
+                if whole else f"The nest becomes:\n```c\n{swap.nest}\n```\nKeep any loops around it.")
         plans.append(Plan(
             title=f"Interchange the loops of the nest on line {line}",
-            bottleneck=(f"`{nest.outer}` / `{nest.inner}`: the inner loop walks {arrays} down a column, a whole row "
-                        f"apart from one iteration to the next, so every element costs a cache line"
-                        f"{share}. The compiler's report: {said}."),
-            approach=(f"Loop interchange: the same statements with the two loops swapped, so the inner loop walks "
-                      f"along rows:\n```c\n{swap.nest}\n```\nThe swap is legal (worked out from the subscripts): "
-                      "every element is still read and written in the same order as before. Keep the bounds and "
-                      "the statements as they are, and any loops around the nest. "
+            bottleneck=(f"`{nest.outer}` / `{nest.inner}`: the inner loop walks {', '.join(swap.strided)} down a "
+                        f"column, a whole row apart from one iteration to the next, so every element costs a cache "
+                        f"line{share}. The compiler's report: {said}."),
+            approach=(f"{how}. {code}\nThis is legal (worked out from the subscripts): every element is still read "
+                      "and written in the same order as before. Keep the bounds and the statements as they are. "
                       + ("The new inner loop still carries a value from one iteration to the next; it walks memory "
                          "in order." if swap.carried else
                          "The new inner loop carries no value from one iteration to the next: the compiler can "

@@ -1,22 +1,30 @@
 """Whether two nested C loops can swap places, worked out from the subscripts, and whether swapping them turns
-walks down a column into walks along a row: loop interchange for the simple nests it is sure about, and nothing
-for the rest.
+walks down a column into walks along a row: loop interchange (after distribution, for a nest with statements
+beside its inner loop) for the simple nests it is sure about, and nothing for the rest.
 
-A nest is understood when it is ``for (o ...) for (v ...) { body }`` (the outer loop's body is the inner loop
-alone, braced or not; the inner loop's body braced or one statement), neither header names the other loop's variable (a rectangular nest), and the body is
-straight-line statements ``target op= expression;`` (as :mod:`~mapforge.agents.dependence` reads them) whose
-subscripts are sums of products of integers and names: ``x[j * n + i]``, ``x[(i - 1) * n + j + 1]``, ``x[i]``.
-A subscript is read as a matrix element of a row-major array: the terms with the one other name they share (the
-row length, ``n``) give the row, the rest the column, and each must be a loop variable plus a constant, or a
-constant. Anything else and :func:`interchange` says nothing. As in :mod:`~mapforge.agents.dependence`, arrays
-with different names are different buffers, a column is taken to stay within its row, and the harness's
-correctness check stays the judge of every swap.
+A nest is understood when it is ``for (o ...) { pre; for (v ...) { body } post; }`` (the outer loop's body is
+the inner loop alone, braced or not, or the inner loop between straight-line statements; the inner loop's body
+braced or one statement), neither header names the other loop's variable (a rectangular nest), and every
+statement is ``target op= expression;`` (as :mod:`~mapforge.agents.dependence` reads them) whose subscripts are
+sums of products of integers and names: ``x[j * n + i]``, ``x[(i - 1) * n + j + 1]``, ``x[i]``. A subscript is
+read as a matrix element of a row-major array: the terms with the one other name they share (the row length,
+``n``) give the row, the rest the column, and each must be a loop variable plus a constant, or a constant.
+Anything else and :func:`interchange` says nothing. As in :mod:`~mapforge.agents.dependence`, arrays with
+different names are different buffers, a column is taken to stay within its row, and the harness's correctness
+check stays the judge of every swap.
 
 Two iterations touch one element when their row and column agree; their distance is then fixed per loop (a
 number) or free (``*``: an array indexed by one loop's variable alone is the same element for every value of the
 other). The swap is legal when no dependence runs forward in the outer loop and backward in the inner one (a
 ``(<, >)`` direction): after the swap it would run backward. A scalar may be a temporary assigned before it is
 read in the same iteration, and nothing else.
+
+Statements beside the inner loop first get loops of their own (distribution): ``for (o) pre;`` before the
+swapped nest and ``for (o) post;`` after it. That is legal when no element is touched by the nest in an earlier
+outer iteration than by ``pre``, or by ``post`` in an earlier one than by the nest (distribution runs all of
+``pre`` first and all of ``post`` last). A scalar that carries a running sum from ``pre`` through the inner loop
+into one element (``s = 0; for (v) s += ...; x[...] = s;``) becomes that element (scalar expansion), so the nest
+can be split; any other scalar shared between the parts and :func:`interchange` says nothing.
 """
 
 from __future__ import annotations
@@ -64,6 +72,10 @@ class Swap:
     nest: str
     strided: tuple[str, ...]
     carried: bool
+    distributed: bool = False
+    """Whether statements beside the inner loop were given loops of their own."""
+    expanded: str | None = None
+    """The scalar running sum that became the element it was stored to, if any."""
 
 
 def _poly(node: ast.expr) -> Poly | None:
@@ -192,12 +204,30 @@ class Nest:
     inner: str
     body: str
     lines: tuple[int, int, int]
-    """The lines (1-based) of the outer header, the inner header, and the nest's last line."""
+    """The lines (1-based) of the outer header, the inner header, and the nest's last line (the outer loop's)."""
+    pre: tuple[str, ...] = ()
+    """The statements before the inner loop in the outer loop's body, each without its semicolon."""
+    post: tuple[str, ...] = ()
+    """... and after it."""
+    after: str = ""
+    """The source after the nest."""
+
+
+_FOR = re.compile(r"(?<![\w.])for\s*\(")
+
+
+def _statements(text: str) -> tuple[str, ...] | None:
+    """Straight-line statements, each without its semicolon, or None when ``text`` holds more (a brace)."""
+    parts = [p.strip() for p in text.split(";")]
+    if parts[-1] or "{" in text or "}" in text:
+        return None
+    return tuple(parts[:-1])
 
 
 def nest_at(source: str, line: int) -> Nest | None:
-    """The perfect nest of two loops whose outer ``for`` starts on ``line`` (1-based), or None. Either loop's body
-    may be braced or one statement."""
+    """The nest of two loops whose outer ``for`` starts on ``line`` (1-based), or None. Either loop's body may be
+    braced or one statement; a braced outer body may hold straight-line statements before and after the inner
+    loop."""
     lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
     if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
         return None
@@ -206,69 +236,160 @@ def nest_at(source: str, line: int) -> Nest | None:
     if got is None:
         return None
     outer, rest = got
-    braced = braced_body(rest) if rest.startswith("{") else None
     if rest.startswith("{"):
-        if braced is None:
+        braced = braced_body(rest)
+        found = None if braced is None else _FOR.search(braced[0])
+        if braced is None or found is None:
             return None
-        rest = braced[0].lstrip()
-    inner = split_header(rest)
-    if inner is None:
+        pre = _statements(braced[0][:found.start()])
+        loop = braced[0][found.start():]
+        at = len(text) - len(rest) + 1 + found.start()  # where the inner loop starts in text
+        end: int | None = len(text) - len(braced[1])  # just past the outer loop's closing brace
+    else:
+        pre, loop, at, end = (), rest, len(text) - len(rest), None
+    inner = split_header(loop)
+    if inner is None or pre is None:
         return None
     if inner[1].startswith("{"):
         body = braced_body(inner[1])
     else:  # one statement, to its semicolon: the caller reads it (a loop or a branch there is not understood)
         semi = inner[1].find(";")
         body = None if semi < 0 else (inner[1][:semi + 1], inner[1][semi + 1:])
-    if body is None or (braced is not None and body[1].strip()):
+    if body is None:
         return None
-    start = text.index(rest)  # the inner header: the first place its text occurs after the outer header
-    inner_line = line + text[:start].count("\n")
-    end = start + len(rest) - len(body[1])  # just past the inner loop's closing brace or semicolon
+    post = _statements(body[1]) if end is not None else ()
+    if end is None:
+        end = at + len(loop) - len(body[1])  # an unbraced outer body: the nest ends with the inner loop
+    if post is None:
+        return None
+    inner_line = line + text[:at].count("\n")
     return Nest(" ".join(outer.split()), " ".join(inner[0].split()), body[0],
-                (line, inner_line, line + text[:end].count("\n")))
+                (line, inner_line, line + text[:end].count("\n")), pre, post, text[end:])
 
 
-def interchange(outer: str, inner: str, body: str, around: frozenset[str] = frozenset()) -> Swap | None:
-    """The swapped nest, or None: not understood, not legal, or no array the inner loop walks down a column that
-    the swap would walk along a row. ``around``: the variables of loops around the nest, constant while it runs
-    (the swap keeps their order, so a dependence they carry stays as it was)."""
+@dataclass(frozen=True)
+class _Read:
+    """One statement: its accesses, the row length each array's subscripts name (None: a vector), the scalars it
+    reads and the scalar it assigns (None: it writes an array element)."""
+
+    accesses: tuple[Access, ...]
+    widths: frozenset[tuple[str, str | None]]
+    reads: frozenset[str]
+    assigns: str | None
+
+
+def _read(text: str, o: str, v: str, around: frozenset[str]) -> _Read | None:
+    m = ASSIGN.match(text)
+    if m is None or UNREAD.search(text):
+        return None
+    target, sub, op, rhs = m.groups()
+    reads = {n for n in NAME.findall(ACCESS.sub(" ", rhs)) if n not in KEYWORDS | {o, v} | around}
+    found = [(name, index, False) for name, index in ACCESS.findall(rhs)]
+    if sub is not None:
+        found.append((target, sub[1:-1], True))
+        if op != "=":
+            found.append((target, sub[1:-1], False))
+    elif target in (o, v):
+        return None
+    elif op != "=":
+        reads.add(target)
+    accesses, widths = [], set[tuple[str, str | None]]()
+    for name, index, write in found:
+        got = _access(name, index, write, o, v, around - {o, v})
+        if got is None:
+            return None
+        accesses.append(got[0])
+        widths.add((name, got[1]))
+    return _Read(tuple(accesses), frozenset(widths), frozenset(reads), None if sub is not None else target)
+
+
+def _words(name: str, texts: tuple[str, ...] | list[str]) -> bool:
+    return any(re.search(rf"\b{re.escape(name)}\b", t) for t in texts)
+
+
+Parts = tuple[tuple[str, ...], list[str], tuple[str, ...]]
+
+
+def _expand(pre: tuple[str, ...], body: list[str], post: tuple[str, ...], after: str) -> tuple[Parts, str] | None:
+    """Scalar expansion of a running sum: ``s = e; for (v) ... s ...; x[r] = s;`` becomes ``x[r] = e; for (v) ...
+    x[r] ...;`` when ``x`` is touched nowhere else in the nest and ``s`` is not read after it. The new parts and
+    the scalar's name, or None when there is no such sum."""
+    for k, text in enumerate(pre):
+        m = ASSIGN.match(text)
+        if m is None or m.group(2) is not None or m.group(3) != "=" or not _words(m.group(1), body):
+            continue
+        s = m.group(1)
+        stores = [j for j, t in enumerate(post) if _words(s, [t])]
+        store = ASSIGN.match(post[stores[0]]) if len(stores) == 1 else None
+        if store is None or store.group(2) is None or store.group(3) != "=" or store.group(4).strip() != s:
+            continue
+        x, elem = store.group(1), f"{store.group(1)}{store.group(2)}"
+        rest = post[:stores[0]] + post[stores[0] + 1:]
+        declared = not text.lstrip().startswith(s)  # a local of the outer loop's body: gone after the nest
+        if _words(x, list(pre) + body + list(rest)) or (not declared and _words(s, [after])):
+            continue
+
+        def put(t: str, s: str = s, elem: str = elem) -> str:
+            return re.sub(rf"\b{re.escape(s)}\b", elem, t)
+        new_pre = tuple(put(t) for t in pre[:k]) + (f"{elem} = {m.group(4).strip()}",) + tuple(
+            put(t) for t in pre[k + 1:])
+        return (new_pre, [put(t) for t in body], tuple(put(t) for t in rest)), s
+    return None
+
+
+def _ordered(first: list[_Read], then: list[_Read]) -> bool:
+    """Whether every element touched by ``first`` and ``then`` (one of them writing it) is touched by ``then`` in
+    the same outer iteration as ``first`` or a later one: so ``first`` may run, for every iteration, before
+    ``then`` runs for any."""
+    for a in (x for r in first for x in r.accesses):
+        for b in (x for r in then for x in r.accesses):
+            if a.array != b.array or not (a.write or b.write):
+                continue
+            d = _distance(a, b)
+            if d is None or (isinstance(d, tuple) and (d[0] is None or d[0] < 0)):
+                return False
+    return True
+
+
+def interchange(outer: str, inner: str, body: str, around: frozenset[str] = frozenset(),
+                pre: tuple[str, ...] = (), post: tuple[str, ...] = (), after: str = "") -> Swap | None:
+    """The swapped nest (after distribution, when ``pre`` or ``post`` hold statements beside the inner loop), or
+    None: not understood, not legal, or no array the inner loop walks down a column that the swap would walk along
+    a row. ``around``: the variables of loops around the nest, constant while it runs (the swap keeps their order,
+    so a dependence they carry stays as it was); ``after``: the source after the nest."""
     o, v = _header_var(outer), _header_var(inner)
     if o is None or v is None or o == v or re.search(rf"\b{o}\b", inner) or re.search(rf"\b{v}\b", outer):
         return None
     texts = [p.strip() for p in COMMENT.sub(" ", body).split(";")]
-    if texts[-1] or len(texts) < 2:
+    if texts[-1] or len(texts) < 2 or _words(v, list(pre) + list(post)):
         return None
-    accesses: list[Access] = []
-    widths: set[str] = set()
+    texts = texts[:-1]
+    expanded = _expand(pre, texts, post, after)
+    if expanded is not None:
+        (pre, texts, post), _ = expanded
+    parts: list[list[_Read]] = []
+    for stmts in (pre, texts, post):
+        reads = [_read(t, o, v, around) for t in stmts]
+        if any(r is None for r in reads):
+            return None
+        parts.append([r for r in reads if r is not None])
+    before, inside, later = parts
+    widths = frozenset().union(*(r.widths for r in before + inside + later))
+    if len({a for a, _ in widths}) < len(widths) or {w for _, w in widths} & {o, v}:
+        return None  # one array read with two row lengths, or a loop variable as a row length
+    for k, part in enumerate(parts):  # a scalar assigned in one part and read in another ties the parts together
+        others = [q for j, other in enumerate(parts) if j != k for q in other]
+        if any(r.assigns in q.reads or r.assigns == q.assigns for r in part for q in others if r.assigns):
+            return None
     assigned: set[str] = set()
-    scalar_targets = _scalar_targets(texts[:-1])
-    for text in texts[:-1]:
-        m = ASSIGN.match(text)
-        if m is None or UNREAD.search(text):
-            return None
-        target, sub, op, rhs = m.groups()
-        scalars = {n for n in NAME.findall(ACCESS.sub(" ", rhs)) if n not in KEYWORDS | {o, v} | around}
-        found = [(name, index, False) for name, index in ACCESS.findall(rhs)]
-        if sub is not None:
-            found.append((target, sub[1:-1], True))
-            if op != "=":
-                found.append((target, sub[1:-1], False))
-        elif target in (o, v):
-            return None
-        else:
-            scalars |= {target} if op != "=" else set()
-        if scalars & scalar_targets - assigned:
+    targets = {r.assigns for r in inside if r.assigns}
+    for r in inside:
+        if r.reads & targets - assigned:
             return None  # a scalar read before this iteration assigns it carries a value across iterations
-        if sub is None:
-            assigned.add(target)
-        for name, index, write in found:
-            got = _access(name, index, write, o, v, around - {o, v})
-            if got is None:
-                return None
-            accesses.append(got[0])
-            widths |= {got[1]} if got[1] else set()
-    if len(widths) > 1 or widths & {o, v}:
+        assigned |= {r.assigns} if r.assigns else set()
+    if not (_ordered(before, inside) and _ordered(inside, later) and _ordered(before, later)):
         return None
+    accesses = [a for r in inside for a in r.accesses]
     carried = False
     for i, a in enumerate(accesses):
         for b in accesses[i:]:
@@ -287,19 +408,12 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
     across = [a for a in accesses if a.row is not None and a.row[0] and not a.row[1]]  # ... by the outer loop
     if len(down) <= len(across):
         return None
-    strided = tuple(dict.fromkeys(a.array for a in down))
-    statements = "".join(f"        {t};\n" for t in texts[:-1])
-    nest = f"{inner} {{\n    {outer} {{\n{statements}    }}\n}}"
-    return Swap(nest, strided, carried)
 
-
-def _scalar_targets(texts: list[str]) -> set[str]:
-    out = set()
-    for text in texts:
-        m = ASSIGN.match(text)
-        if m is not None and m.group(2) is None:
-            out.add(m.group(1))
-    return out
+    def loop(statements: tuple[str, ...]) -> list[str]:
+        return [f"{outer} {{\n" + "".join(f"    {t};\n" for t in statements) + "}"] if statements else []
+    swapped = f"{inner} {{\n    {outer} {{\n" + "".join(f"        {t};\n" for t in texts) + "    }\n}"
+    return Swap("\n".join(loop(pre) + [swapped] + loop(post)), tuple(dict.fromkeys(a.array for a in down)),
+                carried, bool(pre or post), expanded[1] if expanded else None)
 
 
 def loop_variables(source: str) -> set[str]:
