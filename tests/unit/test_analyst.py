@@ -171,3 +171,12 @@ def test_no_interchange_plan_near_streaming_bandwidth_without_a_report_or_a_lega
         "c[i * n + j] +=", "c[(i + 0) * n + j + 1] =")
     assert plans(backwards, [INNERMOST]) == []
     assert len(plans(COLUMNS, [INNERMOST], share=None)) == 1  # bandwidth not measured: the report decides
+
+
+def test_the_costliest_finding_is_planned_first_a_column_walk_before_an_in_order_reduction() -> None:
+    both = LoopReport(line=6, code="for (int k = 0; k < n; k++)", width=32, in_order=True)
+    analyst = Analyst(per_round=1)
+    first = analyst.run([Measured("reference", Profile(loops=[both]), 0.05, SUMMED)])
+    second = analyst.run([Measured("reference", Profile(loops=[both]), 0.05, SUMMED)])
+    assert [p.title for p in first + second] == ["Interchange the loops of the nest on line 4",
+                                                 "Independent partial sums for the reduction on line 6"]
