@@ -27,6 +27,9 @@ from tests.helpers import (
 )
 
 FAST = (FIXTURES / "fast" / "matmul.c").read_text()
+#: For tests of the model-driven agents on matmul, where the analyst would open each round with its own plan (an
+#: interchange: tested on its own below).
+NO_ANALYST = {"MAPFORGE_AGENTS__ANALYST": "false"}
 WRONG = """
 void matmul(const float *A, const float *B, float *C, int n) {
     for (int i = 0; i < n; i++)
@@ -241,7 +244,7 @@ def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2",
              env={"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0",
-                  "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true"})
+                  "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true", **NO_ANALYST})
     assert [e["plan"] for e in read_events(run) if e["event"] == "iteration"] == ["Make it faster", "Register blocking"]
     coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
              for c in sorted((run / "calls").glob("*-coder.json"))]
@@ -261,7 +264,8 @@ def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_th
         return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
 
     ledger = tmp_path / "yields.json"
-    env = {"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
+    env = {**NO_ANALYST, "MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0",
+           "MAPFORGE_YIELDS_FILE": str(ledger),
            "MAPFORGE_SEARCH__LINEAGE_BUDGET": "10", "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true"}
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("First", "Second", "Third")],
@@ -379,9 +383,30 @@ def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_
         ("reference", "Interchange the loops of the nest on line 8")]
     assert "walks aa, bb down a column" in analysed[0]["bottleneck"]
     assert "The compiler's report: line " in analysed[0]["bottleneck"]
-    assert "for (int j = 1; j < n; j++) {\n    for (int i = 0; i < n; ++i) {" in analysed[0]["approach"]
+    assert "    for (int j = 1; j < n; j++) {\n        for (int i = 0; i < n; ++i) {" in analysed[0]["approach"]
     first = json.loads(sorted((run / "calls").glob("*-coder.json"))[0].read_text())["request"]
     assert first["temperature"] == 0.0 and "Loop interchange" in first["messages"][-1]["content"]
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+
+
+def test_the_analyst_splits_then_swaps_a_nest_with_a_running_sum_beside_its_inner_loop(tmp_path: Path) -> None:
+    """The bundled matmul's inner loop walks B down a column, with its running sum set before it and stored
+    after it: the analyst's plan (from gcc's real report) gives the whole code, the sum kept in C's element, the
+    statements split off and the loops swapped, in braces under the unbraced loop over i. Coded as given, it is
+    correct and faster."""
+    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    split = (FIXTURES / "fast" / "matmul-interchanged.c").read_text()
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(split)] * 4})
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "1", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [(p["parent"], p["title"]) for p in analysed] == [("reference", "Interchange the loops of the nest on line 4")]
+    assert "Loop distribution, then interchange" in analysed[0]["approach"]
+    assert f"```c\n{split}```" in analysed[0]["approach"]  # the fixture is the plan's code, as the coder got it
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "correct"
     summary = read_summary(run)
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
 
@@ -517,7 +542,7 @@ def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", "--parallel", "2",
-             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1", "MAPFORGE_AGENTS__FREE_PLAN": "false"})  # the script's plans
+             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1", "MAPFORGE_AGENTS__FREE_PLAN": "false", **NO_ANALYST})  # the script's plans
     cands = candidates(run)
     assert [c["verdict"]["status"] for c in cands.values()] == ["correct", "wrong_answer", "correct"]
     assert [(c["plan"], c["iteration"], c["parent"]) for c in cands.values()] == [
@@ -561,7 +586,7 @@ def test_mapcoder_planning_grounds_one_plan_per_exemplar_and_orders_by_the_verif
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "1",
-             env={"MAPFORGE_AGENTS__PLANNING": "mapcoder", "MAPFORGE_AGENTS__FREE_PLAN": "false"})
+             env={"MAPFORGE_AGENTS__PLANNING": "mapcoder", "MAPFORGE_AGENTS__FREE_PLAN": "false", **NO_ANALYST})
     shown = next(e for e in read_events(run) if e["event"] == "retrieved")["exemplars"]
     n = len(shown)
     assert n >= 2, "the matmul task retrieves at least two relevant cards"

@@ -150,14 +150,14 @@ def test_a_nest_with_statements_beside_its_inner_loop_is_planned_split_then_swap
     assert "Loop distribution, then interchange" in approach and "running sum `s`" in approach
     assert ("the nest on lines 4-9 replaced:\n```c\nvoid f(float *restrict c, const float *restrict a, "
             "const float *restrict b, int n)\n{\n    for (int i = 0; i < n; i++)\n"
-            "        for (int j = 0; j < n; j++) {\n            c[i * n + j] = 0;\n        }\n"
-            "        for (int k = 0; k < n; k++) {\n            for (int j = 0; j < n; j++) {\n"
-            "                c[i * n + j] += a[i * n + k] * b[k * n + j];\n            }\n        }\n"
-            "    c[0] += 1;\n}\n```") in approach
+            "        {\n            for (int j = 0; j < n; j++) {\n                c[i * n + j] = 0;\n            }\n"
+            "            for (int k = 0; k < n; k++) {\n                for (int j = 0; j < n; j++) {\n"
+            "                    c[i * n + j] += a[i * n + k] * b[k * n + j];\n                }\n            }\n"
+            "        }\n    c[0] += 1;\n}\n```") in approach  # in braces: the unbraced loop over i holds all of it
     # a nest that ends on a line with other code: the nest alone, to put in place
     shared = SUMMED.replace("c[i * n + j] = s;\n        }\n", "c[i * n + j] = s;\n        } c[1] = 0;\n")
     alone = Analyst().run([Measured("reference", Profile(loops=[report]), 0.05, shared)])[0].approach
-    assert "The nest becomes:\n```c\nfor (int j = 0; j < n; j++) {\n    c[i * n + j] = 0;\n}" in alone
+    assert "The nest becomes:\n```c\n{\n    for (int j = 0; j < n; j++) {\n        c[i * n + j] = 0;\n    }" in alone
     assert "Keep any loops around it." in alone
 
 

@@ -113,9 +113,10 @@ def test_an_imperfect_nest_is_distributed_then_swapped_and_a_running_sum_becomes
     assert nest.pre == ("float s = 0.0f",) and nest.post == ("c[i * n + j] = s",) and nest.after.strip() == "}"
     got = interchange(nest.outer, nest.inner, nest.body, frozenset({"i"}), nest.pre, nest.post, nest.after)
     assert got is not None and got.distributed and got.expanded == "s" and got.strided == ("b",)
-    assert got.nest == ("for (int j = 0; j < n; j++) {\n    c[i * n + j] = 0.0f;\n}\n"
-                        "for (int k = 0; k < n; k++) {\n    for (int j = 0; j < n; j++) {\n"
-                        "        c[i * n + j] += a[i * n + k] * b[k * n + j];\n    }\n}")
+    assert got.nest == ("{\n    for (int j = 0; j < n; j++) {\n        c[i * n + j] = 0.0f;\n    }\n"
+                        "    for (int k = 0; k < n; k++) {\n        for (int j = 0; j < n; j++) {\n"
+                        "            c[i * n + j] += a[i * n + k] * b[k * n + j];\n        }\n    }\n}")
+    # in braces: one statement, as the nest was, so an unbraced loop around it still holds all of it
     assert not got.carried  # each j writes its own element: the new inner loop vectorises
 
 

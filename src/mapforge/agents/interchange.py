@@ -66,8 +66,9 @@ class Access:
 
 @dataclass(frozen=True)
 class Swap:
-    """A legal interchange: the swapped nest written out, the arrays the inner loop walked down a column before
-    the swap, and whether the new inner loop carries a value from one iteration to the next."""
+    """A legal interchange: the swapped nest written out (after distribution, its loops in one pair of braces:
+    one statement, as the nest was), the arrays the inner loop walked down a column before the swap, and whether
+    the new inner loop carries a value from one iteration to the next."""
 
     nest: str
     strided: tuple[str, ...]
@@ -412,8 +413,11 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
     def loop(statements: tuple[str, ...]) -> list[str]:
         return [f"{outer} {{\n" + "".join(f"    {t};\n" for t in statements) + "}"] if statements else []
     swapped = f"{inner} {{\n    {outer} {{\n" + "".join(f"        {t};\n" for t in texts) + "    }\n}"
-    return Swap("\n".join(loop(pre) + [swapped] + loop(post)), tuple(dict.fromkeys(a.array for a in down)),
-                carried, bool(pre or post), expanded[1] if expanded else None)
+    nest = "\n".join(loop(pre) + [swapped] + loop(post))
+    if pre or post:  # one statement still, in braces, wherever the nest stood (an unbraced loop's body, say)
+        nest = "{\n" + "".join(f"    {t}\n" if t else "\n" for t in nest.splitlines()) + "}"
+    return Swap(nest, tuple(dict.fromkeys(a.array for a in down)), carried, bool(pre or post),
+                expanded[1] if expanded else None)
 
 
 def loop_variables(source: str) -> set[str]:
