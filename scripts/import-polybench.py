@@ -37,26 +37,35 @@ fails that check and is skipped with the distance it reached. Last it times the 
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-from mapforge.tasks.expr import eval_expr, eval_number  # noqa: E402  (the spec's own expression rules)
-from mapforge.tasks.loader import load_task  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from importing import (  # noqa: E402  (scripts/importing.py: what the importers share)
+    COMMENT,
+    ROOT,
+    Arg,
+    Check,
+    Source,
+    clear,
+    emit,
+    float_literals,
+    in_code,
+    matching,
+    prototype,
+    split_top,
+    tidy,
+    written,
+)
+from importing import check as check_reference  # noqa: E402
+from importing import task_toml as write_toml  # noqa: E402
 
 SOURCE_URL = "https://github.com/MatthiasJReisinger/PolyBenchC-4.2.1"
-CFLAGS = ["-O3", "-march=native"]
-MARGIN = 4  # the float reference must be within tolerance / MARGIN of the double-precision run
 MATH = {"SQRT_FUN": "sqrtf", "EXP_FUN": "expf", "POW_FUN": "powf"}
 CATEGORIES = {
     "linear-algebra/blas": "BLAS",
@@ -256,28 +265,6 @@ KERNELS: dict[str, Settings] = {
 
 
 # -- reading PolyBench ----------------------------------------------------------------------------------------
-class Source:
-    """A PolyBench/C checkout: a plain folder, or HEAD of a git directory."""
-
-    def __init__(self, folder: str | None = None, git_dir: str | None = None) -> None:
-        self.folder, self.git_dir = (Path(folder) if folder else None), git_dir
-
-    def files(self) -> list[str]:
-        if self.git_dir:
-            out = subprocess.run(["git", "--git-dir", self.git_dir, "ls-tree", "-r", "--name-only", "HEAD"],
-                                 check=True, capture_output=True, text=True).stdout
-            return sorted(out.split())
-        assert self.folder
-        return sorted(p.relative_to(self.folder).as_posix() for p in self.folder.rglob("*") if p.is_file())
-
-    def read(self, path: str) -> str:
-        if self.git_dir:
-            return subprocess.run(["git", "--git-dir", self.git_dir, "show", f"HEAD:{path}"], check=True,
-                                  capture_output=True, text=True).stdout
-        assert self.folder
-        return (self.folder / path).read_text(encoding="utf-8", errors="replace")
-
-
 def kernel_files(paths: Sequence[str]) -> list[str]:
     """Each ``<dirs>/<name>/<name>.c`` (a benchmark's main file), not the utilities or other sources."""
     out = []
@@ -286,35 +273,6 @@ def kernel_files(paths: Sequence[str]) -> list[str]:
         if len(parts) >= 3 and parts[0] != "utilities" and parts[-1] == parts[-2] + ".c":
             out.append(p)
     return out
-
-
-def matching(text: str, start: int, open_: str, close: str) -> int:
-    """The index just past the ``close`` matching the ``open_`` at ``start``."""
-    depth = 0
-    for k in range(start, len(text)):
-        if text[k] == open_:
-            depth += 1
-        elif text[k] == close:
-            depth -= 1
-            if depth == 0:
-                return k + 1
-    raise ValueError(f"unbalanced {open_} at {start}")
-
-
-def split_top(text: str, sep: str = ",") -> list[str]:
-    """``text`` split at each ``sep`` outside parentheses and brackets."""
-    out: list[str] = []
-    cur: list[str] = []
-    depth = 0
-    for ch in text:
-        depth += 1 if ch in "([" else -1 if ch in ")]" else 0
-        if ch == sep and depth == 0:
-            out.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    out.append("".join(cur).strip())
-    return [x for x in out if x]
 
 
 @dataclass(frozen=True)
@@ -395,25 +353,6 @@ def parse_kernel(name: str, path: str, text: str, header: str) -> Kernel:
 
 
 # -- the transformation ---------------------------------------------------------------------------------------
-COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-
-
-def in_code(text: str, fn: Callable[[str], str]) -> str:
-    """``fn`` applied to the code between comments; comments are kept as they are."""
-    out, k = [], 0
-    for m in COMMENT.finditer(text):
-        out += [fn(text[k:m.start()]), m.group()]
-        k = m.end()
-    return "".join(out) + fn(text[k:])
-
-
-def float_literals(code: str) -> str:
-    """``SCALAR_VAL(x)`` and every real literal as a float literal: ``0.5f``, ``SCALAR_VAL(2)`` -> ``2.0f``."""
-    code = re.sub(r"SCALAR_VAL\(\s*(-?\s*\d+)\s*\)", lambda m: m.group(1).replace(" ", "") + ".0", code)
-    code = re.sub(r"SCALAR_VAL\(\s*([^()]*?)\s*\)", r"\1", code)
-    return re.sub(r"(?<![\w.])(\d+\.\d*|\.\d+)([eE][+-]?\d+)?(?![\w.])", r"\1\2f", code)
-
-
 def unparen(e: str) -> str:
     """``e`` without parentheses that enclose all of it: ``((j-1))`` -> ``j-1``."""
     e = e.strip()
@@ -484,33 +423,6 @@ def convert(code: str, kernel: Kernel) -> str:
     return flatten(code, {p.name: p.dims for p in kernel.arrays})
 
 
-def tidy(body: str) -> str:
-    """Pragmas and trailing blanks dropped, tabs expanded, runs of blank lines as one, a line holding only a
-    ``//`` comment indented like the code after it (PolyBench starts some at column 0), dedented."""
-    lines = [ln.expandtabs(8).rstrip() for ln in body.splitlines()
-             if not re.fullmatch(r"\s*#\s*pragma\s+(end)?scop\s*", ln)]
-    indent = ""
-    for k in reversed(range(len(lines))):
-        if lines[k].lstrip().startswith("//"):
-            lines[k] = indent + lines[k].lstrip()
-        elif lines[k]:
-            indent = lines[k][:len(lines[k]) - len(lines[k].lstrip())]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-    return textwrap.dedent(text)
-
-
-def written(code: str, arrays: Sequence[str]) -> list[str]:
-    """The arrays of ``arrays`` that ``code`` (flat subscripts, no comments) assigns or increments."""
-    out = []
-    for name in arrays:
-        for m in re.finditer(rf"(\+\+|--)?\s*\b{re.escape(name)}\[", code):
-            after = code[matching(code, m.end() - 1, "[", "]"):]
-            if m.group(1) or re.match(r"\s*([-+*/%&|^]|<<|>>)?=(?!=)|\s*(\+\+|--)", after):
-                out.append(name)
-                break
-    return out
-
-
 def problems(code: str, kernel: Kernel) -> str | None:
     """Why the converted body cannot be a task's reference, or None."""
     left = sorted(set(re.findall(r"\b(?:POLYBENCH_\w+|_PB_\w+|DATA_TYPE|SCALAR_VAL|\w+_FUN)\b", code)))
@@ -539,16 +451,22 @@ def copyright_line(license_text: str) -> str:
     return " ".join(found.group().split())
 
 
-def signature(kernel: Kernel, writes: Sequence[str]) -> str:
-    params = []
+def checked(kernel: Kernel, st: Settings, writes: Sequence[str]) -> Check:
+    """The converted kernel's parameters, shapes and tolerance, as the shared checks and task.toml see them."""
+    args = []
     for p in kernel.params:
         if p.kind == "int":
-            params.append(f"int {p.name}")
+            args.append(Arg(p.name, "int", value=p.name))
         elif p.kind == "scalar":
-            params.append(f"float {p.name}")
+            args.append(Arg(p.name, "float", value=kernel.scalars[p.name]))
         else:
-            params.append(f"{'' if p.name in writes else 'const '}float *restrict {p.name}")
-    return f"void {kernel.function}({', '.join(params)})"
+            args.append(Arg(p.name, "float", array=True, size=size_expr(p), init=st.bounds(p.name),
+                            written=p.name in writes))
+    return Check(kernel.function, tuple(args), st.visible, st.hidden, st.timing, st.rtol, st.atol)
+
+
+def signature(kernel: Kernel, writes: Sequence[str]) -> str:
+    return prototype(kernel.function, checked(kernel, KERNELS[kernel.name], writes).args)
 
 
 def reference(kernel: Kernel, writes: Sequence[str], license_text: str) -> str:
@@ -587,10 +505,6 @@ def letters(dims: Sequence[str]) -> list[str]:
     return got
 
 
-def shape_text(shape: dict[str, int]) -> str:
-    return "{ " + ", ".join(f"{k} = {v}" for k, v in shape.items()) + " }"
-
-
 def describe(kernel: Kernel, st: Settings, writes: Sequence[str]) -> str:
     desc = f"PolyBench/C 4.2.1 kernel {kernel.name} ({kernel.category}, {st.what}), on float arrays. "
     groups: dict[tuple[str, ...], list[str]] = {}
@@ -621,214 +535,13 @@ def describe(kernel: Kernel, st: Settings, writes: Sequence[str]) -> str:
 
 
 def task_toml(kernel: Kernel, st: Settings, writes: Sequence[str]) -> str:
-    args = []
-    for p in kernel.params:
-        if p.kind == "int":
-            args.append(f'[[args]]\nname = "{p.name}"\ntype = "int"\nvalue = "{p.name}"\n')
-        elif p.kind == "scalar":
-            args.append(f'[[args]]\nname = "{p.name}"\ntype = "float"\nvalue = "{kernel.scalars[p.name]}"\n')
-        else:
-            w = p.name in writes
-            args.append(f'[[args]]\nname = "{p.name}"\ntype = "{"float*" if w else "const float*"}"\n'
-                        f'size = "{size_expr(p)}"\ninit = "{st.bounds(p.name)}"' + ('\nrole = "inout"' if w else "")
-                        + "\n")
-    why = textwrap.wrap(f"{st.why}. The importer checks that the float reference stays within a quarter of this "
-                        "tolerance of a double-precision run of the same code, at every shape.", 108)
-    return f'''schema_version = 1
-kind = "optimize"
-name = "polybench-{kernel.name}"
-language = "c"
-description = """{describe(kernel, st, writes)}"""
-reference = "reference.c"
-function = "{kernel.function}"
-cflags = {'["' + '", "'.join(CFLAGS) + '"]'}
-tags = ["polybench", "held-out"]
-
-{chr(10).join(args)}
-[shapes]
-visible = [{shape_text(st.visible)}]
-hidden = [{", ".join(shape_text(s) for s in st.hidden)}]
-timing = {shape_text(st.timing)}
-seeds = 2
-
-[tolerance]
-{chr(10).join("# " + ln for ln in why)}
-rtol = {st.rtol:g}
-atol = {st.atol:g}
-'''
-
-
-# -- checking the reference -----------------------------------------------------------------------------------
-HARNESS = r"""
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-static unsigned long long mf_state;
-static float mf_uniform(float lo, float hi) {
-    mf_state = mf_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + (hi - lo) * (float)((mf_state >> 40) / 16777216.0);
-}
-static float *mf_array(size_t n, float lo, float hi) {
-    float *p = malloc(sizeof(float) * n);  /* exactly n: AddressSanitizer sees a read past the end */
-    for (size_t i = 0; i < n; i++) p[i] = mf_uniform(lo, hi);
-    return p;
-}
-static double *mf_widen(const float *p, size_t n) {
-    double *d = malloc(sizeof(double) * n);
-    for (size_t i = 0; i < n; i++) d[i] = p[i];
-    return d;
-}
-/* the largest |f - d| / (atol + rtol |d|) over n elements; -1 when f holds NaN or Inf */
-static double mf_worst(const char *what, const float *f, const double *d, size_t n, double rtol, double atol) {
-    double worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(f[i])) { printf("%s[%zu] is %g\n", what, i, f[i]); return -1; }
-        double r = fabs(f[i] - d[i]) / (atol + rtol * fabs(d[i]));
-        if (r > worst) worst = r;
-    }
-    return worst;
-}
-static double mf_now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-"""
-
-
-def double_version(ref: str, function: str) -> str:
-    """The reference in double precision, as ``<function>_f64`` (the licence comment left out)."""
-    code = ref[ref.index("*/") + 2:]
-    code = re.sub(rf"\b{function}\(", f"{function}_f64(", code)
-    code = re.sub(r"\bfloat\b", "double", code)
-    code = re.sub(r"\b(sqrt|exp|pow)f\b", r"\1", code)
-    return re.sub(r"(?<![\w.])(\d+\.\d*|\.\d+)([eE][+-]?\d+)?f\b", r"\1\2", code)
-
-
-@dataclass(frozen=True)
-class Case:
-    shape: dict[str, int]
-    seed: int
-
-
-def cases(st: Settings) -> list[Case]:
-    return [Case(s, seed) for s in (st.visible, *st.hidden) for seed in (1, 2)] + [Case(st.timing, 3)]
-
-
-def driver(kernel: Kernel, st: Settings, writes: Sequence[str], mode: str) -> str:
-    """``main`` for ``accuracy`` (float reference vs the double version, every case) or ``time`` (the
-    reference alone at the timing shape, seven calls, fresh inputs each)."""
-    fn = kernel.function
-    blocks = []
-    for n, case in enumerate(cases(st) if mode == "accuracy" else [Case(st.timing, 3)]):
-        sh = case.shape
-        lines = [f"    {{ /* case {n}: {sh} */"]
-        lines += [f"        int {p.name} = {sh[p.name]};" for p in kernel.params if p.kind == "int"]
-        lines += [f"        float {p.name} = {float(eval_number(kernel.scalars[p.name], sh))!r};"
-                  for p in kernel.params if p.kind == "scalar"]
-        names = [p.name for p in kernel.params]
-        arrays = [(p.name, eval_expr(size_expr(p), sh), bounds(st.bounds(p.name), sh)) for p in kernel.arrays]
-        reps = 1 if mode == "accuracy" else 7
-        lines.append(f"        double t[{reps}];")
-        lines.append(f"        for (int rep = 0; rep < {reps}; rep++) {{")
-        lines.append(f"            mf_state = {case.seed}ULL * 1000003ULL + rep;")
-        lines += [f"            float *{a} = mf_array({size}, {lo!r}, {hi!r});" for a, size, (lo, hi) in arrays]
-        if mode == "accuracy":
-            lines += [f"            double *{a}_d = mf_widen({a}, {size});" for a, size, _ in arrays]
-            dargs = [f"{x}_d" if x in dict((a, 1) for a, _, _ in arrays) else x for x in names]
-            lines.append(f"            {fn}({', '.join(names)});")
-            lines.append(f"            {fn}_f64({', '.join(dargs)});")
-            for a, size, _ in arrays:
-                if a in writes:
-                    lines.append(f'            double w_{a} = mf_worst("{a}", {a}, {a}_d, {size}, '
-                                 f'{st.rtol!r}, {st.atol!r});')
-                    lines.append(f'            if (w_{a} < 0) {{ printf("at {sh}\\n"); return 1; }}')
-                    lines.append(f'            printf("worst %g {a} {sh}\\n", w_{a});')
-            lines += [f"            free({a}_d);" for a, _, _ in arrays]
-            lines.append("            t[rep] = 0;")
-        else:
-            lines.append("            double t0 = mf_now();")
-            lines.append(f"            {fn}({', '.join(names)});")
-            lines.append("            t[rep] = mf_now() - t0;")
-            lines.append(f'            if (!isfinite({writes[0]}[0])) return 1;')
-        lines += [f"            free({a});" for a, _, _ in arrays]
-        lines.append("        }")
-        if mode == "time":
-            lines.append(f'        for (int r = 0; r < {reps}; r++) printf("seconds %.9f\\n", t[r]);')
-        lines.append("    }")
-        blocks.append("\n".join(lines))
-    return "int main(void) {\n    setvbuf(stdout, NULL, _IONBF, 0);\n" + "\n".join(blocks) + "\n    return 0;\n}\n"
-
-
-def bounds(init: str, shape: dict[str, int]) -> tuple[float, float]:
-    m = re.fullmatch(r"uniform\((.*),(.*)\)", init.strip())
-    if not m:
-        raise ValueError(f"init {init!r}: the importer only writes uniform(lo, hi)")
-    return float(eval_number(m.group(1), shape)), float(eval_number(m.group(2), shape))
-
-
-def gcc(args: list[str], source: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["gcc", *args], input=source, text=True, capture_output=True)
+    return write_toml(f"polybench-{kernel.name}", describe(kernel, st, writes), checked(kernel, st, writes),
+                      ["polybench", "held-out"], st.why)
 
 
 def check(kernel: Kernel, st: Settings, writes: Sequence[str], ref: str) -> tuple[str | None, str]:
-    """(why the reference makes no task, or None; what was measured)."""
-    r = gcc([*CFLAGS, "-Wall", "-Werror=implicit", "-c", "-x", "c", "-", "-o", "/dev/null"], ref)
-    if r.returncode:
-        return f"does not compile as a function: {r.stderr.strip()[:300]}", ""
-    with tempfile.TemporaryDirectory() as tmp:
-        d = Path(tmp)
-        (d / "ref.c").write_text(ref)
-        (d / "f64.c").write_text(HARNESS + double_version(ref, kernel.function))
-        (d / "acc.c").write_text(HARNESS + ref + double_version(ref, kernel.function)
-                                 + driver(kernel, st, writes, "accuracy"))
-        # 1. AddressSanitizer and UBSan at every shape, the float and double versions side by side
-        r = gcc(["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", str(d / "acc.c"),
-                 "-o", str(d / "asan"), "-lm"])
-        if r.returncode:
-            return f"the check does not build: {r.stderr.strip()[:300]}", ""
-        r = subprocess.run([str(d / "asan")], text=True, capture_output=True, timeout=600,
-                           env={**os.environ, "ASAN_OPTIONS": "detect_leaks=0"})
-        if r.returncode:
-            err = re.search(r"ERROR: AddressSanitizer: ([\w-]+)|runtime error: ([^\n]+)", r.stderr)
-            if err and err.group(1):
-                return f"the reference goes past an array's end (AddressSanitizer: {err.group(1)})", ""
-            if err:
-                return f"the reference has undefined behaviour: {err.group(2)}", ""
-            return f"non-finite results: {' '.join(r.stdout.strip().splitlines()[-2:])}", ""
-        # 2. accuracy with the reference built as the task builds it (-O3 -march=native: FMA contraction)
-        cmds = [[*CFLAGS, "-c", str(d / "ref.c"), "-o", str(d / "ref.o")],
-                ["-O2", "-c", str(d / "f64.c"), "-o", str(d / "f64.o")]]
-        proto = signature(kernel, writes) + ";\n"
-        proto64 = re.sub(r"\bfloat\b", "double", proto).replace(f"{kernel.function}(", f"{kernel.function}_f64(")
-        main_acc = HARNESS + proto + proto64 + driver(kernel, st, writes, "accuracy")
-        main_time = HARNESS + proto + driver(kernel, st, writes, "time")
-        (d / "main_acc.c").write_text(main_acc)
-        (d / "main_time.c").write_text(main_time)
-        cmds += [["-O2", str(d / "main_acc.c"), str(d / "ref.o"), str(d / "f64.o"), "-o", str(d / "acc"), "-lm"],
-                 ["-O2", str(d / "main_time.c"), str(d / "ref.o"), "-o", str(d / "time"), "-lm"]]
-        for c in cmds:
-            r = gcc(c)
-            if r.returncode:
-                return f"the check does not build: {r.stderr.strip()[:300]}", ""
-        r = subprocess.run([str(d / "acc")], text=True, capture_output=True, timeout=600)
-        if r.returncode:
-            return f"non-finite results at -O3: {' '.join(r.stdout.strip().splitlines()[-2:])}", ""
-        worst = max((float(ln.split()[1]), ln.split(None, 2)[2]) for ln in r.stdout.splitlines()
-                    if ln.startswith("worst"))
-        if worst[0] > 1 / MARGIN:
-            return (f"numerically fragile: the float reference and a double-precision run of it differ by "
-                    f"{worst[0]:.3g} x the tolerance (rtol {st.rtol:g}, atol {st.atol:g}) in {worst[1]}"), ""
-        r = subprocess.run([str(d / "time")], text=True, capture_output=True, timeout=600)
-        if r.returncode:
-            return "the timing run failed", ""
-        secs = [float(ln.split()[1]) for ln in r.stdout.splitlines() if ln.startswith("seconds")]
-        ms = statistics.median(secs[1:]) * 1e3
-    mb = sum(eval_expr(size_expr(p), st.timing) for p in kernel.arrays) * 4 / 2**20
-    return None, (f"{ms:.1f} ms per call at {shape_text(st.timing)} ({mb:.0f} MB), float vs double "
-                  f"{worst[0]:.2g} of the tolerance")
+    """(why the reference makes no task, or None; what was measured): scripts/importing.py's checks."""
+    return check_reference(checked(kernel, st, writes), ref)
 
 
 # -- main -----------------------------------------------------------------------------------------------------
@@ -877,9 +590,7 @@ def main() -> int:
     kernels, license_text = load(Source(args.source, args.git_dir))
     only = set(args.only.split(",")) if args.only else None
     out = Path(args.out)
-    for old in out.glob("polybench-*"):
-        if only is None or old.name.removeprefix("polybench-") in only:
-            shutil.rmtree(old)
+    clear(out, "polybench-", only)
     made = []
     for k in kernels:
         name = k[0] if isinstance(k, tuple) else k.name
@@ -900,16 +611,9 @@ def main() -> int:
         if bad:
             print(f"skip {name}: {bad}", file=sys.stderr)
             continue
-        d = out / f"polybench-{name}"
-        d.mkdir(parents=True)
-        (d / "task.toml").write_text(toml)
-        (d / "reference.c").write_text(ref)
-        (d / "LICENSE.txt").write_text(license_text)
-        try:
-            load_task(d)
-        except Exception as e:  # the spec's own validation: a bug in this script
-            shutil.rmtree(d)
-            print(f"skip {name}: the generated task.toml is invalid: {e}", file=sys.stderr)
+        why = emit(out / f"polybench-{name}", {"task.toml": toml, "reference.c": ref, "LICENSE.txt": license_text})
+        if why:
+            print(f"skip {name}: {why}", file=sys.stderr)
             continue
         print(f"polybench-{name}: {measured}")
         made.append(name)
