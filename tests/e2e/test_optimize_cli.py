@@ -307,15 +307,16 @@ PARTIAL_SUMS = (FIXTURES / "fast" / "tsvc-s311.c").read_text()
 def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_found(tmp_path: Path) -> None:
     """The reference's profile (real gcc) marks its float sum an in-order reduction: round one opens with
     the analyst's plan for the reference, before the free plan and the planner's, with no model call of its
-    own. Its candidate wins; the winner's own profile has no such loop, so no second analyst plan follows.
+    own, giving the whole code with the loop rewritten. Coded as given, it wins; the winner's own profile has no such loop, so no second analyst plan follows.
     The analyst's plan counts neither for the planner's yield nor for the free plan's. Off, it is gone."""
     ledger = tmp_path / "yields.json"
     env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
            "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
     wrong = PARTIAL_SUMS.replace("out[0] = t;", "out[0] = t + 1.0f;")
+    given = (FIXTURES / "fast" / "tsvc-s311-analyst.c").read_text()  # the reference, its loop rewritten
     script = write_script(tmp_path / "s.json", {
         "planner": [plans_reply("First")] * 2,
-        "coder": [code_reply(PARTIAL_SUMS), *(code_reply(wrong.replace("1.0f", f"{k}.0f")) for k in range(1, 6))],
+        "coder": [code_reply(given), *(code_reply(wrong.replace("1.0f", f"{k}.0f")) for k in range(1, 6))],
     })
     run = tmp_path / "run"
     optimize("tasks/tsvc-s311", script, run, "--max-iters", "4", env=env)
@@ -323,6 +324,7 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
     analysed = [p for e in events if e["event"] == "analysed" for p in e["plans"]]
     title = "Independent partial sums for the reduction on line 10"
     assert [(p["parent"], p["title"]) for p in analysed] == [("reference", title)]
+    assert f"```c\n{given}```" in analysed[0]["approach"]  # the whole code, the loop's own term in place
     assert [e["plan"] for e in events if e["event"] == "iteration"] == [title, "Make it faster", "First",
                                                                         "Make it faster"]
     requests = [json.loads(c.read_text())["request"] for c in sorted((run / "calls").glob("*-coder.json"))]

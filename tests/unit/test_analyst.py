@@ -180,3 +180,19 @@ def test_the_costliest_finding_is_planned_first_a_column_walk_before_an_in_order
     second = analyst.run([Measured("reference", Profile(loops=[both]), 0.05, SUMMED)])
     assert [p.title for p in first + second] == ["Interchange the loops of the nest on line 4",
                                                  "Independent partial sums for the reduction on line 6"]
+
+
+def test_an_in_order_reduction_the_analyst_understands_gets_the_whole_code_rewritten() -> None:
+    source = ("float f(const float *x, int n)\n{\n    float s = 0;\n    for (int i = 0; i < n; i++)\n"
+              "        s += x[i] * x[i];\n    return s;\n}\n")
+    report = LoopReport(line=4, code="for (int i = 0; i < n; i++)", width=32, in_order=True)
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.1, source)])
+    assert [p.title for p in plans] == ["Independent partial sums for the reduction on line 4"]
+    assert ("the loop on lines 4-5 replaced:\n```c\nfloat f(const float *x, int n)\n{\n    float s = 0;\n    {\n"
+            "        float acc[16] = {0};\n        int i = 0;\n") in plans[0].approach
+    assert "            acc[k] += x[(i + k)] * x[(i + k)];\n" in plans[0].approach
+    assert "        s += total;\n    }\n    return s;\n}\n```" in plans[0].approach
+    # a loop it does not understand: the skeleton, the term left to the coder
+    odd = source.replace("s += x[i] * x[i];", "s += x[i] > 0 ? x[i] : 0;")
+    assert "/* the loop's term for element i + k */" in Analyst().run(
+        [Measured("reference", Profile(loops=[report]), 0.1, odd)])[0].approach

@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mapforge.agents.dependence import Split, distribute, loop_at
-from mapforge.agents.interchange import Nest, interchange, loop_variables, nest_at
+from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
+from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.evaluators.verdict import Profile
 
 #: A serial chain of additions retires one element per addition's latency, a few GB/s. Code whose data moves at
@@ -56,21 +57,49 @@ The fixed-length inner loop keeps the 16 sums in vector registers. Reordering th
 only by rounding, within the task's tolerance."""
 
 
+def _splice(source: str, first: int, last: int, after: str, text: str) -> str | None:
+    """``source`` with lines ``first``-``last`` (1-based; a loop or a nest, followed by ``after``) replaced by
+    ``text``, indented as the first line was, or None when the loop shares its first or last line with other
+    code."""
+    lines = source.splitlines()
+    if after.split("\n", 1)[0].strip() or last > len(lines):
+        return None
+    indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
+    new = [indent + t if t else t for t in text.splitlines()]
+    return "\n".join(lines[:first - 1] + new + lines[last:]) + "\n"
+
+
 def in_order_reduction(m: Measured) -> list[Plan]:
     """gcc vectorised the loads of a float reduction but kept its additions in source order (no -ffast-math
     allows it to reorder them): each addition waits for the one before, which independent partial sums end.
-    Only while the code moves its data well below the streaming bandwidth: a fast candidate's leftover-elements
-    loop is such a reduction too, and costs nothing."""
+    Where :mod:`~mapforge.agents.partial_sums` understands the loop, the plan gives the whole code with the loop
+    rewritten (the 1.5B given only the skeleton got none of 10 held-out nests' reductions right: bench/RESULTS.md,
+    fifteenth session); otherwise the skeleton. Only while the code moves its data well below the streaming
+    bandwidth: a fast candidate's leftover-elements loop is such a reduction too, and costs nothing."""
     if m.profile is None or (m.stream_share is not None and m.stream_share >= CHAIN_BOUND):
         return []
-    return [Plan(
-        title=f"Independent partial sums for the reduction on line {lp.line}",
-        bottleneck=(f"`{lp.code}`: the compiler's report (measured) says this loop is an in-order reduction: "
-                    "its loads are vectorised but every floating-point addition waits for the previous one, "
-                    "because the compiler may not reorder them"),
-        approach=SKELETON,
-        confidence=0.6,
-    ) for lp in m.profile.loops if lp.in_order]
+    plans = []
+    for lp in m.profile.loops:
+        if not lp.in_order:
+            continue
+        approach = SKELETON
+        rewrite = partial_sums(m.source, lp.line) if m.source else None
+        whole = _splice(m.source, *rewrite.lines, rewrite.after, rewrite.code) if rewrite else None
+        if rewrite and whole:
+            approach = (f"Keep {LANES} independent partial sums instead of one and add them after the loop. The "
+                        f"code, with the loop on lines {rewrite.lines[0]}-{rewrite.lines[1]} replaced:\n```c\n"
+                        f"{whole}```\nThe fixed-length inner loop keeps the {LANES} sums in vector registers. "
+                        "Reordering the additions changes the result only by rounding, within the task's tolerance. "
+                        "Keep the rest of the code as it is.")
+        plans.append(Plan(
+            title=f"Independent partial sums for the reduction on line {lp.line}",
+            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says this loop is an in-order reduction: "
+                        "its loads are vectorised but every floating-point addition waits for the previous one, "
+                        "because the compiler may not reorder them"),
+            approach=approach,
+            confidence=0.6,
+        ))
+    return plans
 
 
 def _shape(split: Split) -> str:
@@ -119,18 +148,6 @@ def mixed_loop(m: Measured) -> list[Plan]:
 STRIDE_BOUND = 0.5
 
 
-def _splice(source: str, nest: Nest, text: str) -> str | None:
-    """``source`` with the nest's lines replaced by ``text`` (indented as the nest was), or None when the nest
-    shares its first or last line with other code."""
-    lines = source.splitlines()
-    first, last = nest.lines[0], nest.lines[2]
-    if nest.after.split("\n", 1)[0].strip() or last > len(lines):
-        return None
-    indent = lines[first - 1][:len(lines[first - 1]) - len(lines[first - 1].lstrip())]
-    new = [indent + t if t else t for t in text.splitlines()]
-    return "\n".join(lines[:first - 1] + new + lines[last:]) + "\n"
-
-
 def column_walk(m: Measured) -> list[Plan]:
     """The inner loop of a nest the compiler reported on walks a row-major array down a column, n elements per
     step, and the loops can swap legally (:mod:`~mapforge.agents.interchange`, worked out from the subscripts)
@@ -151,7 +168,7 @@ def column_walk(m: Measured) -> list[Plan]:
         said = "; ".join(lp.describe() for lp in m.profile.loops if nest.lines[0] <= lp.line <= nest.lines[2])
         share = (f"; the code moves its data at {m.stream_share:.0%} of the streaming bandwidth (measured)"
                  if m.stream_share is not None else "")
-        whole = _splice(m.source, nest, swap.nest)
+        whole = _splice(m.source, nest.lines[0], nest.lines[2], nest.after, swap.nest)
         how = ("Loop interchange: the same statements with the two loops swapped, so the inner loop walks along rows"
                if not swap.distributed else
                "Loop distribution, then interchange: the statements beside the inner loop get loops of their own, "

@@ -1,0 +1,111 @@
+"""Partial sums written out for a reduction loop: which loops are understood, checked by hand, and, for random
+reductions, by compiling the loop and its rewrite with gcc and comparing what they compute. The inputs are small
+integers, whose float sums are exact in any order, so the comparison is bit for bit."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mapforge.agents.partial_sums import partial_sums
+
+ATAX = """void f(float *restrict tmp, const float *restrict A, const float *restrict x, int n)
+{
+  int i, j;
+  for (i = 0; i < n; i++) {
+      tmp[i] = 0.0f;
+      for (j = 0; j < n; j++)
+        tmp[i] = tmp[i] + A[i * n + j] * x[j];
+  }
+}
+"""
+
+
+def test_a_reduction_into_an_element_is_rewritten_with_the_loops_own_term_and_variable() -> None:
+    got = partial_sums(ATAX, 6)
+    assert got is not None and got.lines == (6, 7) and got.after.split("\n", 1)[0].strip() == ""
+    assert got.code == (
+        "{\n    float acc[16] = {0};\n    j = 0;\n    for (; j + 16 <= n; j += 16)\n"
+        "        for (int k = 0; k < 16; k++)\n            acc[k] += A[i * n + (j + k)] * x[(j + k)];\n"
+        "    float total = 0;\n    for (int k = 0; k < 16; k++)\n        total += acc[k];\n"
+        "    for (; j < n; j++)\n        total += A[i * n + j] * x[j];\n    tmp[i] += total;\n}")
+
+
+def test_the_forms_understood_and_the_names_kept_apart() -> None:
+    src = ("double f(const double *x, int n) {\n  double k = 0;\n  for (int v = 1; v <= n - 1; ++v) { k += x[v]; }\n"
+           "  return k;\n}\n")
+    got = partial_sums(src, 3)
+    assert got is not None
+    assert "double acc[16] = {0};" in got.code and "int v = 1;" in got.code  # the sum's type; v declared anew
+    assert "v + 16 <= (n - 1) + 1" in got.code and "k_" in got.code  # k is the code's: the lane is k_
+    assert got.code.endswith("    k += total;\n}")
+
+
+def test_no_rewrite_of_what_is_not_a_plain_reduction() -> None:
+    def loop(body: str, header: str = "for (int i = 0; i < n; i++)") -> str:
+        return f"void f(float *y, const float *x, float s, int n)\n{{\n    {header}\n        {body}\n}}\n"
+
+    assert partial_sums(loop("s += x[i];"), 3) is not None
+    assert partial_sums(loop("s = s + x[i] * 2;"), 3) is not None
+    for body in ("s -= x[i];", "s = x[i] + s * 2;", "s += s * x[i];", "y[i] += x[i];", "s += 1;",
+                 "if (x[i] > 0) s += x[i];", "s += x[i++];", "float t = x[i];"):
+        assert partial_sums(loop(body), 3) is None, body
+    for header in ("for (int i = 0; i < n; i += 2)", "for (int i = n; i > 0; i--)", "for (int i = 0; i < i * 2; i++)"):
+        assert partial_sums(loop("s += x[i];", header), 3) is None, header  # a step or a bound not understood
+    assert partial_sums(loop("{ s += x[i]; y[i] = s; }"), 3) is None  # two statements
+
+
+def _reduction(rng: random.Random) -> tuple[str, str]:
+    """A reduction loop over i (declared in its header or not, bounds < or <=, a start of 0 to 2) into a scalar
+    or an element of y, with a term over x and z; and what to return (the target, and i where it outlives the
+    loop)."""
+    start = rng.randint(0, 2)
+    cmp, end = rng.choice([("<", "n"), ("<=", "n - 1"), ("<", "n - 3")])
+    declared = rng.random() < 0.5
+    header = f"for ({'int ' if declared else ''}i = {start}; i {cmp} {end}; {rng.choice(['i++', '++i', 'i += 1'])})"
+    target = rng.choice(["s", "y[2]", "y[m]"])
+    term = rng.choice(["x[i]", "x[i] * z[i]", "x[i + 1] - z[i]", "x[m * 0 + i] * 2.0f", "(x[i] + z[n - 1 - i])"])
+    form = f"{target} += {term};" if rng.random() < 0.5 else f"{target} = {target} + {term};"
+    body = f"{{ {form} }}" if rng.random() < 0.5 else form
+    return f"    {header}\n        {body}\n", ("" if declared else "    out[1] = (float)i;\n")
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
+def test_random_reductions_rewritten_compute_exactly_what_the_loop_computes(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    functions, calls = [], []
+    for k in range(300):
+        loop, tail = _reduction(rng)
+        pre = "    float s = y[0];\n    int i = -7;\n    (void)i;\n"
+        post = f"    out[0] = s;\n{tail}"
+        source = f"static void orig{k}(float *out, float *y, const float *x, const float *z, int n, int m)\n{{\n" \
+                 f"{pre}{loop}{post}}}\n"
+        line = source.splitlines().index(loop.splitlines()[0]) + 1
+        got = partial_sums(source, line)
+        assert got is not None, loop
+        lines = source.splitlines()
+        rewritten = "\n".join(lines[:line - 1] + ["    " + t for t in got.code.splitlines()] + lines[got.lines[1]:])
+        functions.append(source + rewritten.replace(f"orig{k}", f"part{k}") + "\n")
+        calls.append(f"    if (!same(orig{k}, part{k})) {{ printf(\"%d\\n\", {k}); bad++; }}\n")
+    program = tmp_path / "check.c"
+    program.write_text("#include <stdio.h>\n#include <string.h>\n#define N 61\n" + "".join(functions) + """
+typedef void (*fn)(float *, float *, const float *, const float *, int, int);
+static int same(fn f, fn g) {
+    float out[2][2] = {{0}}, y[2][N], x[N + 1], z[N];
+    for (int i = 0; i <= N; i++) x[i] = (float)((i * 7) % 13) - 6;
+    for (int i = 0; i < N; i++) { z[i] = (float)((i * 5) % 11) - 5; y[0][i] = y[1][i] = (float)(i % 3); }
+    f(out[0], y[0], x, z, N, 5);
+    g(out[1], y[1], x, z, N, 5);
+    return memcmp(out[0], out[1], sizeof out[0]) == 0 && memcmp(y[0], y[1], sizeof y[0]) == 0;
+}
+int main(void) {
+    int bad = 0;
+""" + "".join(calls) + "    return bad != 0;\n}\n")
+    exe = tmp_path / "check"
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(program)], check=True, capture_output=True)
+    run = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert run.returncode == 0, f"rewrites that compute something else (case numbers): {run.stdout}"
