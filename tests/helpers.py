@@ -1,4 +1,5 @@
-"""Helpers for tests: a scripted-model builder, task copies, and a CLI runner."""
+"""Helpers for tests: a scripted-model builder, task copies, a CLI runner, and a C program that runs code beside
+its rewrite."""
 
 from __future__ import annotations
 
@@ -104,3 +105,19 @@ class NoCallStore:
 
     def record_call(self, key: str, request: object, completion: object) -> None:
         pass
+
+
+def rewrites_that_differ(folder: Path, functions: str, same: str, cases: list[int], original: str = "orig",
+                         rewrite: str = "new") -> str:
+    """Compiles ``functions`` (for each case k, ``{original}{k}`` and ``{rewrite}{k}``) with ``same``, C that
+    defines ``N`` and ``int same(fn f, fn g)``: it runs the two on the same data and says whether they computed the
+    same. Runs every case; the numbers of those that differ, one per line ('' when none)."""
+    calls = "".join(f'    if (!same({original}{k}, {rewrite}{k})) {{ printf("%d\\n", {k}); bad++; }}\n' for k in cases)
+    program = folder / "check.c"
+    program.write_text("#include <stdio.h>\n#include <string.h>\n" + same + functions
+                       + "int main(void) {\n    int bad = 0;\n" + calls + "    return bad != 0;\n}\n")
+    exe = folder / "check"
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(program)], check=True, capture_output=True)
+    run = subprocess.run([str(exe)], capture_output=True, text=True)
+    assert run.returncode in (0, 1), run.stderr
+    return run.stdout
