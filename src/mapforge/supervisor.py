@@ -125,6 +125,7 @@ class Supervisor:
                              compare_plans=self._free_plans)
         self._stale = 0
         self._round_best: str | None = None
+        self._analyst_round = False  # a round of the analyst's plans alone: it does not count for patience
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -166,16 +167,18 @@ class Supervisor:
         self._round_best = self.selection.best.id if self.selection.best else None
         a = self.config.agents
         found = self._analysed()
+        self._analyst_round = bool(found)
+        if found:  # plans that cost no model call are coded before the planner is paid for: on a long kernel its
+            return found  # one call can take the job's budget (machsuite-backprop: 4.4k of 8k tokens)
         if self._free_plans and a.plan_yield and not self.yields.may_plan(spent := self._spent()):
             # the planner's plans have gained less per token than the free plan: a round of free plans
             self.outcome.search["planner_rounds_skipped"] += 1
             self.emit("planner_sits_out", reason=self.yields.describe_plans(spent))
-            return [*found, *[FREE] * (a.plans + 1)]
+            return [FREE] * (a.plans + 1)
         self.emit("step", agent="planner")
         plans = self.planner.run(self.ctx)  # sorted by confidence
         if self._free_plans:
             plans = [FREE, *plans]
-        plans = [*found, *plans]
         self.emit("plans", plans=[p.model_dump() for p in plans])
         return plans
 
@@ -203,7 +206,7 @@ class Supervisor:
                 return f"roofline: the best reaches {frac:.0%} of the memory roofline"
         if round_done:
             now = self.selection.best.id if self.selection.best else None
-            self._stale = 0 if now != self._round_best else self._stale + 1
+            self._stale = 0 if now != self._round_best else self._stale + (not self._analyst_round)
             if s.patience is not None and self._stale >= s.patience:
                 return f"no improvement: nothing beat the best in {self._stale} planning rounds"
         return None

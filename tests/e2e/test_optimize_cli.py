@@ -307,7 +307,8 @@ PARTIAL_SUMS = (FIXTURES / "fast" / "tsvc-s311.c").read_text()
 def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_found(tmp_path: Path) -> None:
     """The reference's profile (real gcc) marks its float sum an in-order reduction: round one opens with
     the analyst's plan for the reference, before the free plan and the planner's, with no model call of its
-    own, giving the whole code with the loop rewritten. Coded as given, it wins; the winner's own profile has no such loop, so no second analyst plan follows.
+    own, giving the whole code with the loop rewritten; the round is the analyst's alone, so its plan is coded
+    before the planner is paid for. Coded as given, it wins; the winner's own profile has no such loop, so no second analyst plan follows.
     The analyst's plan counts neither for the planner's yield nor for the free plan's. Off, it is gone."""
     ledger = tmp_path / "yields.json"
     env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
@@ -327,6 +328,8 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
     assert f"```c\n{given}```" in analysed[0]["approach"]  # the whole code, the loop's own term in place
     assert [e["plan"] for e in events if e["event"] == "iteration"] == [title, "Make it faster", "First",
                                                                         "Make it faster"]
+    calls = sorted(c.name for c in (run / "calls").glob("*.json"))
+    assert calls[0].endswith("-coder.json")  # the analyst's round is its own: no planner call paid before it
     requests = [json.loads(c.read_text())["request"] for c in sorted((run / "calls").glob("*-coder.json"))]
     assert [r["temperature"] for r in requests] == [0.0, 0.8, 0.8, 0.8]  # a shape to follow, not to explore
     coder = [r["messages"][-1]["content"] for r in requests]
@@ -411,6 +414,23 @@ def test_the_analyst_splits_then_swaps_a_nest_with_a_running_sum_beside_its_inne
     assert cands["c0001"]["verdict"]["status"] == "correct"
     summary = read_summary(run)
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+
+
+def test_a_round_of_the_analysts_plans_alone_does_not_count_for_patience(tmp_path: Path) -> None:
+    """With patience 1, the analyst's round (matmul's interchange, coded wrong here) ends without a better
+    candidate, and the job goes on to the planner's round: only that one counts."""
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")],
+                                                "coder": [code_reply(WRONG), code_reply(WRONG.replace("+=", "-="))]})
+    run = tmp_path / "run"
+    optimize("tasks/matmul", script, run, "--max-iters", "6",
+             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_SEARCH__PATIENCE": "1",
+                  "MAPFORGE_AGENTS__FREE_PLAN": "false"})
+    events = read_events(run)
+    assert [e["plan"] for e in events if e["event"] == "iteration"] == [
+        "Interchange the loops of the nest on line 4", "First"]
+    summary = read_summary(run)
+    assert summary["search"]["rounds"] == 2  # type: ignore[index]
+    assert summary["stop_reason"] == "no improvement: nothing beat the best in 1 planning rounds"
 
 
 def test_code_that_compiles_to_the_reference_is_not_evaluated(tmp_path: Path) -> None:
