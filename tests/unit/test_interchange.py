@@ -141,6 +141,11 @@ def test_no_distribution_that_would_reorder_what_the_parts_touch() -> None:
     assert not beside(("float s = x[i]",), "s += a[j * n + i];", ("x[i] = s",))
     assert not beside(("s = 0",), "s += a[j * n + i];", ("x[i] = s",), after="return s;")
     assert beside(("s = 0",), "s += a[j * n + i];", ("x[i] = s",), after="return 0;")
+    # index temporaries stand for their expressions where they hold them: from before the inner loop, all through
+    assert beside(("int r = i * n",), "a[j * n + i] = a[j * n + i] + y[r - i * n];", ("x[i] = b[r + 1]",))
+    assert beside((), "int r = j * n; a[r + i] = a[r + i] + x[i];")
+    assert not beside((), "r = j * n; a[r + i] = a[r + i] + x[i];", ("x[i] = b[r]",))  # after the loop: its last value
+    assert not beside(("int r = i * n",), "r = r + 1; a[r + j] = 0;")  # assigned twice
 
 
 # -- random nests, compiled ----------------------------------------------------------------------------------
@@ -199,6 +204,12 @@ def _random_imperfect(rng: random.Random) -> tuple[tuple[str, ...], str, tuple[s
         post.insert(rng.randint(0, len(post)), f"{rng.choice('xy')}[i] = s")
     elif not pre and not post:
         pre.append(_beside(rng))
+    if rng.random() < 0.3:  # index temporaries, one set beside the inner loop and one in it
+        pre.insert(0, "int rowi = i * n")
+        body = body.replace("i * n + ", "rowi + ")
+        post = [t.replace("i * n + ", "rowi + ") for t in post]
+    if rng.random() < 0.3:
+        body = "int rowj = j * n;\n            " + body.replace("j * n + ", "rowj + ")
     return tuple(pre), body, tuple(post)
 
 
@@ -217,19 +228,21 @@ def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_pat
             original = f"{OUTER} {{\n        {INNER} {{\n            {body}\n        }}\n    }}"
             cases.append((k, _function(f"orig{k}", original) + _function(f"swap{k}", got.nest)))
     assert len(cases) >= 40, f"only {len(cases)} of 400 random nests swap"
-    distributed = summed = 0
+    distributed = summed = indexed = 0
     for k in range(400, 1200):  # statements beside the inner loop: distribution first, a running sum expanded
         pre, body, post = _random_imperfect(rng)
         got = interchange(OUTER, INNER, body, frozenset(), pre, post, "(void)t;")
         if got is not None:
             assert got.distributed
             summed += got.expanded is not None
+            indexed += "rowi" in "".join(pre) or "rowj" in body
             lines = "".join(f"        {t};\n" for t in pre) + f"        {INNER} {{\n            {body}\n        }}\n" + \
                 "".join(f"        {t};\n" for t in post)
             original = f"{OUTER} {{\n{lines}    }}"
             cases.append((k, _function(f"orig{k}", original) + _function(f"swap{k}", got.nest)))
             distributed += 1
-    assert distributed >= 40 and summed >= 15, f"only {distributed} of 800 imperfect nests swap, {summed} summed"
+    assert distributed >= 40 and summed >= 10 and indexed >= 20, \
+        f"only {distributed} of 800 imperfect nests swap, {summed} summed, {indexed} with index temporaries"
     same = """#define N 24
 typedef void (*fn)(float *, float *, float *, float *, int);
 static int same(fn f, fn g) {

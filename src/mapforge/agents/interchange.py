@@ -294,6 +294,7 @@ def _read(text: str, o: str, v: str, around: frozenset[str]) -> _Read | None:
         return None
     elif op != "=":
         reads.add(target)
+    reads |= {n for _, index, _ in found for n in NAME.findall(index) if n not in KEYWORDS | {o, v} | around}
     accesses, widths = [], set[tuple[str, str | None]]()
     for name, index, write in found:
         got = _access(name, index, write, o, v, around - {o, v})
@@ -338,6 +339,36 @@ def _expand(pre: tuple[str, ...], body: list[str], post: tuple[str, ...], after:
     return None
 
 
+def _substitute(parts: Parts, v: str) -> Parts:
+    """Forward substitution of index scalars: a scalar assigned once in the nest, from a sum of products of
+    integers and names none of which the nest assigns (``row = i * n``), is replaced by its expression where the
+    value is the one assigned: later in the same part, and, from ``pre``, all through the body and ``post`` (its
+    operands do not change there). The assignment stays. A scalar the body assigns is not carried into ``post``:
+    there it would hold its last value, not the expression's."""
+    texts = [list(p) for p in parts]
+    counts: dict[str, int] = {}
+    for t in (t for p in texts for t in p):
+        m = ASSIGN.match(t)
+        if m is not None and m.group(2) is None:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    for k, part in enumerate(texts):
+        for i, t in enumerate(part):
+            m = ASSIGN.match(t)
+            if m is None or m.group(2) is not None or m.group(3) != "=" or counts.get(m.group(1)) != 1:
+                continue
+            poly = subscript(m.group(4))
+            names = {n for key in poly for n in key} if poly is not None else set()
+            if poly is None or names & set(counts) or (k == 0 and v in names):
+                continue
+            name, expr = m.group(1), f"({m.group(4).strip()})"
+            for j, later in enumerate(texts):
+                start = i + 1 if j == k else 0
+                if j < k or (j > k and k != 0):
+                    continue
+                later[start:] = [re.sub(rf"\b{re.escape(name)}\b", expr, u) for u in later[start:]]
+    return tuple(texts[0]), texts[1], tuple(texts[2])
+
+
 def _ordered(first: list[_Read], then: list[_Read]) -> bool:
     """Whether every element touched by ``first`` and ``then`` (one of them writing it) is touched by ``then`` in
     the same outer iteration as ``first`` or a later one: so ``first`` may run, for every iteration, before
@@ -364,7 +395,7 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
     texts = [p.strip() for p in COMMENT.sub(" ", body).split(";")]
     if texts[-1] or len(texts) < 2 or _words(v, list(pre) + list(post)):
         return None
-    texts = texts[:-1]
+    pre, texts, post = _substitute((pre, texts[:-1], post), v)
     expanded = _expand(pre, texts, post, after)
     if expanded is not None:
         (pre, texts, post), _ = expanded
