@@ -39,6 +39,9 @@ def copy_task(name: str, dest: Path, extra_toml: str = "") -> Path:
     return folder
 
 
+#: The analyst opens rounds with plans of its own on code it can read (the bundled matmul's nest among them); tests
+#: of the model-driven agents script their plans, so it is off unless a test turns it on.
+NO_ANALYST_ENV = {"MAPFORGE_AGENTS__ANALYST": "false"}
 FAST_TIMING_ENV = {
     "MAPFORGE_TIMING__MIN_PAIRS": "8",
     "MAPFORGE_TIMING__MAX_PAIRS": "60",
@@ -51,6 +54,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
             check: bool = True) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items()}
     full_env.update(FAST_TIMING_ENV)
+    full_env.update(NO_ANALYST_ENV)
     full_env.update(env or {})
     proc = subprocess.run([sys.executable, "-m", "mapforge", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=REPO)

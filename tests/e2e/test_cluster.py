@@ -16,6 +16,7 @@ import pytest
 from tests.helpers import (
     FAST_TIMING_ENV,
     FIXTURES,
+    NO_ANALYST_ENV,
     REPO,
     code_reply,
     copy_task,
@@ -174,7 +175,7 @@ def _busy_worker(c: Cluster, prefix: str = "mapforge-eval-", timeout: float = 12
 
 
 def _start_job(task: Path, script: Path, run_dir: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, **FAST_TIMING_ENV, **ENV}
+    env = {**os.environ, **FAST_TIMING_ENV, **NO_ANALYST_ENV, **ENV}
     args = [sys.executable, "-m", "mapforge", "optimize", str(task), "--model", f"scripted/{script}",
             "--run-dir", str(run_dir), "--sandbox", "local", *extra]
     return subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

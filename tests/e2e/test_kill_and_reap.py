@@ -16,6 +16,7 @@ from pathlib import Path
 from tests.helpers import (
     FAST_TIMING_ENV,
     FIXTURES,
+    NO_ANALYST_ENV,
     REPO,
     code_reply,
     plans_reply,
@@ -51,7 +52,7 @@ def test_kill_9_leaves_a_resumable_run_and_its_containers_are_reaped_not_a_live_
         }
         script = write_script(tmp_path / "s.json", replies)
         run = tmp_path / f"run-{uuid.uuid4().hex[:6]}"
-        env = {**os.environ, **FAST_TIMING_ENV}
+        env = {**os.environ, **FAST_TIMING_ENV, **NO_ANALYST_ENV}
         args = [sys.executable, "-m", "mapforge", "optimize", "tasks/matmul", "--model", f"scripted/{script}",
                 "--run-dir", str(run), "--max-iters", "2", "--sandbox", "docker"]
         proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

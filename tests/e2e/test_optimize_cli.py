@@ -16,6 +16,7 @@ from pathlib import Path
 from tests.helpers import (
     FAST_TIMING_ENV,
     FIXTURES,
+    NO_ANALYST_ENV,
     REPO,
     code_reply,
     copy_task,
@@ -27,9 +28,8 @@ from tests.helpers import (
 )
 
 FAST = (FIXTURES / "fast" / "matmul.c").read_text()
-#: For tests of the model-driven agents on matmul, where the analyst would open each round with its own plan (an
-#: interchange: tested on its own below).
-NO_ANALYST = {"MAPFORGE_AGENTS__ANALYST": "false"}
+NO_ANALYST = NO_ANALYST_ENV  # the default of run_cli; said again where a test's point is the planner's plans
+ANALYST = {"MAPFORGE_AGENTS__ANALYST": "true"}
 WRONG = """
 void matmul(const float *A, const float *B, float *C, int n) {
     for (int i = 0; i < n; i++)
@@ -311,7 +311,7 @@ def test_the_analyst_plans_partial_sums_for_an_in_order_reduction_the_profile_fo
     before the planner is paid for. Coded as given, it wins; the winner's own profile has no such loop, so no second analyst plan follows.
     The analyst's plan counts neither for the planner's yield nor for the free plan's. Off, it is gone."""
     ledger = tmp_path / "yields.json"
-    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_YIELDS_FILE": str(ledger),
            "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
     wrong = PARTIAL_SUMS.replace("out[0] = t;", "out[0] = t + 1.0f;")
     given = (FIXTURES / "fast" / "tsvc-s311-analyst.c").read_text()  # the reference, its loop rewritten
@@ -355,7 +355,7 @@ def test_the_analyst_plans_loop_distribution_for_a_loop_gcc_left_scalar_that_spl
     order: the analyst's first plan writes that split out (the statement that reads a[i + 1] first), with the
     statement's reason from the report, coded at temperature 0. The split candidate is correct and faster, and
     its own loops are left alone."""
-    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
     split = (FIXTURES / "fast" / "tsvc-s212.c").read_text()
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
                                                 "coder": [code_reply(split)] * 4})
@@ -377,7 +377,7 @@ def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_
     """tsvc-s231's inner loop walks two matrices down a column, and its loops swap legally (the recurrence runs
     along the column either way): the analyst's first plan writes the swapped nest out, with gcc's (real)
     report on the nest. The swapped candidate is correct and faster."""
-    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"coder": 0.8})}
     swapped = (FIXTURES / "fast" / "tsvc-s231.c").read_text()
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
                                                 "coder": [code_reply(swapped)] * 4})
@@ -400,7 +400,7 @@ def test_the_analyst_splits_then_swaps_a_nest_with_a_running_sum_beside_its_inne
     after it: the analyst's plan (from gcc's real report) gives the whole code, the sum kept in C's element, the
     statements split off and the loops swapped, in braces under the unbraced loop over i. Coded as given, it is
     correct and faster."""
-    env = {"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
     split = (FIXTURES / "fast" / "matmul-interchanged.c").read_text()
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
                                                 "coder": [code_reply(split)] * 4})
@@ -423,7 +423,7 @@ def test_a_round_of_the_analysts_plans_alone_does_not_count_for_patience(tmp_pat
                                                 "coder": [code_reply(WRONG), code_reply(WRONG.replace("+=", "-="))]})
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "6",
-             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_SEARCH__PATIENCE": "1",
+             env={**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_SEARCH__PATIENCE": "1",
                   "MAPFORGE_AGENTS__FREE_PLAN": "false"})
     events = read_events(run)
     assert [e["plan"] for e in events if e["event"] == "iteration"] == [
@@ -517,7 +517,7 @@ def test_interrupted_job_resumes_from_its_run_directory(tmp_path: Path) -> None:
     }
     script = write_script(tmp_path / "s.json", replies)
     run = tmp_path / "run"
-    env = {**os.environ, **FAST_TIMING_ENV, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"}
+    env = {**os.environ, **FAST_TIMING_ENV, **NO_ANALYST_ENV, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "1"}
     args = [sys.executable, "-m", "mapforge", "optimize", "tasks/matmul", "--model", f"scripted/{script}",
             "--run-dir", str(run), "--max-iters", "2"]
     proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
