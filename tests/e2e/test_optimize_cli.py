@@ -28,7 +28,6 @@ from tests.helpers import (
 )
 
 FAST = (FIXTURES / "fast" / "matmul.c").read_text()
-NO_ANALYST = NO_ANALYST_ENV  # the default of run_cli; said again where a test's point is the planner's plans
 ANALYST = {"MAPFORGE_AGENTS__ANALYST": "true"}
 WRONG = """
 void matmul(const float *A, const float *B, float *C, int n) {
@@ -244,7 +243,7 @@ def test_a_free_plan_opens_each_round_when_asked(tmp_path: Path) -> None:
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2",
              env={"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0",
-                  "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true", **NO_ANALYST})
+                  "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true"})
     assert [e["plan"] for e in read_events(run) if e["event"] == "iteration"] == ["Make it faster", "Register blocking"]
     coder = [json.loads(c.read_text())["request"]["messages"][-1]["content"]
              for c in sorted((run / "calls").glob("*-coder.json"))]
@@ -264,7 +263,7 @@ def test_the_planner_sits_out_rounds_while_its_plans_gain_less_per_token_than_th
         return WRONG.replace("acc + 1.0f", f"acc + {k}.0f")
 
     ledger = tmp_path / "yields.json"
-    env = {**NO_ANALYST, "MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0",
+    env = {"MAPFORGE_AGENTS__FREE_PLAN": "true", "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0",
            "MAPFORGE_YIELDS_FILE": str(ledger),
            "MAPFORGE_SEARCH__LINEAGE_BUDGET": "10", "MAPFORGE_AGENTS__FREE_PLAN_EVIDENCE": "true"}
     script = write_script(tmp_path / "s.json", {
@@ -564,7 +563,7 @@ def test_parallel_evaluation_is_deterministic(tmp_path: Path) -> None:
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "2", "--parallel", "2",
-             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1", "MAPFORGE_AGENTS__FREE_PLAN": "false", **NO_ANALYST})  # the script's plans
+             env={"MAPFORGE_AGENTS__DEBUG_ROUNDS": "1", "MAPFORGE_AGENTS__FREE_PLAN": "false"})  # the script's plans
     cands = candidates(run)
     assert [c["verdict"]["status"] for c in cands.values()] == ["correct", "wrong_answer", "correct"]
     assert [(c["plan"], c["iteration"], c["parent"]) for c in cands.values()] == [
@@ -608,7 +607,7 @@ def test_mapcoder_planning_grounds_one_plan_per_exemplar_and_orders_by_the_verif
     })
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "1",
-             env={"MAPFORGE_AGENTS__PLANNING": "mapcoder", "MAPFORGE_AGENTS__FREE_PLAN": "false", **NO_ANALYST})
+             env={"MAPFORGE_AGENTS__PLANNING": "mapcoder", "MAPFORGE_AGENTS__FREE_PLAN": "false"})
     shown = next(e for e in read_events(run) if e["event"] == "retrieved")["exemplars"]
     n = len(shown)
     assert n >= 2, "the matmul task retrieves at least two relevant cards"
