@@ -12,7 +12,7 @@ Every run gets a fresh response cache and a fresh memory; the loop runs with the
 from the task held out (``agents.held_out``: leave-one-out). The loop's ledger of yields
 (``search/yields.py``) starts empty with the bench and is shared by its loop runs (``MAPFORGE_YIELDS_FILE``
 names another): like a new user's, it learns whether the model's repairs and plans pay from the jobs before. Prints a
-row per task and arm (status, best speedup with its interval, tokens, wall time), then the totals per arm:
+row per task and arm (status, best speedup with its interval, who wrote the best, tokens, wall time), then the totals per arm:
 fast_1 (share of tasks whose best is significantly faster than the reference), geomean speedup (a task without
 a win counts 1.0) and tokens per improved task.
 
@@ -51,8 +51,11 @@ def loop_arm(task: str, model: str, budget: int, out: Path) -> dict[str, Any]:
                "--max-tokens", str(budget), "--max-iters", "100", "--run-dir", str(run), "--sandbox", "local"]
         subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     s = json.loads((run / "summary.json").read_text())
-    return {"status": s["status"], "best": s.get("best"), "tokens": s["tokens"]["prompt"] + s["tokens"]["completion"],
-            "wall": s["wall_seconds"], "candidates": s["candidates"]}
+    best = s.get("best")
+    by = json.loads((run / "candidates" / best["candidate_id"] / "verdict.json").read_text()).get("author", "coder") \
+        if best else None  # who wrote the best: the coder, the debugger or the analyst (no model call)
+    return {"status": s["status"], "best": best, "tokens": s["tokens"]["prompt"] + s["tokens"]["completion"],
+            "wall": s["wall_seconds"], "candidates": s["candidates"], "by": by}
 
 
 def single_arm(task_name: str, model: str, budget: int, out: Path) -> dict[str, Any]:
@@ -166,7 +169,8 @@ def main() -> int:
     done_file = args.out / "rows.jsonl"  # one row per finished (task, arm, model, budget): a rerun resumes
     done = [json.loads(line) for line in done_file.read_text().splitlines()] if done_file.exists() else []
     print(f"{len(tasks)} tasks: {', '.join(tasks)}", flush=True)
-    print("| task | arm | status | best speedup [95% CI] | candidates | tokens | wall s |\n|---|---|---|---|---|---|---|", flush=True)
+    print("| task | arm | status | best speedup [95% CI] | by | candidates | tokens | wall s |\n"
+          "|---|---|---|---|---|---|---|---|", flush=True)
     for task in tasks:
         for arm in results:
             key = {"task": task, "arm": arm, "model": args.model, "budget": args.budget}
@@ -180,7 +184,8 @@ def main() -> int:
             results[arm].append(r)
             b = r["best"] or {}
             sp = f"{b['speedup']:.2f}x [{b['speedup_ci'][0]:.2f}, {b['speedup_ci'][1]:.2f}]" if b.get("speedup") else "-"
-            print(f"| {task} | {arm} | {r['status']} | {sp} | {r['candidates']} | {r['tokens']} | {r['wall']:.0f} |",
+            by = r.get("by") or ("coder" if b and arm == "single" else "-")
+            print(f"| {task} | {arm} | {r['status']} | {sp} | {by} | {r['candidates']} | {r['tokens']} | {r['wall']:.0f} |",
                   flush=True)
     for arm, rows in results.items():
         print(f"{arm} ({args.model}, budget {args.budget} tokens/task): {totals(rows)}")

@@ -169,6 +169,11 @@ class AgentsConfig(_Section):
     """The coder's temperature for the analyst's plans, which prescribe a code shape to follow, not explore
     (None: the coder's own). One trial: at 0 the 1.5B wrote the shape out for tsvc-s311 (7.25x); at the bench's
     0.8 it did not, in three runs (bench/RESULTS.md, twelfth session)."""
+    analyst_writes: bool = True
+    """Where the analyst wrote the whole code out (``Plan.code``), it is evaluated as it is, with no coder call:
+    the harness judges it like any candidate. Off, the coder is given it in the plan (the 1.5B copied it at
+    temperature 0, and once mangled a correct rewrite by inventing a helper: bench/RESULTS.md, sixteenth
+    session)."""
     planning: Literal["batch", "mapcoder"] = "batch"
     """``batch``: one request proposes and rates k plans. ``mapcoder``: one plan per retrieved exemplar, each
     rated by a verification request of its own (2k requests per round: worth it with a capable model and a

@@ -69,6 +69,8 @@ class Attempt:
     """The verdict when the source was caught before evaluation (an exemplar's code)."""
     earlier: tuple[tuple[str, str], ...] = ()
     """Earlier attempts at this plan: (source, verdict line), for the debugger."""
+    author: str = "coder"
+    """Who wrote the source: the coder, the debugger (a repair) or the analyst (its own code)."""
 
 
 @dataclass
@@ -246,6 +248,9 @@ class Supervisor:
         if self.task.kind == "optimize":  # an analyst's plan is for the code it read, while that code is a parent
             parent = self.population.take(plan.parent) if plan.parent else None
             parent = parent or self.population.choose(text)
+        base = parent.id if parent else "reference"
+        if plan.code is not None and self.config.agents.analyst_writes:
+            return self._written(plan, base)
         start = None if parent is None else ("", "") if parent is self.population.root else (
             parent.source, parent.summary)
         exemplars = self._exemplars_for(plan)
@@ -270,11 +275,20 @@ class Supervisor:
                 return None
             where = self._judged_before(source, "coder", i + 1 < len(temps))
             if where is None:
-                base = parent.id if parent else "reference"
                 return Attempt(plan, self.outcome.iterations, source, None, base, self._precheck(source, exemplars))
             repeated = (source, where)
         self.ctx.history.append(f"{plan.title}: the coder only repeated code already judged (abandoned)")
         return None
+
+    def _written(self, plan: Plan, base: str) -> Attempt | None:
+        """The analyst's own code for its plan (``agents.analyst_writes``), with no model call."""
+        assert plan.code is not None
+        self.emit("step", agent="analyst")
+        if self._judged_before(plan.code, "analyst", False) is not None:
+            self.ctx.history.append(f"{plan.title}: the analyst's code was judged before")
+            return None
+        self.outcome.search["analyst_codes"] += 1
+        return Attempt(plan, self.outcome.iterations, plan.code, None, base, author="analyst")
 
     def _repair(self, att: Attempt, cand: Candidate) -> Attempt | None:
         repeated: tuple[str, str] | None = None
@@ -291,7 +305,7 @@ class Supervisor:
             if where is None:
                 earlier = (*att.earlier, (cand.source, cand.verdict.summary_line()))
                 return Attempt(att.plan, att.iteration, fixed, cand, att.base,
-                               self._precheck(fixed, self.ctx.exemplars), earlier)
+                               self._precheck(fixed, self.ctx.exemplars), earlier, "debugger")
             repeated = (fixed, where)
         self.yields.repair_result(False)
         self.outcome.search["abandoned"] += 1
@@ -402,7 +416,7 @@ class Supervisor:
             self.judged.judged(source, cid, compiled=verdict.stage not in ("static", "precheck", "build"))
         parent = att.parent.id if att.parent else None
         lineage = {"plan": att.plan.title, "parent": parent, "round": round_, "iteration": att.iteration,
-                   "base": att.base}
+                   "base": att.base, "author": att.author}
         if fresh:
             self.record.save_candidate(cid, source, suffix, verdict, lineage)
         cand = Candidate(cid, source, verdict, att.plan.title, parent, round_, att.base)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from mapforge.agents.analyst import Analyst, Measured
 from mapforge.agents.parsing import parse_plans
 from mapforge.evaluators.verdict import LoopReport, Profile
 from mapforge.search.population import Population
+from tests.helpers import rewrites_that_differ
 
 SUM = LoopReport(line=4, code="for (int i = 0; i < n; i++) s += x[i];", width=64, in_order=True)
 DOT = LoopReport(line=9, code="for (int i = 0; i < n; i++) d += x[i] * y[i];", width=64, in_order=True)
@@ -196,3 +198,54 @@ def test_an_in_order_reduction_the_analyst_understands_gets_the_whole_code_rewri
     odd = source.replace("s += x[i] * x[i];", "s += x[i] > 0 ? x[i] : 0;")
     assert "/* the loop's term for element i + k */" in Analyst().run(
         [Measured("reference", Profile(loops=[report]), 0.1, odd)])[0].approach
+
+
+def test_a_written_out_plan_carries_the_whole_code_to_evaluate_and_a_skeleton_none() -> None:
+    """``Plan.code`` is what ``agents.analyst_writes`` evaluates with no coder call: the parent's whole source
+    with the loop or nest replaced, the same text the plan shows. A plan that leaves the loop's term to the
+    coder, or a nest that shares a line with other code, has none."""
+    swap = Analyst().run([Measured("reference", Profile(loops=[INNERMOST]), 0.05, COLUMNS)])[0]
+    assert swap.code is not None and f"```c\n{swap.code}```" in swap.approach
+    split = Analyst().run([Measured("reference", Profile(loops=[LOOP, STMT]), 0.1, TWO_STORES)])[0]
+    assert split.code == TWO_STORES.replace(
+        "    for (int i = 0; i < n - 1; i++) {\n        x[i] *= z[i];\n        y[i] += x[i + 1] * z[i];\n    }\n",
+        "    {\n        for (int i = 0; i < n - 1; i++) {\n            y[i] += x[i + 1] * z[i];\n        }\n"
+        "        for (int i = 0; i < n - 1; i++) {\n            x[i] *= z[i];\n        }\n    }\n")
+    report = LoopReport(line=6, code="for (int k = 0; k < n; k++)", missed="not vectorized: complicated access pattern")
+    shared = SUMMED.replace("c[i * n + j] = s;\n        }\n", "c[i * n + j] = s;\n        } c[1] = 0;\n")
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.05, shared)])[0].code is None
+    assert Analyst().run([Measured("reference", Profile(loops=[SUM]), 0.2)])[0].code is None  # the skeleton
+
+
+UNDER = """void f(float *restrict x, float *restrict y, const float *restrict z, int n, int m)
+{
+    for (int j = 0; j < m; j++)
+        for (int i = 0; i < n - 1; i++)
+        {
+            x[i] *= z[i];
+            y[i] += x[i + 1] * z[i];
+        }
+}
+"""
+
+
+def test_a_split_under_an_unbraced_loop_stays_under_it_and_computes_the_same(tmp_path: Path) -> None:
+    """The brace on a line of its own and the unbraced loop around the split: the written-out code, compiled
+    beside the original, computes the same on the same data."""
+    report = LoopReport(line=4, code="for (int i = 0; i < n - 1; i++)", missed="couldn't vectorize loop")
+    plan = Analyst().run([Measured("reference", Profile(loops=[report]), 0.1, UNDER)])[0]
+    assert plan.title == "Split the loop on line 4 into 2 loops" and plan.code is not None
+    assert plan.code.count("{") == UNDER.count("{") + 2  # one loop more, and the braces that hold both
+    same = """#define N 37
+#define M 5
+typedef void (*fn)(float *restrict, float *restrict, const float *restrict, int, int);
+int same(fn f, fn g) {
+    static float x[2][N], y[2][N], z[N];
+    for (int k = 0; k < N; k++) { x[0][k] = x[1][k] = k % 7 + 1; y[0][k] = y[1][k] = k % 3; z[k] = k % 5 - 2; }
+    f(x[0], y[0], z, N, M);
+    g(x[1], y[1], z, N, M);
+    return memcmp(x[0], x[1], sizeof x[0]) == 0 && memcmp(y[0], y[1], sizeof y[0]) == 0;
+}
+"""
+    functions = UNDER.replace("void f(", "void orig0(") + plan.code.replace("void f(", "void new0(")
+    assert rewrites_that_differ(tmp_path, functions, same, [0]) == ""

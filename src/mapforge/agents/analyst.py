@@ -98,13 +98,23 @@ def in_order_reduction(m: Measured) -> list[Plan]:
                         "because the compiler may not reorder them"),
             approach=approach,
             confidence=0.6,
+            code=whole if rewrite else None,
         ))
     return plans
 
 
+def _loops(split: Split) -> str:
+    return "\n".join(f"{split.header} {{\n" + "".join(f"    {st}\n" for st in stmts) + "}" for stmts in split.loops)
+
+
+def _written(split: Split) -> str:
+    """The split loops as one braced statement: a loop around the original, unbraced, keeps all of them."""
+    return "{\n" + "".join(f"    {line}\n" for line in _loops(split).splitlines()) + "}"
+
+
 def _shape(split: Split) -> str:
     """The split loops written out, the order's reason, and which loops the compiler can vectorise."""
-    loops = "\n".join(f"{split.header} {{\n" + "".join(f"    {st}\n" for st in stmts) + "}" for stmts in split.loops)
+    loops = _loops(split)
     free = ", ".join(f"loop {k + 1}" for k, c in enumerate(split.carried) if not c)
     serial = ", ".join(f"loop {k + 1}" for k, c in enumerate(split.carried) if c)
     return (f"Loop distribution: the same statements, one loop per group, in this order:\n```c\n{loops}\n```\n"
@@ -130,7 +140,8 @@ def mixed_loop(m: Measured) -> list[Plan]:
         split = distribute(*found) if found else None
         if found is None or split is None or all(split.carried):
             continue
-        last = lp.line + found[1].count("\n") + 1
+        lines = m.source.splitlines()
+        last = lp.line + "\n".join(lines[lp.line - 1:]).lstrip()[:-len(found[2]) or None].count("\n")
         inside = [f"`{s.code}`: {s.missed}" for s in m.profile.loops if s.missed and lp.line < s.line <= last]
         plans.append(Plan(
             title=f"Split the loop on line {lp.line} into {len(split.loops)} loops",
@@ -139,6 +150,7 @@ def mixed_loop(m: Measured) -> list[Plan]:
                         "statements keeps all of them scalar, even those that would vectorise in a loop of their own"),
             approach=_shape(split),
             confidence=0.5,
+            code=_splice(m.source, lp.line, last, found[2], _written(split)),
         ))
     return plans
 
@@ -189,6 +201,7 @@ def column_walk(m: Measured) -> list[Plan]:
                          "The new inner loop carries no value from one iteration to the next: the compiler can "
                          "vectorise it.")),
             confidence=0.5,
+            code=whole,
         ))
     return plans
 

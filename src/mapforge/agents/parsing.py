@@ -38,6 +38,9 @@ class Plan(BaseModel):
     temperature: float | None = None
     """The coder's temperature for this plan (None: the coder's own). The analyst's plans prescribe a code
     shape, which is followed, not explored."""
+    code: str | None = None
+    """The whole code, where the analyst wrote it out (the parent's source with one loop or nest rewritten).
+    With ``agents.analyst_writes`` it is evaluated as it is, with no coder call."""
 
 
 class CodeReply(BaseModel):
