@@ -1,4 +1,5 @@
-"""What the importers of held-out optimize suites share (scripts/import-polybench.py, scripts/import-machsuite.py).
+"""What the importers of held-out optimize suites share (scripts/import-polybench.py, import-machsuite.py and
+import-lcals.py).
 
 - :class:`Source` reads a benchmark suite's checkout: a plain folder, or HEAD of a git directory;
 - C text helpers: :func:`matching`, :func:`split_top`, :func:`in_code` (code between comments),
@@ -405,9 +406,9 @@ def driver(c: Check, mode: str, folder: Path) -> str:
         arrays = [(a, eval_expr(a.size, sh)) for a in c.arrays]
         sizes = {a.name: size for a, size in arrays}
         reps = 1 if mode == "accuracy" else 7
-        lines.append(f"        double t[{reps}];")
-        lines.append(f"        for (int rep = 0; rep < {reps}; rep++) {{")
-        lines.append(f"            mf_state = {case.seed}ULL * 1000003ULL + rep;")
+        lines.append(f"        double mf_t[{reps}];")
+        lines.append(f"        for (int mf_rep = 0; mf_rep < {reps}; mf_rep++) {{")
+        lines.append(f"            mf_state = {case.seed}ULL * 1000003ULL + mf_rep;")
         # column indices after the row pointers they follow
         for a, size in sorted(arrays, key=lambda x: x[0].init.strip().startswith("csr_colidx")):
             line = allocate(a, size, case, folder)
@@ -437,17 +438,17 @@ def driver(c: Check, mode: str, folder: Path) -> str:
                                  f"{a.name}[i] != {a.name}_d[i];")
                     lines.append(f'            printf("differ %zu of {size} {a.name} {sh}\\n", d_{a.name});')
             lines += [f"            free({a.name}_d);" for a, _ in arrays]
-            lines.append("            t[rep] = 0;")
+            lines.append("            mf_t[mf_rep] = 0;")
         else:
-            lines.append("            double t0 = mf_now();")
+            lines.append("            double mf_t0 = mf_now();")
             lines.append(f"            {fn}({', '.join(names)});")
-            lines.append("            t[rep] = mf_now() - t0;")
+            lines.append("            mf_t[mf_rep] = mf_now() - mf_t0;")
             if written_float:
                 lines.append(f'            if (!isfinite({written_float[0]}[0])) return 1;')
         lines += [f"            free({a.name});" for a, _ in arrays]
         lines.append("        }")
         if mode == "time":
-            lines.append(f'        for (int r = 0; r < {reps}; r++) printf("seconds %.9f\\n", t[r]);')
+            lines.append(f'        for (int mf_r = 0; mf_r < {reps}; mf_r++) printf("seconds %.9f\\n", mf_t[mf_r]);')
         lines.append("    }")
         blocks.append("\n".join(lines))
     return "int main(void) {\n    setvbuf(stdout, NULL, _IONBF, 0);\n" + "\n".join(blocks) + "\n    return 0;\n}\n"

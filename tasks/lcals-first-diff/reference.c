@@ -1,0 +1,13 @@
+/* From LCALS (https://github.com/llvm/llvm-test-suite, MicroBenchmarks/LCALS/SubsetCRawLoops/RawSubsetCbenchmarks.cxx), FIRST_DIFF, raw variant.
+ * LCALS: Livermore Compiler Analysis Loop Suite, version 1.0, by Rich Hornung, LLNL (LLNL-CODE-638939).
+ * Copyright is reserved to Lawrence Livermore National Security, LLC; its README-LCALS_license.txt, which
+ * must go with any redistribution, is LICENSE.txt beside this file.
+ * Adapted by scripts/import-lcals.py: the loop the benchmark repeats is a function of the length n, its
+ * arrays (restrict, const where it does not write them) and its scalars; Real_type is float, Index_type
+ * int, real literals are float literals and libm calls their float versions. */
+void first_diff(int n, float *restrict x, const float *restrict y)
+{
+    for (int k=0 ; k< n ; k++ ) {
+       x[k] = y[k+1] - y[k];
+    }
+}
