@@ -58,8 +58,21 @@ def test_no_swap_where_it_gains_nothing_or_the_nest_is_not_understood() -> None:
     assert swap("a[i * n + j] = a[i * n + j] * c[j * n + i];") is None  # one column walk either way
     assert swap("if (a[j * n + i] > 0) a[j * n + i] = 0;") is None
     assert swap("a[j * n + i] = a[(j * n + i) / 2];") is None
-    assert interchange(OUTER, "for (int j = 1; j < i; j++)", "a[j * n + i] = 0;") is None  # not rectangular
+    assert interchange(OUTER, "for (int j = 1; j < i * 2; j++)", "a[j * n + i] = 0;") is None  # not triangular
+    assert interchange(OUTER, "for (int j = 0; j < i + 3; j++)", "a[j * n + i] = 0;") is None  # would need a max
+    assert interchange(OUTER, "for (int j = i; j < n; j++)", "a[j * n + i] = 0;") is None  # would need a min
     assert swap("a[j * n + i] = a[j * m + i];") is None  # two row lengths
+
+
+def test_a_triangular_nest_swaps_with_bounds_over_the_same_iterations() -> None:
+    got = interchange("for (int i = 0; i < n; i++)", "for (int j = 0; j <= i; j++)", "c[j * n + i] += a[j * n + i];")
+    assert got is not None and got.nest.startswith("for (int j = 0; j < n; j++) {\n    for (int i = j; i < n; i++) {")
+    got = interchange("for (i = 0; i < n; i++)", "for (j = i + 1; j < n; j++)", "c[j * n + i] = 0;",
+                      after="\n    for (i = 0; i < n; i++) x[i] = 0;\n")
+    assert got is not None and got.nest.startswith("for (j = 1; j < n; j++) {\n    for (i = 0; i < j; i++) {")
+    # a loop variable declared outside its header and read after the nest: its last value would change
+    assert interchange("for (i = 0; i < n; i++)", "for (j = i + 1; j < n; j++)", "c[j * n + i] = 0;",
+                       after="\n    x[i] = 0;\n") is None
 
 
 def test_the_variables_of_loops_around_are_constants_of_the_nest() -> None:
@@ -213,11 +226,18 @@ def _random_imperfect(rng: random.Random) -> tuple[tuple[str, ...], str, tuple[s
     return tuple(pre), body, tuple(post)
 
 
+#: Triangular nests whose swapped bounds need no min or max, the elements they touch within 0..n - 1
+TRIANGLES = [(OUTER, "for (int j = 1; j < i; j++)"), (OUTER, "for (int j = 1; j <= i; j++)"),
+             (OUTER, "for (int j = 1; j < i + 1; j++)"), ("for (int i = 1; i <= n - 2; i++)", "for (int j = 1; j <= i; j++)"),
+             (OUTER, "for (int j = i; j < n - 1; j++)"), (OUTER, "for (int j = i + 1; j < n - 1; j++)"),
+             ("for (int i = 1; i <= n - 2; i++)", "for (int j = i + 2; j <= n - 2; j++)")]
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
 def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_path: Path) -> None:
     """Every swap the module proposes for 400 random nests (statements over two n x n matrices and two vectors,
-    subscripts at offsets -1..1, a temporary or not), and for 800 with statements beside the inner loop (some of
-    them a running sum), is compiled beside the original and run on the same data: the same arrays, bit for bit.
+    subscripts at offsets -1..1, a temporary or not), for 800 with statements beside the inner loop (some of
+    them a running sum) and for 400 triangular ones, is compiled beside the original and run on the same data: the same arrays, bit for bit.
     Enough nests must swap, or the test checks too little."""
     rng = random.Random(11)
     cases = []
@@ -243,6 +263,15 @@ def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_pat
             distributed += 1
     assert distributed >= 40 and summed >= 10 and indexed >= 20, \
         f"only {distributed} of 800 imperfect nests swap, {summed} summed, {indexed} with index temporaries"
+    triangular = 0
+    for k in range(1200, 1600):  # an inner bound the outer variable plus a constant, either side
+        body, (outer, inner) = _random_body(rng), rng.choice(TRIANGLES)
+        got = interchange(outer, inner, body)
+        if got is not None:
+            original = f"{outer} {{\n        {inner} {{\n            {body}\n        }}\n    }}"
+            cases.append((k, _function(f"orig{k}", original) + _function(f"swap{k}", got.nest)))
+            triangular += 1
+    assert triangular >= 40, f"only {triangular} of 400 triangular nests swap"
     same = """#define N 24
 typedef void (*fn)(float *, float *, float *, float *, int);
 static int same(fn f, fn g) {

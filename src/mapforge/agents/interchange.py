@@ -4,7 +4,8 @@ beside its inner loop) for the simple nests it is sure about, and nothing for th
 
 A nest is understood when it is ``for (o ...) { pre; for (v ...) { body } post; }`` (the outer loop's body is
 the inner loop alone, braced or not, or the inner loop between straight-line statements; the inner loop's body
-braced or one statement), neither header names the other loop's variable (a rectangular nest), and every
+braced or one statement), the nest is rectangular or triangular (an inner bound the outer variable plus a
+constant: :func:`_swapped_headers` writes the swapped bounds over the same iterations), and every
 statement is ``target op= expression;`` (as :mod:`~mapforge.agents.dependence` reads them) whose subscripts are
 sums of products of integers and names: ``x[j * n + i]``, ``x[(i - 1) * n + j + 1]``, ``x[i]``. A subscript is
 read as a matrix element of a row-major array: the terms with the one other name they share (the row length,
@@ -192,6 +193,85 @@ def _reverses(d: Distance) -> bool:
     if dv is None:
         return do != 0
     return (do > 0 > dv) or (do < 0 < dv)
+
+
+#: ``for ([type] v = LO; v < HI; v++)`` (or ``<=``, ``++v``, ``v += 1``): the type, variable, lower bound, operator
+#: and upper bound.
+_BOUNDS = re.compile(r"for\s*\(\s*((?:(?:unsigned|signed|long|int|size_t|short)\s+)*)([A-Za-z_]\w*)\s*=\s*([^;]+?)\s*;"
+                     r"\s*(\w+)\s*(<=?)\s*([^;]+?)\s*;\s*(?:(\w+)\s*\+\+|\+\+\s*(\w+)|(\w+)\s*\+=\s*1)\s*\)$")
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    kind: str
+    var: str
+    lo: str
+    op: str
+    hi: str
+
+
+def _bounds(header: str) -> _Bounds | None:
+    m = _BOUNDS.match(header.strip())
+    if m is None or not m.group(2) == m.group(4) == (m.group(7) or m.group(8) or m.group(9)):
+        return None
+    return _Bounds(m.group(1), m.group(2), m.group(3), m.group(5), m.group(6))
+
+
+def _offset_of(text: str, var: str) -> int | None:
+    """c where ``text`` is ``var + c`` (c an integer, maybe 0), else None."""
+    p = subscript(text)
+    if p is None or p.get((var,)) != 1 or any(k and k != (var,) for k in p):
+        return None
+    return p.get((), 0)
+
+
+def _plus(text: str, k: int) -> str:
+    """``text + k``, written plainly."""
+    if re.fullmatch(r"-?\d+", text.strip()):
+        return str(int(text) + k)
+    base = text if re.fullmatch(r"[\w.]+", text) else f"({text})"
+    return text if k == 0 else f"{base} + {k}" if k > 0 else f"{base} - {-k}"
+
+
+def _assigned_next(var: str, after: str) -> bool:
+    """Whether the next use of ``var`` in ``after`` is a ``for`` header assigning it, or there is none."""
+    m = re.search(rf"\b{var}\b", after)
+    return m is None or (re.search(r"for\s*\(\s*$", after[:m.start()]) is not None
+                         and re.match(rf"{var}\s*=(?!=)", after[m.start():]) is not None)
+
+
+def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tuple[str, str] | None:
+    """The headers of the swapped nest: the same two for a rectangular nest; for a triangular one, whose inner
+    bound is the outer variable plus a constant (``j <= i``, ``j = i + 1``), new bounds over the same iterations,
+    when they come out without a ``min`` or ``max``: the upper bound ``v < o + c`` with integer lower bounds
+    ``v >= LV``, ``o >= LO`` and LV - c + 1 >= LO; the lower bound ``v = o + c``, c >= 0, with the same upper bound
+    on both loops. A loop variable declared outside its header must not be read after the nest (its last value
+    changes; a read before the nest, in a later iteration of a loop around it, is not looked for)."""
+    if not (re.search(rf"\b{o}\b", inner) or re.search(rf"\b{v}\b", outer)):
+        return inner, outer
+    a, b = _bounds(outer), _bounds(inner)
+    if a is None or b is None or re.search(rf"\b{v}\b", outer) or re.search(rf"\b{o}\b", a.lo + a.hi):
+        return None
+    if any(not x.kind and not _assigned_next(x.var, after) for x in (a, b)):
+        return None  # declared outside its header and read after the nest: its last value changes
+    o_end = 0 if a.op == "<" else 1  # o < HI + o_end
+    up = _offset_of(b.hi, o) if re.search(rf"\b{o}\b", b.hi) else None
+    low = _offset_of(b.lo, o) if re.search(rf"\b{o}\b", b.lo) else None
+    if up is not None and low is None and not re.search(rf"\b{o}\b", b.lo):
+        c = up + (b.op == "<=")  # v < o + c
+        lo_v, lo_o = subscript(b.lo), subscript(a.lo)
+        if lo_v is None or lo_o is None or set(lo_v) - {()} or set(lo_o) - {()}:
+            return None
+        if lo_v.get((), 0) - c + 1 < lo_o.get((), 0):
+            return None
+        return (f"for ({b.kind}{v} = {b.lo}; {v} < {_plus(a.hi, c - 1 + o_end)}; {v}++)",
+                f"for ({a.kind}{o} = {_plus(v, 1 - c)}; {o} {a.op} {a.hi}; {o}++)")
+    if low is not None and up is None and not re.search(rf"\b{o}\b", b.hi):
+        if low < 0 or (b.op, " ".join(b.hi.split())) != (a.op, " ".join(a.hi.split())):
+            return None
+        return (f"for ({b.kind}{v} = {_plus(a.lo, low)}; {v} {b.op} {b.hi}; {v}++)",
+                f"for ({a.kind}{o} = {a.lo}; {o} < {_plus(v, 1 - low)}; {o}++)")
+    return None
 
 
 def _header_var(header: str) -> str | None:
@@ -390,7 +470,8 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
     a row. ``around``: the variables of loops around the nest, constant while it runs (the swap keeps their order,
     so a dependence they carry stays as it was); ``after``: the source after the nest."""
     o, v = _header_var(outer), _header_var(inner)
-    if o is None or v is None or o == v or re.search(rf"\b{o}\b", inner) or re.search(rf"\b{v}\b", outer):
+    headers = None if o is None or v is None or o == v else _swapped_headers(outer, inner, o, v, after)
+    if o is None or v is None or headers is None:
         return None
     texts = [p.strip() for p in COMMENT.sub(" ", body).split(";")]
     if texts[-1] or len(texts) < 2 or _words(v, list(pre) + list(post)):
@@ -443,7 +524,7 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
 
     def loop(statements: tuple[str, ...]) -> list[str]:
         return [f"{outer} {{\n" + "".join(f"    {t};\n" for t in statements) + "}"] if statements else []
-    swapped = f"{inner} {{\n    {outer} {{\n" + "".join(f"        {t};\n" for t in texts) + "    }\n}"
+    swapped = f"{headers[0]} {{\n    {headers[1]} {{\n" + "".join(f"        {t};\n" for t in texts) + "    }\n}"
     nest = "\n".join(loop(pre) + [swapped] + loop(post))
     if pre or post:  # one statement still, in braces, wherever the nest stood (an unbraced loop's body, say)
         nest = "{\n" + "".join(f"    {t}\n" if t else "\n" for t in nest.splitlines()) + "}"
