@@ -2,14 +2,15 @@
 itself: for the simple loops this module is sure about, and nothing for the rest.
 
 A loop is understood when it is ``for (v = start; v < end; v++)`` (or ``<= end``, ``++v``, ``v += 1``) whose body,
-braced or not, is one statement that adds a term to a target that does not move with the loop: ``s += term;``,
-``s = s + term;``, ``y[i] += term;`` or ``y[i] = y[i] + term;``, where the term does not read the target and the
-statement is one :mod:`~mapforge.agents.dependence` reads (no branch, call with side effects, increment or
-pointer). The rewrite adds the terms into 16 sums, term ``v`` into sum ``v % 16`` for the whole blocks, then adds
-the 16 sums and the leftover terms in order, and the total to the target once: the same terms, reassociated, so
-the result differs from the loop's only by rounding. A loop variable declared outside the loop ends where the
-loop would have left it. Sums are
-kept in the target's type (``double`` when the code declares it so, ``float`` otherwise).
+braced or not, holds statements that add a term to a target that does not move with the loop (``s += term;``,
+``s = s + term;``, ``y[i] += term;`` or ``y[i] = y[i] + term;``), one or more, each into its own target, and
+temporaries of the iteration declared in the body (``float t = x[v] * 2;``) that the terms read; nothing in the
+body reads a target, every term moves with the loop, and every statement is one
+:mod:`~mapforge.agents.dependence` reads (no branch, call with side effects, increment or pointer). The rewrite
+adds each target's terms into 16 sums, term ``v`` into sum ``v % 16`` for the whole blocks, then adds the 16 sums
+and the leftover terms in order, and the total to the target once: the same terms, reassociated, so the result
+differs from the loop's only by rounding. A loop variable declared outside the loop ends where the loop would
+have left it. Sums are kept in the target's type (``double`` when the code declares it so, ``float`` otherwise).
 """
 
 from __future__ import annotations
@@ -67,47 +68,85 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
         braced = braced_body(rest)
         if braced is None:
             return None
-        statement, after = braced[0].strip(), braced[1]
+        body, after = braced[0].strip(), braced[1]
     else:
         semi = rest.find(";")
-        statement, after = (rest[:semi + 1].strip(), rest[semi + 1:]) if semi >= 0 else ("", "")
-    if statement.count(";") != 1 or not statement.endswith(";") or UNREAD.search(statement[:-1]):
-        return None
-    m = ASSIGN.match(statement[:-1])
-    if m is None or not m.group(0).lstrip().startswith(m.group(1)):
-        return None  # not an assignment, or a declaration
-    name, sub, op, rhs = m.groups()
-    target = name + (sub or "")
-    if op == "=":
-        plus = re.match(rf"\s*{re.escape(target)}\s*\+(.*)$", rhs, re.S)
-        if plus is None:
-            return None
-        term = plus.group(1).strip()
-    elif op == "+=":
-        term = rhs.strip()
-    else:
-        return None
-    if (not term or re.search(rf"\b{re.escape(name)}\b", term) or re.search(rf"\b{re.escape(var)}\b", sub or "")
-            or any(re.search(rf"\b{re.escape(var)}\b", t) for t in (start, end))
-            or not re.search(rf"\b{re.escape(var)}\b", term)):
-        return None  # the target read by its term, moving with the loop, or bounds that move
+        body, after = (rest[:semi + 1].strip(), rest[semi + 1:]) if semi >= 0 else ("", "")
+    parts = _body(body, var)
+    if parts is None or any(re.search(rf"\b{re.escape(var)}\b", t) for t in (start, end)):
+        return None  # not understood, or bounds that move
+    temps, sums = parts
     taken = set(_IDENT.findall(source))
-    acc, k, total = _fresh("acc", taken), _fresh("k", taken), _fresh("total", taken)
+    k = _fresh("k", taken)
+    accs = [_fresh("acc", taken) for _ in sums]
+    totals = [_fresh("total", taken) for _ in sums]
+    kinds = [_element_type(source, name) for name, _, _ in sums]
     limit = f"({end}) + 1" if cmp == "<=" else end
-    kind = _element_type(source, name)
-    at = re.sub(rf"\b{re.escape(var)}\b", f"({var} + {k})", term)
-    code = (f"{{\n"
-            f"    {kind} {acc}[{LANES}] = {{0}};\n"
-            f"    {typed + ' ' if typed else ''}{var} = {start};\n"
+
+    def at(text: str) -> str:
+        return re.sub(rf"\b{re.escape(var)}\b", f"({var} + {k})", text)
+
+    def block(lines: list[str], indent: str) -> str:
+        """The statements as a loop's body: one on its own line, more in braces."""
+        if len(lines) == 1:
+            return f"\n{indent}    {lines[0]}\n"
+        return " {\n" + "".join(f"{indent}    {t}\n" for t in lines) + f"{indent}}}\n"
+    blocked = [at(t) + ";" for t in temps] + [f"{a}[{k}] += {at(term)};" for a, (_, _, term) in zip(accs, sums)]
+    leftover = [t + ";" for t in temps] + [f"{t} += {term};" for t, (_, _, term) in zip(totals, sums)]
+    code = ("{\n"
+            + "".join(f"    {kind} {a}[{LANES}] = {{0}};\n" for kind, a in zip(kinds, accs))
+            + f"    {typed + ' ' if typed else ''}{var} = {start};\n"
             f"    for (; {var} + {LANES} <= {limit}; {var} += {LANES})\n"
-            f"        for (int {k} = 0; {k} < {LANES}; {k}++)\n"
-            f"            {acc}[{k}] += {at};\n"
-            f"    {kind} {total} = 0;\n"
-            f"    for (int {k} = 0; {k} < {LANES}; {k}++)\n"
-            f"        {total} += {acc}[{k}];\n"
-            f"    for (; {var} < {limit}; {var}++)\n"
-            f"        {total} += {term};\n"
-            f"    {target} += {total};\n"
-            f"}}")
+            f"        for (int {k} = 0; {k} < {LANES}; {k}++)" + block(blocked, "        ")
+            + "".join(f"    {kind} {t} = 0;\n" for kind, t in zip(kinds, totals))
+            + f"    for (int {k} = 0; {k} < {LANES}; {k}++)" + block([f"{t} += {a}[{k}];" for t, a in zip(totals, accs)],
+                                                                     "    ")
+            + f"    for (; {var} < {limit}; {var}++)" + block(leftover, "    ")
+            + "".join(f"    {target} += {t};\n" for t, (_, target, _) in zip(totals, sums))
+            + "}")
     last = line + text[:len(text) - len(after)].count("\n")
     return Rewrite(code, (line, last), after)
+
+
+def _body(body: str, var: str) -> tuple[list[str], list[tuple[str, str, str]]] | None:
+    """The loop body's statements read as temporaries (``float t = ...``, declared in the body, each read only
+    after it is set) and reductions (name, target, term): each adds a term to a target that does not move with
+    the loop and that nothing in the body reads; each term moves with the loop (through the variable or a
+    temporary). None when the body holds anything else, or no reduction."""
+    if not body.endswith(";") or UNREAD.search(body):
+        return None
+    temps: list[str] = []
+    names: list[str] = []  # the temporaries' names
+    sums: list[tuple[str, str, str]] = []
+    for statement in (t.strip() for t in body[:-1].split(";")):
+        m = ASSIGN.match(statement)
+        if m is None:
+            return None
+        name, sub, op, rhs = m.groups()
+        if not m.group(0).lstrip().startswith(name):  # a declaration: a temporary of this iteration
+            if sub or op != "=" or name in names or name == var:
+                return None
+            temps.append(statement)
+            names.append(name)
+            continue
+        target = name + (sub or "")
+        if op == "=":
+            plus = re.match(rf"\s*{re.escape(target)}\s*\+(.*)$", rhs, re.S)
+            if plus is None:
+                return None
+            term = plus.group(1).strip()
+        elif op == "+=":
+            term = rhs.strip()
+        else:
+            return None
+        moving = (var, *names)
+        if (not term or name in names or re.search(rf"\b({'|'.join(map(re.escape, moving))})\b", sub or "")
+                or not re.search(rf"\b({'|'.join(map(re.escape, moving))})\b", term)):
+            return None  # no term, a temporary as a target, a target that moves, or a term that does not
+        sums.append((name, target, term))
+    targets = [n for n, _, _ in sums]
+    read = " ".join([t.split("=", 1)[1] for t in temps] + [term for _, _, term in sums]
+                    + [target[len(n):] for n, target, _ in sums])
+    if not sums or len(set(targets)) < len(targets) or any(re.search(rf"\b{re.escape(n)}\b", read) for n in targets):
+        return None  # two sums into one array or scalar, or a target the body reads
+    return temps, sums
