@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 
 COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 HEADER = re.compile(r"for\s*\(\s*(?:(?:unsigned|signed|long|int|size_t|short)\s+)*([A-Za-z_]\w*)\s*=")
+#: ``for ([type] v = LO; v < HI; v++)`` (or ``<=``, ``++v``, ``v += 1``): the type, variable, bounds and comparison.
+_BOUNDS = re.compile(
+    r"for\s*\(\s*((?:(?:unsigned|signed|long|int|size_t|short)\s+)*)([A-Za-z_]\w*)\s*=\s*([^;]+);"
+    r"\s*\2\s*(<=?)\s*([^;]+);\s*(?:\2\s*\+\+|\+\+\s*\2|\2\s*\+=\s*1)\s*\)$", re.S)
 ASSIGN = re.compile(
     r"^\s*(?:(?:const\s+)?(?:float|double|int|long|unsigned|short|char)\s+)?"  # a local declared here
     r"([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*([-+*/]?=)(?!=)(.*)$", re.S)
@@ -201,6 +205,29 @@ def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
         return None
     body = braced_body(got[1])
     return None if body is None else (got[0].strip(), body[0], body[1])
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A loop ``for ([kind] var = lo; var op hi; var++)`` that counts up by one."""
+
+    kind: str
+    """The type declared in the header (``int``), or '' when the variable is declared elsewhere."""
+    var: str
+    lo: str
+    op: str
+    hi: str
+
+    @property
+    def declared(self) -> str:
+        """The header's declaration, ready to go before the variable: ``int `` or ''."""
+        return f"{self.kind} " if self.kind else ""
+
+
+def loop_bounds(header: str) -> Bounds | None:
+    """The bounds of a ``for`` header that counts up by one, or None."""
+    m = _BOUNDS.match(" ".join(header.split()))
+    return None if m is None else Bounds(*(g.strip() for g in m.groups()))
 
 
 def split_header(text: str) -> tuple[str, str] | None:

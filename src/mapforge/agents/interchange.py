@@ -43,6 +43,7 @@ from mapforge.agents.dependence import (
     NAME,
     UNREAD,
     braced_body,
+    loop_bounds,
     split_header,
 )
 
@@ -195,28 +196,6 @@ def _reverses(d: Distance) -> bool:
     return (do > 0 > dv) or (do < 0 < dv)
 
 
-#: ``for ([type] v = LO; v < HI; v++)`` (or ``<=``, ``++v``, ``v += 1``): the type, variable, lower bound, operator
-#: and upper bound.
-_BOUNDS = re.compile(r"for\s*\(\s*((?:(?:unsigned|signed|long|int|size_t|short)\s+)*)([A-Za-z_]\w*)\s*=\s*([^;]+?)\s*;"
-                     r"\s*(\w+)\s*(<=?)\s*([^;]+?)\s*;\s*(?:(\w+)\s*\+\+|\+\+\s*(\w+)|(\w+)\s*\+=\s*1)\s*\)$")
-
-
-@dataclass(frozen=True)
-class _Bounds:
-    kind: str
-    var: str
-    lo: str
-    op: str
-    hi: str
-
-
-def _bounds(header: str) -> _Bounds | None:
-    m = _BOUNDS.match(header.strip())
-    if m is None or not m.group(2) == m.group(4) == (m.group(7) or m.group(8) or m.group(9)):
-        return None
-    return _Bounds(m.group(1), m.group(2), m.group(3), m.group(5), m.group(6))
-
-
 def _offset_of(text: str, var: str) -> int | None:
     """c where ``text`` is ``var + c`` (c an integer, maybe 0), else None."""
     p = subscript(text)
@@ -249,10 +228,10 @@ def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tupl
     changes; a read before the nest, in a later iteration of a loop around it, is not looked for)."""
     if not (re.search(rf"\b{o}\b", inner) or re.search(rf"\b{v}\b", outer)):
         return inner, outer
-    a, b = _bounds(outer), _bounds(inner)
+    a, b = loop_bounds(outer), loop_bounds(inner)
     if a is None or b is None or re.search(rf"\b{v}\b", outer) or re.search(rf"\b{o}\b", a.lo + a.hi):
         return None
-    if any(not x.kind and not _assigned_next(x.var, after) for x in (a, b)):
+    if any(not x.declared and not _assigned_next(x.var, after) for x in (a, b)):
         return None  # declared outside its header and read after the nest: its last value changes
     o_end = 0 if a.op == "<" else 1  # o < HI + o_end
     up = _offset_of(b.hi, o) if re.search(rf"\b{o}\b", b.hi) else None
@@ -264,13 +243,13 @@ def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tupl
             return None
         if lo_v.get((), 0) - c + 1 < lo_o.get((), 0):
             return None
-        return (f"for ({b.kind}{v} = {b.lo}; {v} < {_plus(a.hi, c - 1 + o_end)}; {v}++)",
-                f"for ({a.kind}{o} = {_plus(v, 1 - c)}; {o} {a.op} {a.hi}; {o}++)")
+        return (f"for ({b.declared}{v} = {b.lo}; {v} < {_plus(a.hi, c - 1 + o_end)}; {v}++)",
+                f"for ({a.declared}{o} = {_plus(v, 1 - c)}; {o} {a.op} {a.hi}; {o}++)")
     if low is not None and up is None and not re.search(rf"\b{o}\b", b.hi):
         if low < 0 or (b.op, " ".join(b.hi.split())) != (a.op, " ".join(a.hi.split())):
             return None
-        return (f"for ({b.kind}{v} = {_plus(a.lo, low)}; {v} {b.op} {b.hi}; {v}++)",
-                f"for ({a.kind}{o} = {a.lo}; {o} < {_plus(v, 1 - low)}; {o}++)")
+        return (f"for ({b.declared}{v} = {_plus(a.lo, low)}; {v} {b.op} {b.hi}; {v}++)",
+                f"for ({a.declared}{o} = {a.lo}; {o} < {_plus(v, 1 - low)}; {o}++)")
     return None
 
 

@@ -18,12 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ASSIGN, COMMENT, UNREAD, braced_body, split_header
+from mapforge.agents.dependence import ASSIGN, COMMENT, UNREAD, braced_body, loop_bounds, split_header
 
 LANES = 16
-_HEADER = re.compile(
-    r"for\s*\(\s*((?:(?:unsigned|signed|long|int|size_t|short)\s+)*)([A-Za-z_]\w*)\s*=\s*([^;]+);"
-    r"\s*\2\s*(<=?)\s*([^;]+);\s*(?:\2\s*\+\+|\+\+\s*\2|\2\s*\+=\s*1)\s*\)$", re.S)
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 
 
@@ -59,10 +56,10 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
         return None
     text = "\n".join(lines[line - 1:]).lstrip()
     got = split_header(text)
-    header = None if got is None else _HEADER.match(" ".join(got[0].split()))
-    if got is None or header is None:
+    bounds = None if got is None else loop_bounds(got[0])
+    if got is None or bounds is None:
         return None
-    typed, var, start, cmp, end = (g.strip() for g in header.groups())
+    var, start, cmp, end = bounds.var, bounds.lo, bounds.op, bounds.hi
     rest = got[1]
     if rest.startswith("{"):
         braced = braced_body(rest)
@@ -95,7 +92,7 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
     leftover = [t + ";" for t in temps] + [f"{t} += {term};" for t, (_, _, term) in zip(totals, sums)]
     code = ("{\n"
             + "".join(f"    {kind} {a}[{LANES}] = {{0}};\n" for kind, a in zip(kinds, accs))
-            + f"    {typed + ' ' if typed else ''}{var} = {start};\n"
+            + f"    {bounds.declared}{var} = {start};\n"
             f"    for (; {var} + {LANES} <= {limit}; {var} += {LANES})\n"
             f"        for (int {k} = 0; {k} < {LANES}; {k}++)" + block(blocked, "        ")
             + "".join(f"    {kind} {t} = 0;\n" for kind, t in zip(kinds, totals))
