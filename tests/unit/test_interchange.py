@@ -61,6 +61,8 @@ def test_no_swap_where_it_gains_nothing_or_the_nest_is_not_understood() -> None:
     assert interchange(OUTER, "for (int j = 1; j < i * 2; j++)", "a[j * n + i] = 0;") is None  # not triangular
     assert interchange(OUTER, "for (int j = 0; j < i + 3; j++)", "a[j * n + i] = 0;") is None  # would need a max
     assert interchange(OUTER, "for (int j = i; j < n; j++)", "a[j * n + i] = 0;") is None  # would need a min
+    assert interchange("for (int i = 0; i < n; i++)", "for (int j = 0; j <= i; j += 2)",
+                       "a[j * n + i] = 0;") is None  # a step: the bounds are worked out for steps of one
     assert swap("a[j * n + i] = a[j * m + i];") is None  # two row lengths
 
 

@@ -51,10 +51,17 @@ def test_no_rewrite_of_what_is_not_a_plain_reduction() -> None:
 
     assert partial_sums(loop("s += x[i];"), 3) is not None
     assert partial_sums(loop("s = s + x[i] * 2;"), 3) is not None
-    for body in ("s -= x[i];", "s = x[i] + s * 2;", "s += s * x[i];", "y[i] += x[i];", "s += 1;",
+    minus = partial_sums(loop("s = s - x[i] * 2 + x[0];"), 3)  # adds (-x[i]) * 2 + x[0]
+    assert minus is not None and "acc[k] += - x[(i + k)] * 2 + x[0];" in minus.code
+    less = partial_sums(loop("s -= x[i] + 1;"), 3)  # subtracts the whole term
+    assert less is not None and "acc[k] += -(x[(i + k)] + 1);" in less.code
+    stride = partial_sums(loop("s += x[i];", "for (int i = 1; i < n; i += 3)"), 3)
+    assert stride is not None and "for (; i + 45 < n; i += 48)" in stride.code and "x[(i + 3 * k)]" in stride.code
+    assert "for (; i < n; i += 3)" in stride.code
+    for body in ("s = x[i] + s * 2;", "s += s * x[i];", "y[i] += x[i];", "s += 1;",
                  "if (x[i] > 0) s += x[i];", "s += x[i++];", "float t = x[i];"):
         assert partial_sums(loop(body), 3) is None, body
-    for header in ("for (int i = 0; i < n; i += 2)", "for (int i = n; i > 0; i--)", "for (int i = 0; i < i * 2; i++)"):
+    for header in ("for (int i = 0; i < n; i += m)", "for (int i = n; i > 0; i--)", "for (int i = 0; i < i * 2; i++)"):
         assert partial_sums(loop("s += x[i];", header), 3) is None, header  # a step or a bound not understood
     assert partial_sums(loop("{ s += x[i]; y[i] = s; }"), 3) is None  # a store the loop moves
     for body in ("{ s += x[i]; s += y[i]; }", "{ s += x[i]; y[0] += s; }", "{ t = x[i]; s += t; }",
@@ -68,16 +75,17 @@ def test_no_rewrite_of_what_is_not_a_plain_reduction() -> None:
 
 
 def _reduction(rng: random.Random) -> tuple[str, str]:
-    """A reduction loop over i (declared in its header or not, bounds < or <=, a start of 0 to 2) into a scalar
-    or an element of y, with a term over x and z; and what to return (the target, and i where it outlives the
-    loop)."""
+    """A reduction loop over i (declared in its header or not, bounds < or <=, a start of 0 to 2, a step of 1 to
+    3) into a scalar or an element of y, adding or subtracting a term over x and z; and what to return (the target,
+    and i where it outlives the loop)."""
     start = rng.randint(0, 2)
     cmp, end = rng.choice([("<", "n"), ("<=", "n - 1"), ("<", "n - 3")])
     declared = rng.random() < 0.5
-    header = f"for ({'int ' if declared else ''}i = {start}; i {cmp} {end}; {rng.choice(['i++', '++i', 'i += 1'])})"
+    header = f"for ({'int ' if declared else ''}i = {start}; i {cmp} {end}; {rng.choice(['i++', '++i', 'i += 1', 'i += 2', 'i = i + 3'])})"
     target = rng.choice(["s", "y[2]", "y[m]"])
     term = rng.choice(["x[i]", "x[i] * z[i]", "x[i + 1] - z[i]", "x[m * 0 + i] * 2.0f", "(x[i] + z[n - 1 - i])"])
-    form = f"{target} += {term};" if rng.random() < 0.5 else f"{target} = {target} + {term};"
+    form = rng.choice([f"{target} += {term};", f"{target} = {target} + {term};", f"{target} -= {term};",
+                       f"{target} = {target} - {term};"])
     body = f"{{ {form} }}" if rng.random() < 0.5 else form
     if rng.random() < 0.4:  # more statements: a temporary the sums read, a second sum, or both
         other = rng.choice([t for t in ("s", "y[2]", "y[m]") if t[0] != target[0]])
@@ -94,7 +102,8 @@ def _reduction(rng: random.Random) -> tuple[str, str]:
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
 def test_random_reductions_rewritten_compute_exactly_what_the_loop_computes(tmp_path: Path) -> None:
-    """300 random reduction loops (four in ten with more statements: a temporary, a second sum), compiled beside
+    """300 random reduction loops (four in ten with more statements: a temporary, a second sum; steps of 1 to 3;
+    sums and differences), compiled beside
     their rewrites and run on integer-valued data: exact in any order, so any difference is a wrong rewrite."""
     rng = random.Random(5)
     functions = []

@@ -25,7 +25,8 @@ HEADER = re.compile(r"for\s*\(\s*(?:(?:unsigned|signed|long|int|size_t|short)\s+
 #: ``for ([type] v = LO; v < HI; v++)`` (or ``<=``, ``++v``, ``v += 1``): the type, variable, bounds and comparison.
 _BOUNDS = re.compile(
     r"for\s*\(\s*((?:(?:unsigned|signed|long|int|size_t|short)\s+)*)([A-Za-z_]\w*)\s*=\s*([^;]+);"
-    r"\s*\2\s*(<=?)\s*([^;]+);\s*(?:\2\s*\+\+|\+\+\s*\2|\2\s*\+=\s*1)\s*\)$", re.S)
+    r"\s*\2\s*(<=?)\s*([^;]+);\s*(?:\2\s*\+\+|\+\+\s*\2|\2\s*\+=\s*([1-9]\d*)|\2\s*=\s*\2\s*\+\s*([1-9]\d*))\s*\)$",
+    re.S)
 ASSIGN = re.compile(
     r"^\s*(?:(?:const\s+)?(?:float|double|int|long|unsigned|short|char)\s+)?"  # a local declared here
     r"([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*([-+*/]?=)(?!=)(.*)$", re.S)
@@ -209,7 +210,7 @@ def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
 
 @dataclass(frozen=True)
 class Bounds:
-    """A loop ``for ([kind] var = lo; var op hi; var++)`` that counts up by one."""
+    """A loop ``for ([kind] var = lo; var op hi; var += step)`` that counts up by a constant step."""
 
     kind: str
     """The type declared in the header (``int``), or '' when the variable is declared elsewhere."""
@@ -217,6 +218,7 @@ class Bounds:
     lo: str
     op: str
     hi: str
+    step: int = 1
 
     @property
     def declared(self) -> str:
@@ -225,9 +227,13 @@ class Bounds:
 
 
 def loop_bounds(header: str) -> Bounds | None:
-    """The bounds of a ``for`` header that counts up by one, or None."""
+    """The bounds of a ``for`` header that counts up by a positive integer literal (``v++``, ``v += 4``,
+    ``v = v + 4``), or None."""
     m = _BOUNDS.match(" ".join(header.split()))
-    return None if m is None else Bounds(*(g.strip() for g in m.groups()))
+    if m is None:
+        return None
+    kind, var, lo, op, hi, step, step_ = (g.strip() if g else g for g in m.groups())
+    return Bounds(kind, var, lo, op, hi, int(step or step_ or 1))
 
 
 def split_header(text: str) -> tuple[str, str] | None:

@@ -231,6 +231,8 @@ def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tupl
     a, b = loop_bounds(outer), loop_bounds(inner)
     if a is None or b is None or re.search(rf"\b{v}\b", outer) or re.search(rf"\b{o}\b", a.lo + a.hi):
         return None
+    if a.step != 1 or b.step != 1:
+        return None  # the new bounds are worked out for steps of one
     if any(not x.declared and not _assigned_next(x.var, after) for x in (a, b)):
         return None  # declared outside its header and read after the nest: its last value changes
     o_end = 0 if a.op == "<" else 1  # o < HI + o_end

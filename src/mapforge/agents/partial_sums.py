@@ -1,14 +1,15 @@
 """An in-order floating-point reduction loop rewritten with 16 independent partial sums, written out for the loop
 itself: for the simple loops this module is sure about, and nothing for the rest.
 
-A loop is understood when it is ``for (v = start; v < end; v++)`` (or ``<= end``, ``++v``, ``v += 1``) whose body,
-braced or not, holds statements that add a term to a target that does not move with the loop (``s += term;``,
-``s = s + term;``, ``y[i] += term;`` or ``y[i] = y[i] + term;``), one or more, each into its own target, and
+A loop is understood when it is ``for (v = start; v < end; v++)`` (or ``<= end``, ``++v``, ``v += S`` for an
+integer literal S) whose body, braced or not, holds statements that add or subtract a term to a target that does
+not move with the loop (``s += term;``, ``s -= term;``, ``s = s + term;``, ``s = s - term;``, ``y[i] += term;``
+or ``y[i] = y[i] + term;``), one or more, each into its own target, and
 temporaries of the iteration declared in the body (``float t = x[v] * 2;``) that the terms read; nothing in the
 body reads a target, every term moves with the loop, and every statement is one
 :mod:`~mapforge.agents.dependence` reads (no branch, call with side effects, increment or pointer). The rewrite
-adds each target's terms into 16 sums, term ``v`` into sum ``v % 16`` for the whole blocks, then adds the 16 sums
-and the leftover terms in order, and the total to the target once: the same terms, reassociated, so the result
+adds each target's terms (negated where the loop subtracts them) into 16 sums, the block's k-th iteration into
+sum k, then adds the 16 sums and the leftover terms in order, and the total to the target once: the same terms, reassociated, so the result
 differs from the loop's only by rounding. A loop variable declared outside the loop ends where the loop would
 have left it. Sums are kept in the target's type (``double`` when the code declares it so, ``float`` otherwise).
 """
@@ -79,9 +80,14 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
     totals = [_fresh("total", taken) for _ in sums]
     kinds = [_element_type(source, name) for name, _, _ in sums]
     limit = f"({end}) + 1" if cmp == "<=" else end
+    step = bounds.step
+    # the block's last iteration still runs: v + 15 * step < limit (with step 1, v + 16 <= limit)
+    whole = f"{var} + {LANES} <= {limit}" if step == 1 else f"{var} + {(LANES - 1) * step} < {limit}"
+    ahead = k if step == 1 else f"{step} * {k}"
+    advance = "++" if step == 1 else f" += {step}"
 
     def at(text: str) -> str:
-        return re.sub(rf"\b{re.escape(var)}\b", f"({var} + {k})", text)
+        return re.sub(rf"\b{re.escape(var)}\b", f"({var} + {ahead})", text)
 
     def block(lines: list[str], indent: str) -> str:
         """The statements as a loop's body: one on its own line, more in braces."""
@@ -93,12 +99,12 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
     code = ("{\n"
             + "".join(f"    {kind} {a}[{LANES}] = {{0}};\n" for kind, a in zip(kinds, accs))
             + f"    {bounds.declared}{var} = {start};\n"
-            f"    for (; {var} + {LANES} <= {limit}; {var} += {LANES})\n"
+            f"    for (; {whole}; {var} += {LANES * step})\n"
             f"        for (int {k} = 0; {k} < {LANES}; {k}++)" + block(blocked, "        ")
             + "".join(f"    {kind} {t} = 0;\n" for kind, t in zip(kinds, totals))
             + f"    for (int {k} = 0; {k} < {LANES}; {k}++)" + block([f"{t} += {a}[{k}];" for t, a in zip(totals, accs)],
                                                                      "    ")
-            + f"    for (; {var} < {limit}; {var}++)" + block(leftover, "    ")
+            + f"    for (; {var} < {limit}; {var}{advance})" + block(leftover, "    ")
             + "".join(f"    {target} += {t};\n" for t, (_, target, _) in zip(totals, sums))
             + "}")
     last = line + text[:len(text) - len(after)].count("\n")
@@ -128,12 +134,15 @@ def _body(body: str, var: str) -> tuple[list[str], list[tuple[str, str, str]]] |
             continue
         target = name + (sub or "")
         if op == "=":
-            plus = re.match(rf"\s*{re.escape(target)}\s*\+(.*)$", rhs, re.S)
+            plus = re.match(rf"\s*{re.escape(target)}\s*([-+])(.*)$", rhs, re.S)
             if plus is None:
                 return None
-            term = plus.group(1).strip()
+            # s = s - a + b adds (-a) + b: the unary minus takes the first operand, as the binary one did
+            term = ("- " if plus.group(1) == "-" else "") + plus.group(2).strip()
         elif op == "+=":
             term = rhs.strip()
+        elif op == "-=":
+            term = f"-({rhs.strip()})"
         else:
             return None
         moving = (var, *names)
