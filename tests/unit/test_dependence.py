@@ -34,6 +34,9 @@ def test_no_split_where_the_statements_depend_on_each_other_both_ways() -> None:
     assert split("x[i] = y[i] + z[i];\n w[i] = x[i] + x[i + 1];") is None  # x[i] new, x[i + 1] old
     assert split("x[i] = y[i - 1] + z[i];\n y[i] = x[i] + z[i];") is None  # a recurrence through both
     assert split("x[i] = z[i];") is None  # one statement
+    # counting down, a[i] is read before the next iteration (i - 1) writes b[i]: the offsets' directions reverse
+    assert distribute("for (int i = n - 2; i >= 0; i--)", "a[i] = b[i]; b[i + 1] = c[i];") is None
+    assert distribute("for (int i = 0; i < n - 1; i++)", "a[i] = b[i]; b[i + 1] = c[i];") is not None
 
 
 def test_scalars_tie_statements_together_only_where_a_value_passes_between_them() -> None:

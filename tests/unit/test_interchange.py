@@ -64,6 +64,10 @@ def test_no_swap_where_it_gains_nothing_or_the_nest_is_not_understood() -> None:
     assert interchange("for (int i = 0; i < n; i++)", "for (int j = 0; j <= i; j += 2)",
                        "a[j * n + i] = 0;") is None  # a step: the bounds are worked out for steps of one
     assert swap("a[j * n + i] = a[j * m + i];") is None  # two row lengths
+    # a loop counting down reverses the directions read off the subscripts: not worked out
+    assert interchange("for (int i = n - 1; i >= 1; i--)", INNER, "a[j * n + i] = a[(j - 1) * n + i - 1];") is None
+    assert interchange("for (int i = 1; i < n; i++)", INNER, "a[j * n + i] = a[(j - 1) * n + i - 1];") is not None
+    assert interchange(OUTER, "for (int j = n - 1; j > 0; j--)", "a[j * n + i] = b[j * n + i];") is None
 
 
 def test_a_triangular_nest_swaps_with_bounds_over_the_same_iterations() -> None:

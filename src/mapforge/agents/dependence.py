@@ -97,11 +97,12 @@ def _statement(text: str, var: str) -> Statement | None:
 
 
 def parse_loop(header: str, body: str) -> list[Statement] | None:
-    """The loop's statements, or None when it is not a loop this module understands."""
-    m = HEADER.match(header.strip())
-    if m is None:
+    """The loop's statements, or None when it is not a loop this module understands: one that counts up (the
+    dependences' directions are read off the subscripts' offsets, which a loop counting down would reverse)."""
+    bounds = loop_bounds(header)
+    if bounds is None:
         return None
-    var = m.group(1)
+    var = bounds.var
     parts = [p for p in COMMENT.sub(" ", body).split(";")]
     if parts and parts[-1].strip():
         return None

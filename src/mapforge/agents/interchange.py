@@ -256,8 +256,10 @@ def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tupl
 
 
 def _header_var(header: str) -> str | None:
-    m = HEADER.match(header.strip())
-    return None if m is None else m.group(1)
+    """The variable of a loop that counts up (a dependence's direction is read off its subscripts, and a loop
+    counting down would reverse it), else None."""
+    bounds = loop_bounds(header.strip())
+    return None if bounds is None else bounds.var
 
 
 @dataclass(frozen=True)
