@@ -387,6 +387,80 @@ def test_the_analyst_plans_loop_distribution_for_a_loop_gcc_left_scalar_that_spl
     assert read_summary(run)["search"]["analyst_plans"] == 1  # type: ignore[index]
 
 
+CHAIN_TOML = """schema_version = 1
+kind = "optimize"
+name = "chain"
+language = "c"
+description = "y = (2x + b) * x, elementwise, in three passes over n elements."
+reference = "reference.c"
+function = "chain"
+cflags = ["-O3", "-march=native"]
+
+[[args]]
+name = "n"
+type = "int"
+value = "n"
+
+[[args]]
+name = "y"
+type = "float*"
+size = "n"
+role = "output"
+
+[[args]]
+name = "x"
+type = "const float*"
+size = "n"
+init = "uniform(-1, 1)"
+
+[[args]]
+name = "b"
+type = "const float*"
+size = "n"
+init = "uniform(-1, 1)"
+
+[shapes]
+visible = [{ n = 37 }]
+hidden = [{ n = 1 }, { n = 1001 }]
+timing = { n = 4000000 }
+
+[tolerance]
+rtol = 1e-5
+atol = 1e-6
+"""
+CHAIN = """void chain(int n, float *restrict y, const float *restrict x, const float *restrict b)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = 2.0f * x[i];
+    for (int i = 0; i < n; i++)
+        y[i] += b[i];
+    for (int i = 0; i < n; i++)
+        y[i] = y[i] * x[i];
+}
+"""
+
+
+def test_the_analyst_fuses_loops_that_pass_over_the_same_arrays(tmp_path: Path) -> None:
+    """A task of three loops over the same arrays (written here, not bundled): the analyst's first plan, from
+    gcc's real report, fuses them into one loop, written out whole and evaluated as written, before any model
+    call. The fused candidate is correct, and its own single loop gets no second fusion plan."""
+    task = tmp_path / "chain"
+    task.mkdir()
+    (task / "task.toml").write_text(CHAIN_TOML)
+    (task / "reference.c").write_text(CHAIN)
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(CHAIN)] * 4})
+    run = tmp_path / "run"
+    optimize(task, script, run, "--max-iters", "2", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [(p["parent"], p["title"]) for p in analysed] == [("reference", "Fuse the 3 loops on lines 3-8")]
+    assert analysed[0]["code"].count("for (") == 1 and "Loop fusion" in analysed[0]["approach"]
+    assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]  # evaluated as written
+    assert candidates(run)["c0001"]["verdict"]["status"] == "correct"
+    assert candidates(run)["c0001"]["author"] == "analyst"
+
+
 def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_path: Path) -> None:
     """tsvc-s231's inner loop walks two matrices down a column, and its loops swap legally (the recurrence runs
     along the column either way): the analyst's first plan writes the swapped nest out, with gcc's (real)

@@ -249,3 +249,23 @@ int same(fn f, fn g) {
 """
     functions = UNDER.replace("void f(", "void orig0(") + plan.code.replace("void f(", "void new0(")
     assert rewrites_that_differ(tmp_path, functions, same, [0]) == ""
+
+
+PASSES = ("void f(float *a, const float *b, float *c, int n)\n{\n"
+          "    for (int i = 0; i < n; i++)\n        a[i] = b[i] * 2;\n"
+          "    for (int i = 0; i < n; i++) {\n        c[i] = a[i] + b[i];\n    }\n}\n")
+
+
+def test_loops_passing_over_the_same_arrays_get_the_fused_loop_written_out() -> None:
+    plans = Analyst().run([Measured("reference", Profile(loops=[SCALE]), 0.9, PASSES)])
+    assert [(p.parent, p.title) for p in plans] == [("reference", "Fuse the 2 loops on lines 3-7")]
+    assert "loading `a`, `b` again" in plans[0].bottleneck
+    fused = ("void f(float *a, const float *b, float *c, int n)\n{\n    for (int i = 0; i < n; i++) {\n"
+             "        a[i] = b[i] * 2;\n        c[i] = a[i] + b[i];\n    }\n}\n")
+    assert plans[0].code == fused and f"```c\n{fused}```" in plans[0].approach
+    # the fused code has one loop left: nothing to fuse in it; nor without a profile, nor where a later loop
+    # reads an element the earlier one writes at another iteration
+    assert Analyst().run([Measured("c1", Profile(loops=[SCALE]), 0.9, fused)]) == []
+    assert Analyst().run([Measured("reference", None, 0.9, PASSES)]) == []
+    shifted = PASSES.replace("c[i] = a[i] + b[i]", "c[i] = a[i + 1] + b[i]")
+    assert Analyst().run([Measured("reference", Profile(loops=[SCALE]), 0.9, shifted)]) == []

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mapforge.agents.dependence import Split, distribute, loop_at
+from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
@@ -206,10 +207,43 @@ def column_walk(m: Measured) -> list[Plan]:
     return plans
 
 
+def separate_passes(m: Measured) -> list[Plan]:
+    """Consecutive loops with one header over shared arrays, which the compiler compiles one after another (gcc
+    does not fuse loops): each loop loads the shared arrays again, from memory once they outgrow the caches.
+    Where :mod:`~mapforge.agents.fusion` can join them into one loop that carries nothing (worked out from the
+    subscripts), the plan gives the whole code with the loops replaced; whatever the code's bandwidth, which is
+    counted over the task's buffers once and so does not see the passes."""
+    if m.profile is None or not m.source:
+        return []
+    plans, covered = [], 0
+    for line in loop_lines(m.source):
+        got = fuse(m.source, line) if line > covered else None
+        whole = _splice(m.source, *got.lines, got.after, got.code) if got else None
+        if got is None or whole is None:
+            continue
+        covered = got.lines[1]
+        count = sum(1 for k in loop_lines(m.source) if got.lines[0] <= k <= got.lines[1])
+        shared = ", ".join(f"`{a}`" for a in got.shared)
+        plans.append(Plan(
+            title=f"Fuse the {count} loops on lines {got.lines[0]}-{got.lines[1]}",
+            bottleneck=(f"lines {got.lines[0]}-{got.lines[1]}: {count} loops with the same header, compiled one after "
+                        f"another, each loading {shared} again: {count} passes over data that one pass would read"),
+            approach=(f"Loop fusion: one loop runs the statements of all {count}, in their order. The code, with "
+                      f"lines {got.lines[0]}-{got.lines[1]} replaced:\n```c\n{whole}```\nThis is legal (worked out "
+                      "from the subscripts): every statement touches the same elements as the statements before it "
+                      "in its iteration, so no element is read or written in another order, and the fused loop "
+                      "carries no value from one iteration to the next: the compiler can vectorise it. Keep the "
+                      "rest of the code as it is."),
+            confidence=0.5,
+            code=whole,
+        ))
+    return plans
+
+
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
-#: pages a TLB miss) per element, a loop kept scalar gives up the vector width, an in-order reduction the few
-#: cycles of one addition's latency per element.
-RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, mixed_loop, in_order_reduction)
+#: pages a TLB miss) per element, a pass over the data more than needed its loads, a loop kept scalar gives up
+#: the vector width, an in-order reduction the few cycles of one addition's latency per element.
+RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, separate_passes, mixed_loop, in_order_reduction)
 
 
 class Analyst:

@@ -150,7 +150,7 @@ def distribute(header: str, body: str, after: str = "") -> Split | None:
     for a, sa in enumerate(statements):
         for b in range(a + 1, len(statements)):
             sb = statements[b]
-            for oa, ob in _pairs(sa, sb):
+            for oa, ob in pairs(sa, sb):
                 edges.add((a, b) if ob <= oa else (b, a))
     self_carried = [any(off < st.writes[name] for name, off in st.reads if name in st.writes) for st in statements]
     scalar_carried = [False] * len(statements)
@@ -180,7 +180,7 @@ def distribute(header: str, body: str, after: str = "") -> Split | None:
     return Split(header.strip(), tuple(tuple(statements[i].text for i in g) for g in groups), carried)
 
 
-def _pairs(sa: Statement, sb: Statement) -> list[tuple[int, int]]:
+def pairs(sa: Statement, sb: Statement) -> list[tuple[int, int]]:
     """(offset in ``sa``, offset in ``sb``) of each pair of accesses to one array, one of them a write."""
     out = []
     for name, off in sa.writes.items():
@@ -248,6 +248,15 @@ def split_header(text: str) -> tuple[str, str] | None:
         if depth == 0:
             return text[:i + 1], text[i + 1:].lstrip()
     return None
+
+
+def body_of(rest: str) -> tuple[str, str] | None:
+    """(the loop's body, what follows it) of the text after a ``for`` header: what its braces hold, or its one
+    statement, up to and with the semicolon."""
+    if rest.startswith("{"):
+        return braced_body(rest)
+    semi = rest.find(";")
+    return None if semi < 0 else (rest[:semi + 1], rest[semi + 1:])
 
 
 def braced_body(text: str) -> tuple[str, str] | None:

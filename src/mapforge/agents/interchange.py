@@ -42,6 +42,7 @@ from mapforge.agents.dependence import (
     KEYWORDS,
     NAME,
     UNREAD,
+    body_of,
     braced_body,
     loop_bounds,
     split_header,
@@ -314,11 +315,7 @@ def nest_at(source: str, line: int) -> Nest | None:
     inner = split_header(loop)
     if inner is None or pre is None:
         return None
-    if inner[1].startswith("{"):
-        body = braced_body(inner[1])
-    else:  # one statement, to its semicolon: the caller reads it (a loop or a branch there is not understood)
-        semi = inner[1].find(";")
-        body = None if semi < 0 else (inner[1][:semi + 1], inner[1][semi + 1:])
+    body = body_of(inner[1])  # one statement is the caller's to read (a loop or a branch there is not understood)
     if body is None:
         return None
     post = _statements(body[1]) if end is not None else ()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ASSIGN, COMMENT, UNREAD, braced_body, loop_bounds, split_header
+from mapforge.agents.dependence import ASSIGN, COMMENT, UNREAD, body_of, loop_bounds, split_header
 
 LANES = 16
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
@@ -61,15 +61,10 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
     if got is None or bounds is None:
         return None
     var, start, cmp, end = bounds.var, bounds.lo, bounds.op, bounds.hi
-    rest = got[1]
-    if rest.startswith("{"):
-        braced = braced_body(rest)
-        if braced is None:
-            return None
-        body, after = braced[0].strip(), braced[1]
-    else:
-        semi = rest.find(";")
-        body, after = (rest[:semi + 1].strip(), rest[semi + 1:]) if semi >= 0 else ("", "")
+    found = body_of(got[1])
+    if found is None:
+        return None
+    body, after = found[0].strip(), found[1]
     parts = _body(body, var)
     if parts is None or any(re.search(rf"\b{re.escape(var)}\b", t) for t in (start, end)):
         return None  # not understood, or bounds that move
