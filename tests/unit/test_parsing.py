@@ -289,3 +289,17 @@ def test_the_code_generation_bench_asks_a_cut_off_reply_again_too(tmp_path: Path
     assert answer.source is not None and "text.count" in answer.source
     assert len(seen) == 2 and seen[0][0] == seen[1][0]  # afresh: the cut reply is not quoted back
     assert llm.usage.roles["direct"].format_repairs == 1
+
+
+def test_c_headers_by_their_cpp_names_are_included_by_their_c_names(tmp_path: Path) -> None:
+    import subprocess
+
+    reply = ("```c\n#include <cmath>\n#include <libm.h>\n# include <cstdlib>\n#include <string.h>\n"
+             "void f(float *a, int n) {\n    for (int i = 0; i < n; i++) a[i] = sqrtf(fabsf(a[i]));\n}\n```")
+    code = repaired_c(reply, "f", ["included <math.h> for <cmath>, <stdlib.h> for <cstdlib>, <math.h> for <libm.h>"])
+    assert code.startswith("#include <math.h>\n#include <math.h>\n# include <stdlib.h>\n#include <string.h>\n")
+    (tmp_path / "c.c").write_text(code)
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Werror", "-c", "c.c"], cwd=tmp_path, check=True)
+    from mapforge.agents.parsing import extract_code
+
+    assert extract_code(reply.replace("```c\n", "```cpp\n"), "cpp", "f").repaired == []  # C++ has them

@@ -141,11 +141,19 @@ _C_DEF = re.compile(_C_HEAD + r"\{)", re.M)
 _C_DECL = re.compile(_C_HEAD + r";)", re.M)
 
 
+#: Headers a small model includes in C that do not exist there: C++'s names of C's headers, and a made-up one
+#: for libm (10 of 62 compile errors in the held-out runs of bench/RESULTS.md, seventeenth session).
+_C_HEADERS = {**{f"c{name}": f"{name}.h" for name in ("math", "stdlib", "string", "stdio", "float", "limits",
+                                                        "stdint", "stddef", "assert", "stdbool")},
+              "libm.h": "math.h"}
+_INCLUDE = re.compile(r"^([ \t]*#[ \t]*include[ \t]*<)([\w.]+)(>)", re.M)
+
+
 def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
     """Format repairs that never change what the asked-for function computes, for a C/C++ reply that was
     asked for one function (not a program): the test ``main`` small models add is dropped, ``static`` is removed
     from the asked-for function's definition, and (C) helper functions defined with external linkage are made
-    ``static``."""
+    ``static`` and headers that do not exist in C are included by their C names."""
     if reply.language not in ("c", "cpp") or not function or function == "main":
         return reply
     code, repaired = reply.code, []
@@ -159,6 +167,10 @@ def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
         code = made_static.sub(lambda m: m.group(1), code)
         repaired.append(f"removed static from {function}()")
     if reply.language == "c":
+        wrong = sorted({m.group(2) for m in _INCLUDE.finditer(code) if m.group(2) in _C_HEADERS})
+        if wrong:
+            code = _INCLUDE.sub(lambda m: m.group(1) + _C_HEADERS.get(m.group(2), m.group(2)) + m.group(3), code)
+            repaired.append("included " + ", ".join(f"<{_C_HEADERS[h]}> for <{h}>" for h in wrong))
         helpers = [m.group(2) for m in _C_DEF.finditer(code) if m.group(2) not in (function, "main")]
         if helpers:  # their prototypes too: static after a non-static declaration does not compile
             for pattern in (_C_DEF, _C_DECL):
