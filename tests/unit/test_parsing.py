@@ -303,3 +303,19 @@ def test_c_headers_by_their_cpp_names_are_included_by_their_c_names(tmp_path: Pa
     from mapforge.agents.parsing import extract_code
 
     assert extract_code(reply.replace("```c\n", "```cpp\n"), "cpp", "f").repaired == []  # C++ has them
+
+
+def test_code_using_vector_intrinsics_without_their_header_gets_it(tmp_path: Path) -> None:
+    import subprocess
+
+    reply = ("```c\nvoid f(float *a, int n) {\n    int i = 0;\n    for (; i + 8 <= n; i += 8) {\n"
+             "        __m256 v = _mm256_loadu_ps(a + i);\n        _mm256_storeu_ps(a + i, _mm256_add_ps(v, v));\n    }\n"
+             "    for (; i < n; i++) a[i] += a[i];\n}\n```")
+    code = repaired_c(reply, "f", ["included <immintrin.h> for the intrinsics"])
+    assert code.startswith("#include <immintrin.h>\nvoid f(")
+    (tmp_path / "c.c").write_text(code)
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-mavx", "-Wall", "-Werror", "-c", "c.c"], cwd=tmp_path, check=True)
+    with_header = reply.replace("```c\n", "```c\n#include <xmmintrin.h>\n")
+    assert repaired_c(with_header, "f", []).startswith("#include <xmmintrin.h>\n")  # its own header kept
+    assert repaired_c("```c\nvoid f(int n) { int _mm = n; (void)_mm; }\n```", "f", []) == \
+        "void f(int n) { int _mm = n; (void)_mm; }\n"

@@ -147,13 +147,16 @@ _C_HEADERS = {**{f"c{name}": f"{name}.h" for name in ("math", "stdlib", "string"
                                                         "stdint", "stddef", "assert", "stdbool")},
               "libm.h": "math.h"}
 _INCLUDE = re.compile(r"^([ \t]*#[ \t]*include[ \t]*<)([\w.]+)(>)", re.M)
+_INTRINSICS = re.compile(r"\b(?:_mm(?:256|512)?_\w+\s*\(|__m(?:128|256|512)[di]?\b)")
+_INTRINSICS_HEADER = re.compile(r"^[ \t]*#[ \t]*include[ \t]*<\w*intrin\.h>", re.M)
 
 
 def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
     """Format repairs that never change what the asked-for function computes, for a C/C++ reply that was
     asked for one function (not a program): the test ``main`` small models add is dropped, ``static`` is removed
     from the asked-for function's definition, and (C) helper functions defined with external linkage are made
-    ``static`` and headers that do not exist in C are included by their C names."""
+    ``static``, headers that do not exist in C are included by their C names, and code that uses x86 vector
+intrinsics without their header gets ``<immintrin.h>``."""
     if reply.language not in ("c", "cpp") or not function or function == "main":
         return reply
     code, repaired = reply.code, []
@@ -171,6 +174,9 @@ def _tidy(reply: CodeReply, function: str | None) -> CodeReply:
         if wrong:
             code = _INCLUDE.sub(lambda m: m.group(1) + _C_HEADERS.get(m.group(2), m.group(2)) + m.group(3), code)
             repaired.append("included " + ", ".join(f"<{_C_HEADERS[h]}> for <{h}>" for h in wrong))
+        if _INTRINSICS.search(code) and not _INTRINSICS_HEADER.search(code):
+            code = "#include <immintrin.h>\n" + code
+            repaired.append("included <immintrin.h> for the intrinsics")
         helpers = [m.group(2) for m in _C_DEF.finditer(code) if m.group(2) not in (function, "main")]
         if helpers:  # their prototypes too: static after a non-static declaration does not compile
             for pattern in (_C_DEF, _C_DECL):
