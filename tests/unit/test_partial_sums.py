@@ -58,6 +58,11 @@ def test_no_rewrite_of_what_is_not_a_plain_reduction() -> None:
     stride = partial_sums(loop("s += x[i];", "for (int i = 1; i < n; i += 3)"), 3)
     assert stride is not None and "for (; i + 45 < n; i += 48)" in stride.code and "x[(i + 3 * k)]" in stride.code
     assert "for (; i < n; i += 3)" in stride.code
+    moved = partial_sums(loop("{ s -= x[j] * y[i]; j += 2; }", "for (int i = 0; i < n; i += 5)"), 3)
+    assert moved is not None and "for (; i + 75 < n; i += 80, j += 32)" in moved.code
+    assert "acc[k] += -(x[(j + 2 * k)] * y[(i + 5 * k)]);" in moved.code and "for (; i < n; i += 5, j += 2)" in moved.code
+    for body in ("{ j++; s += x[j]; }", "{ s += x[j]; j++; j++; }", "{ s += x[j]; i++; }", "{ j = x[i]; s += 1; j++; }"):
+        assert partial_sums(loop(body), 3) is None, body  # a step before a read, twice, of the loop, or assigned
     for body in ("s = x[i] + s * 2;", "s += s * x[i];", "y[i] += x[i];", "s += 1;",
                  "if (x[i] > 0) s += x[i];", "s += x[i++];", "float t = x[i];"):
         assert partial_sums(loop(body), 3) is None, body
@@ -76,8 +81,9 @@ def test_no_rewrite_of_what_is_not_a_plain_reduction() -> None:
 
 def _reduction(rng: random.Random) -> tuple[str, str]:
     """A reduction loop over i (declared in its header or not, bounds < or <=, a start of 0 to 2, a step of 1 to
-    3) into a scalar or an element of y, adding or subtracting a term over x and z; and what to return (the target,
-    and i where it outlives the loop)."""
+    3) into a scalar or an element of y, adding or subtracting a term over x and z, now and then reading an
+    induction variable j stepped at the end of the body; and what to return (the target, and i where it outlives
+    the loop)."""
     start = rng.randint(0, 2)
     cmp, end = rng.choice([("<", "n"), ("<=", "n - 1"), ("<", "n - 3")])
     declared = rng.random() < 0.5
@@ -97,6 +103,10 @@ def _reduction(rng: random.Random) -> tuple[str, str]:
         if temp:
             forms[-1] = forms[-1].replace(term, f"{term} + t", 1) if len(forms) == 2 else forms[-1]
         body = "{ " + " ".join(forms) + " }"
+    if rng.random() < 0.3:  # an induction variable the first sum reads, stepped at the end
+        inner = body[2:-2] if body.startswith("{") else body
+        inner = inner.replace(term, f"{term} + z[j]", 1)
+        body = "{ " + inner + " " + rng.choice(["j++;", "++j;", "j += 1;", "j = j + 1;"]) + " }"
     return f"    {header}\n        {body}\n", ("" if declared else "    out[1] = (float)i;\n")
 
 
@@ -109,8 +119,8 @@ def test_random_reductions_rewritten_compute_exactly_what_the_loop_computes(tmp_
     functions = []
     for k in range(300):
         loop, tail = _reduction(rng)
-        pre = "    float s = y[0];\n    int i = -7;\n    (void)i;\n"
-        post = f"    out[0] = s;\n{tail}"
+        pre = "    float s = y[0];\n    int i = -7, j = 0;\n    (void)i;\n"
+        post = f"    out[0] = s;\n    out[2] = (float)j;\n{tail}"
         source = f"static void orig{k}(float *out, float *y, const float *x, const float *z, int n, int m)\n{{\n" \
                  f"{pre}{loop}{post}}}\n"
         line = source.splitlines().index(loop.splitlines()[0]) + 1
@@ -122,7 +132,7 @@ def test_random_reductions_rewritten_compute_exactly_what_the_loop_computes(tmp_
     same = """#define N 61
 typedef void (*fn)(float *, float *, const float *, const float *, int, int);
 static int same(fn f, fn g) {
-    float out[2][2] = {{0}}, y[2][N], x[N + 1], z[N];
+    float out[2][3] = {{0}}, y[2][N], x[N + 1], z[N];
     for (int i = 0; i <= N; i++) x[i] = (float)((i * 7) % 13) - 6;
     for (int i = 0; i < N; i++) { z[i] = (float)((i * 5) % 11) - 5; y[0][i] = y[1][i] = (float)(i % 3); }
     f(out[0], y[0], x, z, N, 5);
