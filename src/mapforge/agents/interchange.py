@@ -222,10 +222,11 @@ def _assigned_next(var: str, after: str) -> bool:
 
 def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tuple[str, str] | None:
     """The headers of the swapped nest: the same two for a rectangular nest; for a triangular one, whose inner
-    bound is the outer variable plus a constant (``j <= i``, ``j = i + 1``), new bounds over the same iterations,
-    when they come out without a ``min`` or ``max``: the upper bound ``v < o + c`` with integer lower bounds
-    ``v >= LV``, ``o >= LO`` and LV - c + 1 >= LO; the lower bound ``v = o + c``, c >= 0, with the same upper bound
-    on both loops. A loop variable declared outside its header must not be read after the nest (its last value
+    bound is the outer variable plus a constant (``j <= i``, ``j = i + 1``), new bounds over the same iterations:
+    for the upper bound ``v < o + c``, o from ``v + 1 - c`` (its larger with LO, as a conditional expression,
+    unless integer lower bounds ``v >= LV``, ``o >= LO`` have LV - c + 1 >= LO); for the lower bound
+    ``v = o + c``, o up to ``v - c`` (its smaller with the outer loop's bound, unless c >= 0 and both loops have
+    the same upper bound). A loop variable declared outside its header must not be read after the nest (its last value
     changes; a read before the nest, in a later iteration of a loop around it, is not looked for)."""
     if not (re.search(rf"\b{o}\b", inner) or re.search(rf"\b{v}\b", outer)):
         return inner, outer
@@ -240,19 +241,22 @@ def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tupl
     up = _offset_of(b.hi, o) if re.search(rf"\b{o}\b", b.hi) else None
     low = _offset_of(b.lo, o) if re.search(rf"\b{o}\b", b.lo) else None
     if up is not None and low is None and not re.search(rf"\b{o}\b", b.lo):
-        c = up + (b.op == "<=")  # v < o + c
+        c = up + (b.op == "<=")  # v < o + c: o from the larger of LO and v + 1 - c
         lo_v, lo_o = subscript(b.lo), subscript(a.lo)
-        if lo_v is None or lo_o is None or set(lo_v) - {()} or set(lo_o) - {()}:
-            return None
-        if lo_v.get((), 0) - c + 1 < lo_o.get((), 0):
-            return None
+        first = _plus(v, 1 - c)
+        plain = (lo_v is not None and lo_o is not None and not set(lo_v) - {()} and not set(lo_o) - {()}
+                 and lo_v.get((), 0) - c + 1 >= lo_o.get((), 0))  # v + 1 - c >= LO for every v
+        start = first if plain else f"({first} > {a.lo} ? {first} : {a.lo})"
         return (f"for ({b.declared}{v} = {b.lo}; {v} < {_plus(a.hi, c - 1 + o_end)}; {v}++)",
-                f"for ({a.declared}{o} = {_plus(v, 1 - c)}; {o} {a.op} {a.hi}; {o}++)")
+                f"for ({a.declared}{o} = {start}; {o} {a.op} {a.hi}; {o}++)")
     if low is not None and up is None and not re.search(rf"\b{o}\b", b.hi):
-        if low < 0 or (b.op, " ".join(b.hi.split())) != (a.op, " ".join(a.hi.split())):
-            return None
+        # v >= o + low: o up to the smaller of the outer bound and v - low
+        first = _plus(v, 1 - low)
+        plain = low >= 0 and (b.op, " ".join(b.hi.split())) == (a.op, " ".join(a.hi.split()))  # v < HI
+        end = _plus(a.hi, o_end)
+        stop = first if plain else f"({first} < {end} ? {first} : {end})"
         return (f"for ({b.declared}{v} = {_plus(a.lo, low)}; {v} {b.op} {b.hi}; {v}++)",
-                f"for ({a.declared}{o} = {a.lo}; {o} < {_plus(v, 1 - low)}; {o}++)")
+                f"for ({a.declared}{o} = {a.lo}; {o} < {stop}; {o}++)")
     return None
 
 
