@@ -25,7 +25,7 @@ def test_loops_over_the_same_elements_become_one_loop() -> None:
     got = fuse(src, 3)
     assert got is not None
     assert got.code == (f"{HEADER} {{\n    a[i] = b[i] * 2;\n    c[i] = a[i] + b[i];\n    d[i] = c[i] * a[i];\n}}")
-    assert got.lines == (3, 11) and got.after.strip() == "}" and got.shared == ("a", "b", "c")
+    assert got.lines == (3, 11) and got.after.strip() == "}" and got.shared == ("a", "b", "c") and got.loops == 3
     # unbraced bodies, blank lines and comments between the loops
     src = ("void f(float *a, const float *b, int n)\n{\n    for (int i = 0; i < n; i++)\n        a[i] = b[i];\n\n"
            "    /* then */\n    for (int i = 0; i < n; i++) a[i] += 1;\n}\n")

@@ -221,8 +221,7 @@ def separate_passes(m: Measured) -> list[Plan]:
         whole = _splice(m.source, *got.lines, got.after, got.code) if got else None
         if got is None or whole is None:
             continue
-        covered = got.lines[1]
-        count = sum(1 for k in loop_lines(m.source) if got.lines[0] <= k <= got.lines[1])
+        covered, count = got.lines[1], got.loops
         shared = ", ".join(f"`{a}`" for a in got.shared)
         plans.append(Plan(
             title=f"Fuse the {count} loops on lines {got.lines[0]}-{got.lines[1]}",

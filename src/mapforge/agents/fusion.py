@@ -30,13 +30,14 @@ from mapforge.agents.dependence import (
 
 @dataclass(frozen=True)
 class Fusion:
-    """The fused loop, the first and last lines (1-based) of the loops it replaces, the source after them, and the
-    arrays the loops share."""
+    """The fused loop, the first and last lines (1-based) of the loops it replaces, the source after them, the
+    arrays the loops share, and how many loops it joins."""
 
     code: str
     lines: tuple[int, int]
     after: str
     shared: tuple[str, ...]
+    loops: int
 
 
 def _arrays(statements: list[Statement]) -> set[str]:
@@ -95,7 +96,7 @@ def fuse(source: str, line: int) -> Fusion | None:
     if header is None or count < 2:
         return None
     code = f"{header} {{\n" + "".join(f"    {st.text}\n" for st in fused) + "}"
-    return Fusion(code, (line, line + text[:end].count("\n")), text[end:], tuple(sorted(shared)))
+    return Fusion(code, (line, line + text[:end].count("\n")), text[end:], tuple(sorted(shared)), count)
 
 
 def loop_lines(source: str) -> list[int]:
