@@ -103,6 +103,20 @@ def test_repeats_at_end_finds_loops_not_repetitive_code() -> None:
     assert not local.repeats_at_end("float dot(const float *a, const float *b) {\n" + unrolled + "}\n")
 
 
+def test_a_flood_of_helper_functions_is_a_loop_and_a_kernel_with_helpers_is_not() -> None:
+    flood = "```c\n#include <math.h>\n\n" + "".join(
+        f"static inline float scale_{'by_' * k}two(float x)\n{{\n    return x * 2.0f;\n}}\n\n" for k in range(13))
+    assert local.floods(flood) and not local.repeats_at_end(flood)  # no two alike: only the count shows it
+    assert not local.floods(flood.split("static inline", 13)[0] + "static inline")  # 12: not yet
+    unrolled = "".join(f"    s{i % 4} += a[i + {i}] * b[i + {i}];\n" for i in range(32))
+    kernel = ("```c\n#include <immintrin.h>\nstatic float hsum(__m256 v) { return 0; }\n"
+              "static void tail(float *s, int n)\n{\n    for (int i = 0; i < n; i++) {\n        if (s[i] > 0)\n"
+              "            s[i] = 0;\n    }\n}\nvoid f(float *a, const float *b, int n) {\n" + unrolled
+              + "    while (n > 0) { n--; }\n}\n```")
+    assert not local.floods(kernel)
+    assert local.floods("```python\n" + "".join(f"def helper_{k}(x):\n    return x\n\n" for k in range(13)))
+
+
 def test_the_loop_guard_leaves_end_of_text_the_only_next_token_once_a_reply_loops() -> None:
     import numpy as np
 

@@ -8,6 +8,7 @@ thread-safe. Chat prompts use the chat template stored in the GGUF file.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -121,9 +122,24 @@ def repeats_at_end(text: str, min_repeats: int = 3, min_chars: int = 400, max_bl
     return False
 
 
+#: A function defined at the start of a line (C-like, with its brace on the line or the next, or Python's ``def``),
+#: not a control statement.
+_DEFINITION = re.compile(r"^(?!(?:if|for|while|switch|return|else|do)\b)(?:def\s+\w+\s*\(|[A-Za-z_][\w\s\*]*?\b\w+\s*"
+                         r"\([^;]*\)\s*(?:\{|$))", re.M)
+
+
+def floods(text: str, most: int = 12) -> bool:
+    """Whether the reply has defined more than ``most`` functions: the 1.5B's other loop, a helper after helper
+    whose names grow each time, which :func:`repeats_at_end` cannot see (no two are alike). Of its replies cut at
+    the cap in the held-out runs (bench/RESULTS.md, seventeenth session) most defined 14 to 70 functions; an
+    answer to a kernel task is one function and a few helpers."""
+    return len(_DEFINITION.findall(text)) > most
+
+
 class LoopGuard:
-    """A llama.cpp logits processor that ends a reply once it has fallen into a loop (:func:`repeats_at_end`),
-    by leaving end-of-text the only possible next token. A reply that does not loop is untouched."""
+    """A llama.cpp logits processor that ends a reply once it has fallen into a loop (:func:`repeats_at_end`,
+    :func:`floods`), by leaving end-of-text the only possible next token. A reply that does not loop is
+    untouched."""
 
     def __init__(self, llama: Any, every: int = 16) -> None:
         self.llama, self.every = llama, every
@@ -136,7 +152,7 @@ class LoopGuard:
         made = len(input_ids) - self.start
         if not self.cut and made and made % self.every == 0:
             text = self.llama.detokenize(list(input_ids[self.start :])).decode("utf-8", errors="ignore")
-            self.cut = repeats_at_end(text)
+            self.cut = repeats_at_end(text) or floods(text)
         if self.cut:
             scores[:] = -float("inf")
             scores[self.llama.token_eos()] = 0.0
