@@ -461,6 +461,25 @@ def test_the_analyst_fuses_loops_that_pass_over_the_same_arrays(tmp_path: Path) 
     assert candidates(run)["c0001"]["author"] == "analyst"
 
 
+def test_the_analyst_chooses_a_branch_chains_results_by_masks(tmp_path: Path) -> None:
+    """gcc (real, -fopt-info) left tsvc-s441's loop scalar for its if / else if / else chain, each branch updating
+    a[i]: the analyst's first plan computes every branch's value and chooses the bits by masks, written out
+    whole and evaluated as written, before any model call. The candidate is correct (its speedup is measured in
+    bench/RESULTS.md, eighteenth session)."""
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    reference = (REPO / "tasks" / "tsvc-s441" / "reference.c").read_text()
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(reference)] * 4})
+    run = tmp_path / "run"
+    optimize("tasks/tsvc-s441", script, run, "--max-iters", "1", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [p["title"] for p in analysed][:1] == ["Choose the branches' results by masks in the loop on line 8"]
+    assert "control flow in loop" in analysed[0]["bottleneck"]
+    assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
+    assert candidates(run)["c0001"]["verdict"]["status"] == "correct"
+    assert candidates(run)["c0001"]["author"] == "analyst"
+
+
 def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_path: Path) -> None:
     """tsvc-s231's inner loop walks two matrices down a column, and its loops swap legally (the recurrence runs
     along the column either way): the analyst's first plan writes the swapped nest out, with gcc's (real)

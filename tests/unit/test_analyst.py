@@ -269,3 +269,25 @@ def test_loops_passing_over_the_same_arrays_get_the_fused_loop_written_out() -> 
     assert Analyst().run([Measured("reference", None, 0.9, PASSES)]) == []
     shifted = PASSES.replace("c[i] = a[i] + b[i]", "c[i] = a[i + 1] + b[i]")
     assert Analyst().run([Measured("reference", Profile(loops=[SCALE]), 0.9, shifted)]) == []
+
+
+CHAIN = ("void f(float *restrict a, const float *restrict b, const float *restrict d, int n)\n{\n"
+         "    for (int i = 0; i < n; i++) {\n        if (d[i] < 0.0f)\n            a[i] += b[i];\n"
+         "        else\n            a[i] = b[i] * 2.0f;\n    }\n}\n")
+BRANCHY = LoopReport(line=3, code="for (int i = 0; i < n; i++) {", missed="not vectorized: control flow in loop.")
+
+
+def test_a_loop_left_scalar_by_its_branches_gets_them_chosen_by_masks_in_the_whole_code() -> None:
+    plans = Analyst().run([Measured("reference", Profile(loops=[BRANCHY]), 0.2, CHAIN)])
+    assert [(p.parent, p.title) for p in plans] == [
+        ("reference", "Choose the branches' results by masks in the loop on line 3")]
+    assert "control flow in loop" in plans[0].bottleneck and "2 branches each assign `a[i]`" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and code.startswith(CHAIN.split("    for")[0])
+    assert "    for (int i = 0; i < n; i++) {\n        float mf_v0 = a[i] + (b[i]);\n" in code
+    assert code.endswith("        __builtin_memcpy(&a[i], &mf_r, sizeof mf_r);\n    }\n}\n")
+    # a loop the compiler vectorised, or one whose branches are not understood, gets no plan
+    vectorised = LoopReport(line=3, code=BRANCHY.code, width=256)
+    assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 0.2, CHAIN)]) == []
+    divided = CHAIN.replace("b[i] * 2.0f", "b[i] / d[i]")
+    assert Analyst().run([Measured("reference", Profile(loops=[BRANCHY]), 0.2, divided)]) == []

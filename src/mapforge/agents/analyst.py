@@ -21,6 +21,7 @@ from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
+from mapforge.agents.select import if_convert
 from mapforge.evaluators.verdict import Profile
 
 #: A serial chain of additions retires one element per addition's latency, a few GB/s. Code whose data moves at
@@ -127,6 +128,11 @@ def _shape(split: Split) -> str:
                if serial else ""))
 
 
+def _last_line(source: str, line: int, after: str) -> int:
+    """The last line (1-based) of the loop that starts on ``line`` and is followed by ``after``."""
+    return line + "\n".join(source.splitlines()[line - 1:]).lstrip()[:-len(after) or None].count("\n")
+
+
 def mixed_loop(m: Measured) -> list[Plan]:
     """gcc did not vectorise an innermost loop whose statements it could vectorise apart: a dependence of one
     statement, or between two, keeps the whole loop scalar, and splitting it (distribution) frees the statements
@@ -141,8 +147,7 @@ def mixed_loop(m: Measured) -> list[Plan]:
         split = distribute(*found) if found else None
         if found is None or split is None or all(split.carried):
             continue
-        lines = m.source.splitlines()
-        last = lp.line + "\n".join(lines[lp.line - 1:]).lstrip()[:-len(found[2]) or None].count("\n")
+        last = _last_line(m.source, lp.line, found[2])
         inside = [f"`{s.code}`: {s.missed}" for s in m.profile.loops if s.missed and lp.line < s.line <= last]
         plans.append(Plan(
             title=f"Split the loop on line {lp.line} into {len(split.loops)} loops",
@@ -152,6 +157,43 @@ def mixed_loop(m: Measured) -> list[Plan]:
             approach=_shape(split),
             confidence=0.5,
             code=_splice(m.source, lp.line, last, found[2], _written(split)),
+        ))
+    return plans
+
+
+def branching_loop(m: Measured) -> list[Plan]:
+    """gcc left a loop scalar for its control flow: a chain of branches that each assign the same element, whose
+    arithmetic it may not run where the branch would not (it may trap). Where :mod:`~mapforge.agents.select`
+    understands the chain, the plan gives the whole code with every branch's value computed and the result chosen
+    by bit masks, which the compiler vectorises as a blend; whatever the code's bandwidth (a scalar loop is far
+    from it)."""
+    if m.profile is None or not m.source:
+        return []
+    plans = []
+    for lp in m.profile.loops:
+        if lp.width is not None or "control flow" not in (lp.missed or ""):
+            continue
+        found = loop_at(m.source, lp.line)
+        chosen = if_convert(found[0], found[1], m.source) if found else None
+        if found is None or chosen is None:
+            continue
+        loop = f"{found[0]} {{\n" + "".join(f"    {t}\n" for t in chosen.body.splitlines()) + "}"
+        whole = _splice(m.source, lp.line, _last_line(m.source, lp.line, found[2]), found[2], loop)
+        if whole is None:
+            continue
+        plans.append(Plan(
+            title=f"Choose the branches' results by masks in the loop on line {lp.line}",
+            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
+                        f"({lp.missed}): its {chosen.branches} branches each assign `{chosen.target}`, and their "
+                        "arithmetic may not run where its branch would not, so every element takes a branch"),
+            approach=("If-conversion: compute every branch's value and every condition in each iteration, and "
+                      "choose the result's bits with masks; nothing is left to branch on, and the loop vectorises "
+                      f"as a blend. The code, with the loop on line {lp.line} replaced:\n```c\n{whole}```\n"
+                      "This computes the same: every subscript is the loop variable, so each element read is one "
+                      "the loop reads at that index, and a value not chosen changes nothing. Keep the rest of the "
+                      "code as it is."),
+            confidence=0.5,
+            code=whole,
         ))
     return plans
 
@@ -240,9 +282,10 @@ def separate_passes(m: Measured) -> list[Plan]:
 
 
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
-#: pages a TLB miss) per element, a pass over the data more than needed its loads, a loop kept scalar gives up
-#: the vector width, an in-order reduction the few cycles of one addition's latency per element.
-RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, separate_passes, mixed_loop, in_order_reduction)
+#: pages a TLB miss) per element, a pass over the data more than needed its loads, a loop kept scalar (by a
+#: dependence, or by branches) gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
+RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, separate_passes, mixed_loop, branching_loop,
+                                                      in_order_reduction)
 
 
 class Analyst:
