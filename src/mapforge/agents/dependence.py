@@ -250,6 +250,12 @@ def split_header(text: str) -> tuple[str, str] | None:
     return None
 
 
+def declared_type(source: str, name: str) -> str | None:
+    """``float`` or ``double`` where ``source`` declares ``name`` (a scalar or a pointer) so, else None."""
+    m = re.search(rf"\b(float|double)\b[\s*]*(?:(?:const|restrict|__restrict__)\s*\**\s*)*{re.escape(name)}\b", source)
+    return m.group(1) if m else None
+
+
 def body_of(rest: str) -> tuple[str, str] | None:
     """(the loop's body, what follows it) of the text after a ``for`` header: what its braces hold, or its one
     statement, up to and with the semicolon."""

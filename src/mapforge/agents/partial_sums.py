@@ -21,7 +21,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ASSIGN, COMMENT, UNREAD, body_of, loop_bounds, split_header
+from mapforge.agents.dependence import (
+    ASSIGN,
+    COMMENT,
+    UNREAD,
+    body_of,
+    declared_type,
+    loop_bounds,
+    split_header,
+)
 
 LANES = 16
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
@@ -47,9 +55,7 @@ def _fresh(base: str, taken: set[str]) -> str:
 
 def _element_type(source: str, target: str) -> str:
     """``double`` when ``source`` declares ``target`` (a scalar or a pointer) double, else ``float``."""
-    declared = re.search(rf"\b(float|double)\b[\s*]*(?:(?:const|restrict|__restrict__)\s*\**\s*)*{re.escape(target)}\b",
-                         source)
-    return declared.group(1) if declared else "float"
+    return declared_type(source, target) or "float"
 
 
 def partial_sums(source: str, line: int) -> Rewrite | None:

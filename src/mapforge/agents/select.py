@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ACCESS, ASSIGN, HEADER, UNREAD, braced_body
+from mapforge.agents.dependence import ACCESS, ASSIGN, HEADER, UNREAD, braced_body, declared_type
 
 _OPS = {"=": "", "+=": "+", "-=": "-", "*=": "*"}
 _BITS = {"float": "unsigned int", "double": "unsigned long long"}
@@ -67,12 +67,6 @@ def _plain(expr: str, var: str) -> bool:
     if re.search(r"\b[A-Za-z_]\w*\s*\(", expr):
         return False  # a call (a cast is a parenthesis after an operator, not after a name)
     return all(index.strip() == var for _, index in ACCESS.findall(expr))
-
-
-def _declared(source: str, name: str) -> str | None:
-    """``float`` or ``double`` where ``source`` declares ``name`` (a scalar or a pointer) so, else None."""
-    m = re.search(rf"\b(float|double)\b[\s*]*(?:(?:const|restrict|__restrict__)\s*\**\s*)*{re.escape(name)}\b", source)
-    return m.group(1) if m else None
 
 
 def _chain(body: str) -> list[tuple[str | None, str]] | None:
@@ -123,7 +117,7 @@ def if_convert(header: str, body: str, source: str) -> Select | None:
             return None
         values.append(rhs.strip() if op == "=" else f"{target} {_OPS[op]} ({rhs.strip()})")
     assert target is not None
-    kind = _declared(source, target.split("[")[0])
+    kind = declared_type(source, target.split("[")[0])
     if kind is None:
         return None
     conds = [c for c, _ in arms if c is not None]
