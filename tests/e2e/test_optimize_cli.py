@@ -480,6 +480,27 @@ def test_the_analyst_chooses_a_branch_chains_results_by_masks(tmp_path: Path) ->
     assert candidates(run)["c0001"]["author"] == "analyst"
 
 
+def test_the_analyst_finds_a_kept_maximum_and_its_indices_by_two_passes_over_keys(tmp_path: Path) -> None:
+    """gcc (real, -fopt-info) left tsvc-s13110's inner loop scalar: it keeps the largest element of each row and its
+    indices. The analyst's first plan replaces it with two passes over integer keys and the loop's own ``if`` at
+    the index found, written out whole and evaluated as written, before any model call: correct, and faster (its
+    speedup is measured in bench/RESULTS.md, nineteenth session)."""
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    reference = (REPO / "tasks" / "tsvc-s13110" / "reference.c").read_text()
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(reference)] * 4})
+    run = tmp_path / "run"
+    optimize("tasks/tsvc-s13110", script, run, "--max-iters", "1", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [p["title"] for p in analysed][:1] == ["Find the largest value by integer keys in the loop on line 14"]
+    assert "sets `xindex`, `yindex` where it found it" in analysed[0]["bottleneck"]
+    assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "correct" and cands["c0001"]["author"] == "analyst"
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+
+
 def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_path: Path) -> None:
     """tsvc-s231's inner loop walks two matrices down a column, and its loops swap legally (the recurrence runs
     along the column either way): the analyst's first plan writes the swapped nest out, with gcc's (real)

@@ -291,3 +291,26 @@ def test_a_loop_left_scalar_by_its_branches_gets_them_chosen_by_masks_in_the_who
     assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 0.2, CHAIN)]) == []
     divided = CHAIN.replace("b[i] * 2.0f", "b[i] / d[i]")
     assert Analyst().run([Measured("reference", Profile(loops=[BRANCHY]), 0.2, divided)]) == []
+
+
+ARGMAX = ("void f(const float *restrict a, int n, float *restrict out, int *restrict at)\n{\n    float m = a[0];\n"
+          "    int j = 0;\n    for (int i = 0; i < n; i++)\n        if (a[i] > m) { m = a[i]; j = i; }\n"
+          "    out[0] = m;\n    at[0] = j;\n}\n")
+KEPT = LoopReport(line=5, code="for (int i = 0; i < n; i++)", missed="couldn't vectorize loop")
+
+
+def test_a_loop_left_scalar_keeping_a_maximum_and_its_index_gets_two_passes_over_keys_in_the_whole_code() -> None:
+    plans = Analyst().run([Measured("reference", Profile(loops=[KEPT]), 0.1, ARGMAX)])
+    assert [(p.parent, p.title) for p in plans] == [
+        ("reference", "Find the largest value by integer keys in the loop on line 5")]
+    assert "keeps the largest value of `m`, and sets `j` where it found it" in plans[0].bottleneck
+    assert "the second the first index with that key" in plans[0].approach
+    code = plans[0].code
+    assert code is not None and code.startswith(ARGMAX.split("    for")[0]) and code.endswith(
+        "    }\n    out[0] = m;\n    at[0] = j;\n}\n")
+    assert code.count("    for (int i = 0; i < n; i++) {") == 2 and "int i = mf_at;" in code
+    # a loop the compiler vectorised, or one not understood (a double compared in a float), gets no plan
+    vectorised = LoopReport(line=5, code=KEPT.code, width=256)
+    assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 0.1, ARGMAX)]) == []
+    wider = ARGMAX.replace("a[i] > m", "a[i] * 2.0 > m").replace("m = a[i];", "m = a[i] * 2.0;")
+    assert Analyst().run([Measured("reference", Profile(loops=[KEPT]), 0.1, wider)]) == []

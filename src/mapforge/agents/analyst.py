@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mapforge.agents.dependence import Split, distribute, loop_at
+from mapforge.agents.extremum import extremum
 from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
@@ -198,6 +199,42 @@ def branching_loop(m: Measured) -> list[Plan]:
     return plans
 
 
+def kept_extreme(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop that keeps the largest (or smallest) float value it meets, and where: it may not
+    turn a comparison of floats into a maximum (NaNs, signed zeros), and has no reduction for an index. Where
+    :mod:`~mapforge.agents.extremum` understands the loop, the plan gives the whole code with the loop replaced by
+    two passes over integer keys that order as the floats do, which gcc vectorises, and the loop's own ``if`` at the
+    index they found; whatever the code's bandwidth (a scalar loop is far from it)."""
+    if m.profile is None or not m.source:
+        return []
+    plans = []
+    for lp in m.profile.loops:
+        got = extremum(m.source, lp.line) if lp.width is None else None
+        whole = _splice(m.source, *got.lines, got.after, got.code) if got else None
+        if got is None or whole is None:
+            continue
+        which = "largest" if got.largest else "smallest"
+        where = ("" if not got.others else
+                 f", and sets {', '.join(f'`{o}`' for o in got.others)} where it found it")
+        plans.append(Plan(
+            title=f"Find the {which} value by integer keys in the loop on line {lp.line}",
+            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
+                        f"({lp.missed or 'no reason given'}): it keeps the {which} value of `{got.target}`{where}, "
+                        "and a comparison of floats is no maximum the compiler may vectorise (NaNs, signed zeros), "
+                        "nor is an index"),
+            approach=(f"Two passes over integer keys: a float's bits, with the magnitude flipped when the sign is set "
+                      "(after adding zero, which makes -0 +0; a NaN gets the key that never wins), order as the "
+                      f"floats do. The first pass takes the {which} key, a reduction of integers, the second the "
+                      f"{'first' if got.first else 'last'} index with that key; the loop's own `if` then runs once, "
+                      f"at that index. Both passes vectorise. The code, with lines {got.lines[0]}-{got.lines[1]} "
+                      f"replaced:\n```c\n{whole}```\nThis computes exactly what the loop computes, NaNs and signed "
+                      "zeros included. Keep the rest of the code as it is."),
+            confidence=0.5,
+            code=whole,
+        ))
+    return plans
+
+
 #: A walk down a column of a large matrix costs a cache line (and, across pages, a TLB entry) per element; code that
 #: moves its data at this share of the streaming bandwidth or more is not held back by one.
 STRIDE_BOUND = 0.5
@@ -283,9 +320,9 @@ def separate_passes(m: Measured) -> list[Plan]:
 
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
 #: pages a TLB miss) per element, a pass over the data more than needed its loads, a loop kept scalar (by a
-#: dependence, or by branches) gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
+#: dependence, by branches, or by a kept extreme) gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
 RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, separate_passes, mixed_loop, branching_loop,
-                                                      in_order_reduction)
+                                                      kept_extreme, in_order_reduction)
 
 
 class Analyst:

@@ -273,3 +273,15 @@ def braced_body(text: str) -> tuple[str, str] | None:
         if depth == 0:
             return text[1:j], text[j + 1:]
     return None
+
+
+def parens(text: str) -> tuple[str, str] | None:
+    """(what the parentheses at the start of ``text`` hold, what follows them)."""
+    if not text.startswith("("):
+        return None
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return text[1:i], text[i + 1:].lstrip()
+    return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ACCESS, ASSIGN, HEADER, UNREAD, braced_body, declared_type
+from mapforge.agents.dependence import ACCESS, ASSIGN, HEADER, UNREAD, braced_body, declared_type, parens
 
 _OPS = {"=": "", "+=": "+", "-=": "-", "*=": "*"}
 _BITS = {"float": "unsigned int", "double": "unsigned long long"}
@@ -34,18 +34,6 @@ class Select:
     body: str
     target: str
     branches: int
-
-
-def _parens(text: str) -> tuple[str, str] | None:
-    """(what the parentheses at the start of ``text`` hold, what follows them)."""
-    if not text.startswith("("):
-        return None
-    depth = 0
-    for i, ch in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0:
-            return text[1:i], text[i + 1:].lstrip()
-    return None
 
 
 def _branch(text: str) -> tuple[str, str] | None:
@@ -76,7 +64,7 @@ def _chain(body: str) -> list[tuple[str | None, str]] | None:
     while True:
         if not re.match(r"if\s*\(", rest):
             return None
-        cond = _parens(rest[2:].lstrip())
+        cond = parens(rest[2:].lstrip())
         got = None if cond is None else _branch(cond[1])
         if cond is None or got is None:
             return None
