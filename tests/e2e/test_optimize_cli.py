@@ -461,6 +461,46 @@ def test_the_analyst_fuses_loops_that_pass_over_the_same_arrays(tmp_path: Path) 
     assert candidates(run)["c0001"]["author"] == "analyst"
 
 
+SEARCH_TOML = CHAIN_TOML.replace('name = "chain"', 'name = "first"').replace('function = "chain"', 'function = "first"') \
+    .replace("y = (2x + b) * x, elementwise, in three passes over n elements.",
+             "y[0] = the first i with x[i] * b[i] > 0.999 (n when there is none).").replace('size = "n"\nrole', 'size = "1"\nrole') \
+    .replace("timing = { n = 4000000 }", "timing = { n = 1000000 }")
+SEARCH = """void first(int n, float *restrict y, const float *restrict x, const float *restrict b)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        if (x[i] * b[i] > 0.999f)
+            break;
+    }
+    y[0] = (float)i;
+}
+"""
+
+
+def test_the_analyst_tests_a_search_loop_a_block_at_a_time(tmp_path: Path) -> None:
+    """A task that searches for the first element passing a test (written here, not bundled): gcc (real,
+    -fopt-info) leaves the loop scalar for its exit, and the analyst's first plan tests blocks of elements with no
+    exit, then runs the loop from the first block that passes, written out whole and evaluated as written, before
+    any model call: correct, and faster."""
+    task = tmp_path / "first"
+    task.mkdir()
+    (task / "task.toml").write_text(SEARCH_TOML)
+    (task / "reference.c").write_text(SEARCH)
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(SEARCH)] * 4})
+    run = tmp_path / "run"
+    optimize(task, script, run, "--max-iters", "1", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [p["title"] for p in analysed][:1] == ["Test blocks of 32 elements at once in the search loop on line 4"]
+    assert "control flow in loop" in analysed[0]["bottleneck"]
+    assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "correct" and cands["c0001"]["author"] == "analyst"
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+
+
 def test_the_analyst_chooses_a_branch_chains_results_by_masks(tmp_path: Path) -> None:
     """gcc (real, -fopt-info) left tsvc-s441's loop scalar for its if / else if / else chain, each branch updating
     a[i]: the analyst's first plan computes every branch's value and chooses the bits by masks, written out

@@ -314,3 +314,22 @@ def test_a_loop_left_scalar_keeping_a_maximum_and_its_index_gets_two_passes_over
     assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 0.1, ARGMAX)]) == []
     wider = ARGMAX.replace("a[i] > m", "a[i] * 2.0 > m").replace("m = a[i];", "m = a[i] * 2.0;")
     assert Analyst().run([Measured("reference", Profile(loops=[KEPT]), 0.1, wider)]) == []
+
+
+SEARCH = ("void f(const float *restrict a, float t, int n, int *restrict at)\n{\n    int i;\n    for (i = 0; i < n; i++)\n"
+          "        if (a[i] > t)\n            break;\n    at[0] = i;\n}\n")
+EXIT = LoopReport(line=5, code="if (a[i] > t)", missed="not vectorized: control flow in loop.")
+
+
+def test_a_search_loop_named_by_its_exit_gets_its_test_by_blocks_in_the_whole_code() -> None:
+    plans = Analyst().run([Measured("reference", Profile(loops=[EXIT]), 0.1, SEARCH)])
+    assert [(p.parent, p.title) for p in plans] == [
+        ("reference", "Test blocks of 32 elements at once in the search loop on line 4")]
+    assert "the loop on lines 4-6" in plans[0].bottleneck and "where `a[i] > t`" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and code.startswith("void f(const float *restrict a, float t, int n, int *restrict at)\n"
+                                                "{\n    int i;\n    {\n        i = 0;\n")
+    assert code.endswith("    for (; i < n; i++)\n            if (a[i] > t) break;\n    }\n    at[0] = i;\n}\n")
+    # a loop with work beside its test gets no plan
+    busy = SEARCH.replace("if (a[i] > t)\n            break;", "{ at[1] += 1; if (a[i] > t) break; }")
+    assert Analyst().run([Measured("reference", Profile(loops=[EXIT]), 0.1, busy)]) == []

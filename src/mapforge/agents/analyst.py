@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mapforge.agents.dependence import Split, distribute, loop_at
+from mapforge.agents.early_exit import BLOCK, blocked_search
 from mapforge.agents.extremum import extremum
 from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
@@ -199,6 +200,43 @@ def branching_loop(m: Measured) -> list[Plan]:
     return plans
 
 
+def search_loop(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop that tests each element and leaves at the first that passes (it vectorises no loop
+    with an exit; it names the loop by the exit's line). Where :mod:`~mapforge.agents.early_exit` understands the
+    loop, the plan gives the whole code with the loop replaced by a loop over blocks whose test has no exit, which
+    gcc vectorises, and the loop itself from the first block with a passing element; whatever the code's
+    bandwidth (a scalar loop is far from it)."""
+    if m.profile is None or not m.source:
+        return []
+    plans: list[Plan] = []
+    done: set[int] = set()
+    for lp in m.profile.loops:
+        if lp.width is not None or "control flow" not in (lp.missed or ""):
+            continue
+        found = next((got for start in range(lp.line, max(lp.line - 5, 0), -1)
+                      if (got := blocked_search(m.source, start)) and got.lines[0] <= lp.line <= got.lines[1]), None)
+        whole = _splice(m.source, *found.lines, found.after, found.code) if found else None
+        if found is None or whole is None or found.lines[0] in done:
+            continue
+        done.add(found.lines[0])
+        first, last = found.lines
+        plans.append(Plan(
+            title=f"Test blocks of {BLOCK} elements at once in the search loop on line {first}",
+            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
+                        f"{first}-{last} ({lp.missed}): it leaves at the first element where `{found.condition}`, "
+                        "and the compiler vectorises no loop with an exit, so it tests one element at a time"),
+            approach=(f"Test a block of {BLOCK} iterations at a time, all of them, or-ing the results: that loop has no "
+                      "exit, so it vectorises. At the first block with a passing element, the original loop runs from "
+                      "the block's start, finds the same element and does the same. The code, with lines "
+                      f"{first}-{last} replaced:\n```c\n{whole}```\nThis computes the same: before the first "
+                      "passing element the loop did nothing but test, and the blocks test only elements within the "
+                      "loop's bounds. Keep the rest of the code as it is."),
+            confidence=0.5,
+            code=whole,
+        ))
+    return plans
+
+
 def kept_extreme(m: Measured) -> list[Plan]:
     """gcc left scalar a loop that keeps the largest (or smallest) float value it meets, and where: it may not
     turn a comparison of floats into a maximum (NaNs, signed zeros), and has no reduction for an index. Where
@@ -320,9 +358,9 @@ def separate_passes(m: Measured) -> list[Plan]:
 
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
 #: pages a TLB miss) per element, a pass over the data more than needed its loads, a loop kept scalar (by a
-#: dependence, by branches, or by a kept extreme) gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
+#: dependence, by branches, by an exit, or by a kept extreme) gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
 RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, separate_passes, mixed_loop, branching_loop,
-                                                      kept_extreme, in_order_reduction)
+                                                      search_loop, kept_extreme, in_order_reduction)
 
 
 class Analyst:
