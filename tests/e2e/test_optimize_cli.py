@@ -541,6 +541,26 @@ def test_the_analyst_finds_a_kept_maximum_and_its_indices_by_two_passes_over_key
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
 
 
+def test_the_analyst_runs_a_nest_walking_a_column_either_way_in_tiles(tmp_path: Path) -> None:
+    """tsvc-s1115 reads one matrix transposed beside two read and written along rows, so swapping its loops would
+    walk two down a column instead of one. The analyst's first plan runs the nest in tiles, written out whole and
+    evaluated as written, before any model call: correct, and faster (bench/RESULTS.md, twentieth session)."""
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    reference = (REPO / "tasks" / "tsvc-s1115" / "reference.c").read_text()
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(reference)] * 4})
+    run = tmp_path / "run"
+    optimize("tasks/tsvc-s1115", script, run, "--max-iters", "1", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [p["title"] for p in analysed][:1] == ["Run the nest on line 8 in tiles of 64 x 16"]
+    assert "walks cc down a column" in analysed[0]["bottleneck"]
+    assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "correct" and cands["c0001"]["author"] == "analyst"
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+
+
 def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_path: Path) -> None:
     """tsvc-s231's inner loop walks two matrices down a column, and its loops swap legally (the recurrence runs
     along the column either way): the analyst's first plan writes the swapped nest out, with gcc's (real)

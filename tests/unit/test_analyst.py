@@ -333,3 +333,29 @@ def test_a_search_loop_named_by_its_exit_gets_its_test_by_blocks_in_the_whole_co
     # a loop with work beside its test gets no plan
     busy = SEARCH.replace("if (a[i] > t)\n            break;", "{ at[1] += 1; if (a[i] > t) break; }")
     assert Analyst().run([Measured("reference", Profile(loops=[EXIT]), 0.1, busy)]) == []
+
+
+TRANSPOSED = """void f(float *restrict aa, const float *restrict bb, const float *restrict cc, int n)
+{
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            aa[i * n + j] = aa[i * n + j] * cc[j * n + i] + bb[i * n + j];
+        }
+    }
+}
+"""
+
+
+def test_a_nest_walking_a_column_in_either_order_is_planned_in_tiles_in_the_whole_code() -> None:
+    report = LoopReport(line=4, code="for (int j = 0; j < n; j++) {", width=256)
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.16, TRANSPOSED)])
+    assert [p.title for p in plans] == ["Run the nest on line 3 in tiles of 64 x 16"]
+    assert "walks cc down a column" in plans[0].bottleneck and "16% of the streaming bandwidth" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and f"the nest on lines 3-7 replaced:\n```c\n{code}```" in plans[0].approach
+    assert code.startswith(TRANSPOSED.split("    for")[0] + "    for (int ii = 0; ii < n; ii += 64) {\n")
+    assert "                    aa[i * n + j] = aa[i * n + j] * cc[j * n + i] + bb[i * n + j];\n" in code
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.7, TRANSPOSED)]) == []  # near streaming
+    assert Analyst().run([Measured("reference", Profile(loops=[]), 0.16, TRANSPOSED)]) == []  # nothing reported
+    in_place = TRANSPOSED.replace("aa[i * n + j] = aa[i * n + j] * cc[j * n + i]", "aa[j * n + i] = aa[i * n + j] * 2")
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.16, in_place)]) == []  # not legal

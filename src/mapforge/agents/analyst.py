@@ -13,6 +13,7 @@ Each (code, plan) pair is offered once per job, and ``agents.analyst`` turns the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.select import if_convert
+from mapforge.agents.tiling import COLS, ROWS, tile
 from mapforge.evaluators.verdict import Profile
 
 #: A serial chain of additions retires one element per addition's latency, a few GB/s. Code whose data moves at
@@ -324,6 +326,44 @@ def column_walk(m: Measured) -> list[Plan]:
     return plans
 
 
+def transposed_walk(m: Measured) -> list[Plan]:
+    """A nest the compiler reported on walks one array down a column whichever loop is inside (a transposed read
+    or write beside row-wise ones), so interchange gains nothing, and the loops may swap legally: the plan runs it
+    in tiles (:mod:`~mapforge.agents.tiling`), and gives the whole code with the nest replaced. Only while the code
+    moves its data well below the streaming bandwidth."""
+    if m.profile is None or not m.source or (m.stream_share is not None and m.stream_share >= STRIDE_BOUND):
+        return []
+    reported = {lp.line for lp in m.profile.loops}
+    around = frozenset(loop_variables(m.source))
+    taken = frozenset(re.findall(r"\b[A-Za-z_]\w*\b", m.source))
+    plans = []
+    for line, text in enumerate(m.source.splitlines(), 1):
+        nest = nest_at(m.source, line) if text.lstrip().startswith("for") else None
+        if nest is None or nest.pre or nest.post or not reported & set(nest.lines[:2]):
+            continue
+        got = tile(nest.outer, nest.inner, nest.body, around, nest.after, taken)
+        whole = _splice(m.source, nest.lines[0], nest.lines[2], nest.after, got.nest) if got else None
+        if got is None or whole is None:
+            continue
+        share = (f"; the code moves its data at {m.stream_share:.0%} of the streaming bandwidth (measured)"
+                 if m.stream_share is not None else "")
+        plans.append(Plan(
+            title=f"Run the nest on line {line} in tiles of {ROWS} x {COLS}",
+            bottleneck=(f"`{nest.outer}` / `{nest.inner}`: the inner loop walks {', '.join(got.strided)} down a "
+                        "column, a whole row apart from one iteration to the next, and swapping the loops would walk "
+                        f"others down a column instead: every element costs a cache line{share}"),
+            approach=(f"Loop tiling: the same statements over blocks of {ROWS} outer by {COLS} inner iterations, so "
+                      f"the {COLS} lines a column walk loads are used by the next outer iterations while they are still "
+                      f"in the first-level cache. The code, with the nest on lines {nest.lines[0]}-{nest.lines[2]} "
+                      f"replaced:\n```c\n{whole}```\nThis is legal (worked out from the subscripts): the two loops "
+                      "may swap, so no dependence runs backward in either, and the tiles keep every one of them. Keep "
+                      "the rest of the code as it is."),
+            confidence=0.5,
+            code=whole,
+        ))
+    return plans
+
+
 def separate_passes(m: Measured) -> list[Plan]:
     """Consecutive loops with one header over shared arrays, which the compiler compiles one after another (gcc
     does not fuse loops): each loop loads the shared arrays again, from memory once they outgrow the caches.
@@ -357,10 +397,11 @@ def separate_passes(m: Measured) -> list[Plan]:
 
 
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
-#: pages a TLB miss) per element, a pass over the data more than needed its loads, a loop kept scalar (by a
-#: dependence, by branches, by an exit, or by a kept extreme) gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
-RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, separate_passes, mixed_loop, branching_loop,
-                                                      search_loop, kept_extreme, in_order_reduction)
+#: pages a TLB miss) per element (swapped away, or tiled when both orders walk one), a pass over the data more
+#: than needed its loads, a loop kept scalar (by a dependence, by branches, by an exit, or by a kept extreme) gives
+#: up the vector width, an in-order reduction the few cycles of one addition's latency per element.
+RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, transposed_walk, separate_passes, mixed_loop,
+                                                      branching_loop, search_loop, kept_extreme, in_order_reduction)
 
 
 class Analyst:

@@ -447,12 +447,29 @@ def _ordered(first: list[_Read], then: list[_Read]) -> bool:
     return True
 
 
-def interchange(outer: str, inner: str, body: str, around: frozenset[str] = frozenset(),
-                pre: tuple[str, ...] = (), post: tuple[str, ...] = (), after: str = "") -> Swap | None:
-    """The swapped nest (after distribution, when ``pre`` or ``post`` hold statements beside the inner loop), or
-    None: not understood, not legal, or no array the inner loop walks down a column that the swap would walk along
-    a row. ``around``: the variables of loops around the nest, constant while it runs (the swap keeps their order,
-    so a dependence they carry stays as it was); ``after``: the source after the nest."""
+@dataclass(frozen=True)
+class Analysis:
+    """A nest this module understands and may swap: its swapped headers, its parts (the statements before the inner
+    loop, in it, and after it, index temporaries substituted and a running sum expanded), whether the swapped
+    inner loop would carry a value, and the accesses the inner loop walks down a column and those the outer loop
+    does."""
+
+    headers: tuple[str, str]
+    pre: tuple[str, ...]
+    texts: tuple[str, ...]
+    post: tuple[str, ...]
+    carried: bool
+    down: tuple[Access, ...]
+    across: tuple[Access, ...]
+    expanded: str | None
+
+
+def analyse(outer: str, inner: str, body: str, around: frozenset[str] = frozenset(),
+            pre: tuple[str, ...] = (), post: tuple[str, ...] = (), after: str = "") -> Analysis | None:
+    """The nest read, when it is understood and swapping its loops (after distribution, when ``pre`` or ``post``
+    hold statements beside the inner loop) is legal; else None. ``around``: the variables of loops around the
+    nest, constant while it runs (the swap keeps their order, so a dependence they carry stays as it was);
+    ``after``: the source after the nest."""
     o, v = _header_var(outer), _header_var(inner)
     headers = None if o is None or v is None or o == v else _swapped_headers(outer, inner, o, v, after)
     if o is None or v is None or headers is None:
@@ -501,19 +518,30 @@ def interchange(outer: str, inner: str, body: str, around: frozenset[str] = froz
             if _reverses(d):
                 return None
             carried = carried or (d[1] == 0 and d[0] != 0)  # the outer loop, inner once swapped, carries it
-    down = [a for a in accesses if a.row is not None and a.row[1] and not a.row[0]]  # a column, by the inner loop
-    across = [a for a in accesses if a.row is not None and a.row[0] and not a.row[1]]  # ... by the outer loop
-    if len(down) <= len(across):
+    down = tuple(a for a in accesses if a.row is not None and a.row[1] and not a.row[0])  # a column, by the inner loop
+    across = tuple(a for a in accesses if a.row is not None and a.row[0] and not a.row[1])  # ... by the outer loop
+    return Analysis(headers, tuple(pre), tuple(texts), tuple(post), carried, down, across,
+                    expanded[1] if expanded else None)
+
+
+def interchange(outer: str, inner: str, body: str, around: frozenset[str] = frozenset(),
+                pre: tuple[str, ...] = (), post: tuple[str, ...] = (), after: str = "") -> Swap | None:
+    """The swapped nest (after distribution, when ``pre`` or ``post`` hold statements beside the inner loop), or
+    None: not understood, not legal (:func:`analyse`), or no more arrays the inner loop walks down a column than
+    the swap would walk down one."""
+    got = analyse(outer, inner, body, around, pre, post, after)
+    if got is None or len(got.down) <= len(got.across):
         return None
 
     def loop(statements: tuple[str, ...]) -> list[str]:
         return [f"{outer} {{\n" + "".join(f"    {t};\n" for t in statements) + "}"] if statements else []
-    swapped = f"{headers[0]} {{\n    {headers[1]} {{\n" + "".join(f"        {t};\n" for t in texts) + "    }\n}"
-    nest = "\n".join(loop(pre) + [swapped] + loop(post))
-    if pre or post:  # one statement still, in braces, wherever the nest stood (an unbraced loop's body, say)
+    swapped = (f"{got.headers[0]} {{\n    {got.headers[1]} {{\n" + "".join(f"        {t};\n" for t in got.texts)
+               + "    }\n}")
+    nest = "\n".join(loop(got.pre) + [swapped] + loop(got.post))
+    if got.pre or got.post:  # one statement still, in braces, wherever the nest stood (an unbraced loop's body, say)
         nest = "{\n" + "".join(f"    {t}\n" if t else "\n" for t in nest.splitlines()) + "}"
-    return Swap(nest, tuple(dict.fromkeys(a.array for a in down)), carried, bool(pre or post),
-                expanded[1] if expanded else None)
+    return Swap(nest, tuple(dict.fromkeys(a.array for a in got.down)), got.carried, bool(got.pre or got.post),
+                got.expanded)
 
 
 def loop_variables(source: str) -> set[str]:

@@ -1,0 +1,98 @@
+"""Loop tiling of a nest that walks an array down a column in either order: which nests tile, checked by hand,
+and, for random nests, by compiling the original and the tiled nest with gcc and comparing what they compute,
+bit for bit, with tiles that divide the iterations and tiles that leave partial ones."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mapforge.agents.interchange import interchange
+from mapforge.agents.tiling import tile
+from tests.helpers import rewrites_that_differ
+from tests.unit.test_interchange import _function, _random_body
+
+ROWS_LOOP = "for (int i = 0; i < n; i++)"
+COLS_LOOP = "for (int j = 0; j < n; j++)"
+
+
+def test_a_transposed_read_beside_row_wise_accesses_runs_in_tiles() -> None:
+    got = tile(ROWS_LOOP, COLS_LOOP, "aa[i * n + j] = aa[i * n + j] * cc[j * n + i] + bb[i * n + j];")
+    assert got is not None and got.strided == ("cc",)
+    assert got.nest == """for (int ii = 0; ii < n; ii += 64) {
+    int i_end = ii + 64 < n ? ii + 64 : n;
+    for (int jj = 0; jj < n; jj += 16) {
+        int j_end = jj + 16 < n ? jj + 16 : n;
+        for (int i = ii; i < i_end; i++) {
+            for (int j = jj; j < j_end; j++) {
+                aa[i * n + j] = aa[i * n + j] * cc[j * n + i] + bb[i * n + j];
+            }
+        }
+    }
+}"""
+    assert interchange(ROWS_LOOP, COLS_LOOP, "aa[i * n + j] = aa[i * n + j] * cc[j * n + i] + bb[i * n + j];") is None
+
+
+def test_bounds_are_kept_inclusive_ones_made_exclusive_and_tile_names_fresh() -> None:
+    got = tile("for (int i = 1; i <= m - 2; i++)", "for (int j = 2; j < n - 1; j++)", "b[j * n + i] = a[i * n + j];",
+               taken=frozenset({"ii"}))
+    assert got is not None
+    assert "for (int ii_ = 1; ii_ < (m - 2) + 1; ii_ += 64) {" in got.nest
+    assert "int j_end = jj + 16 < (n - 1) ? jj + 16 : (n - 1);" in got.nest
+    assert "for (int j = jj; j < j_end; j++) {" in got.nest
+
+
+def test_no_tiles_where_interchange_does_better_or_nothing_walks_a_column_or_the_order_matters() -> None:
+    assert tile(ROWS_LOOP, COLS_LOOP, "b[i * n + j] = a[i * n + j];") is None  # along rows already
+    assert tile(ROWS_LOOP, COLS_LOOP, "b[j * n + i] = a[j * n + i];") is None  # down columns only: interchange's case
+    assert tile(ROWS_LOOP, COLS_LOOP, "a[j * n + i] = a[i * n + j];") is None  # in place: a dependence runs backward
+    assert tile(ROWS_LOOP, COLS_LOOP, "b[j * n + i] = a[i * n + j - 1] + b[(j + 1) * n + i - 1];") is None  # (<, >) on b
+    assert tile(ROWS_LOOP, "for (int j = 0; j < i; j++)", "b[j * n + i] = a[i * n + j];") is None  # triangular
+    assert tile(ROWS_LOOP, COLS_LOOP, "n = 2; b[j * n + i] = a[i * n + j];") is None  # the body assigns a bound
+    assert tile(ROWS_LOOP, "for (int j = 0; j < n; j += 2)", "b[j * n + i] = a[i * n + j];") is None  # a step of 2
+    assert tile(ROWS_LOOP, "for (j = 0; j < n; j++)", "b[j * n + i] = a[i * n + j];", after="x[0] = j;") is None
+    assert tile(ROWS_LOOP, "for (j = 0; j < n; j++)", "b[j * n + i] = a[i * n + j];", after="for (j = 0; j < 3; j++) x[j] = 0;") is not None
+
+
+OUTER = "for (int i = 1; i < n - 1; i++)"
+INNER = "for (int j = 1; j < n - 1; j++)"
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
+def test_random_nests_tiled_compute_exactly_what_the_original_computes(tmp_path: Path) -> None:
+    """Every tiling the module proposes for 1200 random nests (statements over two n x n matrices and two vectors,
+    subscripts at offsets -1..1, a temporary or not, bounds exclusive or inclusive), with the default tiles and
+    with 5 x 3 tiles (partial tiles in both loops at n = 24), is compiled beside the original and run on the same
+    data: the same arrays, bit for bit. Enough nests must tile, or the test checks too little."""
+    rng = random.Random(23)
+    headers = [(OUTER, INNER), ("for (int i = 1; i <= n - 2; i++)", "for (int j = 1; j <= n - 2; j++)"),
+               ("for (int i = 2; i < n - 1; i++)", "for (int j = 1; j < n - 3; j++)")]  # offsets stay in bounds
+    cases = []
+    for k in range(1200):
+        body, (outer, inner) = _random_body(rng), rng.choice(headers)
+        small = k % 2 == 1
+        got = tile(outer, inner, body, rows=5, cols=3) if small else tile(outer, inner, body)
+        if got is not None:
+            original = f"{outer} {{\n        {inner} {{\n            {body}\n        }}\n    }}"
+            cases.append((k, _function(f"orig{k}", original) + _function(f"tiled{k}", got.nest)))
+    assert len(cases) >= 60, f"only {len(cases)} of 1200 random nests tile"
+    same = """#define N 24
+typedef void (*fn)(float *, float *, float *, float *, int);
+static int same(fn f, fn g) {
+    static float m[2][2][N * N], v[2][2][N];
+    for (int s = 0; s < 2; s++) {
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < N * N; i++) m[s][k][i] = (float)((i * 7 + k * 13) % 17) - 8;
+            for (int i = 0; i < N; i++) v[s][k][i] = (float)((i * 5 + k * 3) % 11) - 5;
+        }
+    }
+    f(m[0][0], m[0][1], v[0][0], v[0][1], N);
+    g(m[1][0], m[1][1], v[1][0], v[1][1], N);
+    return memcmp(m[0], m[1], sizeof m[0]) == 0 && memcmp(v[0], v[1], sizeof v[0]) == 0;
+}
+"""
+    differ = rewrites_that_differ(tmp_path, "".join(c for _, c in cases), same, [k for k, _ in cases], "orig", "tiled")
+    assert not differ, f"tilings that compute something else (case numbers): {differ}"
