@@ -75,6 +75,15 @@ def _splice(source: str, first: int, last: int, after: str, text: str) -> str | 
     return "\n".join(lines[:first - 1] + new + lines[last:]) + "\n"
 
 
+def _rewrite(title: str, bottleneck: str, how: str, where: str, whole: str, why: str) -> Plan:
+    """A plan that gives the whole code: ``how`` the technique works, ``where`` the lines the code replaces, ``why``
+    it computes the same."""
+    return Plan(title=title, bottleneck=bottleneck,
+                approach=(f"{how} The code, with {where} replaced:\n```c\n{whole}```\n{why} Keep the rest of the code "
+                          "as it is."),
+                confidence=0.5, code=whole)
+
+
 def in_order_reduction(m: Measured) -> list[Plan]:
     """gcc vectorised the loads of a float reduction but kept its additions in source order (no -ffast-math
     allows it to reorder them): each addition waits for the one before, which independent partial sums end.
@@ -185,20 +194,17 @@ def branching_loop(m: Measured) -> list[Plan]:
         whole = _splice(m.source, lp.line, _last_line(m.source, lp.line, found[2]), found[2], loop)
         if whole is None:
             continue
-        plans.append(Plan(
-            title=f"Choose the branches' results by masks in the loop on line {lp.line}",
-            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
-                        f"({lp.missed}): its {chosen.branches} branches each assign `{chosen.target}`, and their "
-                        "arithmetic may not run where its branch would not, so every element takes a branch"),
-            approach=("If-conversion: compute every branch's value and every condition in each iteration, and "
-                      "choose the result's bits with masks; nothing is left to branch on, and the loop vectorises "
-                      f"as a blend. The code, with the loop on line {lp.line} replaced:\n```c\n{whole}```\n"
-                      "This computes the same: every subscript is the loop variable, so each element read is one "
-                      "the loop reads at that index, and a value not chosen changes nothing. Keep the rest of the "
-                      "code as it is."),
-            confidence=0.5,
-            code=whole,
-        ))
+        plans.append(_rewrite(
+            f"Choose the branches' results by masks in the loop on line {lp.line}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
+             f"({lp.missed}): its {chosen.branches} branches each assign `{chosen.target}`, and their "
+             "arithmetic may not run where its branch would not, so every element takes a branch"),
+            ("If-conversion: compute every branch's value and every condition in each iteration, and "
+             "choose the result's bits with masks; nothing is left to branch on, and the loop vectorises "
+             "as a blend."),
+            f"the loop on line {lp.line}", whole,
+            ("This computes the same: every subscript is the loop variable, so each element read is one "
+             "the loop reads at that index, and a value not chosen changes nothing.")))
     return plans
 
 
@@ -222,20 +228,17 @@ def search_loop(m: Measured) -> list[Plan]:
             continue
         done.add(found.lines[0])
         first, last = found.lines
-        plans.append(Plan(
-            title=f"Test blocks of {BLOCK} elements at once in the search loop on line {first}",
-            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
-                        f"{first}-{last} ({lp.missed}): it leaves at the first element where `{found.condition}`, "
-                        "and the compiler vectorises no loop with an exit, so it tests one element at a time"),
-            approach=(f"Test a block of {BLOCK} iterations at a time, all of them, or-ing the results: that loop has no "
-                      "exit, so it vectorises. At the first block with a passing element, the original loop runs from "
-                      "the block's start, finds the same element and does the same. The code, with lines "
-                      f"{first}-{last} replaced:\n```c\n{whole}```\nThis computes the same: before the first "
-                      "passing element the loop did nothing but test, and the blocks test only elements within the "
-                      "loop's bounds. Keep the rest of the code as it is."),
-            confidence=0.5,
-            code=whole,
-        ))
+        plans.append(_rewrite(
+            f"Test blocks of {BLOCK} elements at once in the search loop on line {first}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
+             f"{first}-{last} ({lp.missed}): it leaves at the first element where `{found.condition}`, "
+             "and the compiler vectorises no loop with an exit, so it tests one element at a time"),
+            (f"Test a block of {BLOCK} iterations at a time, all of them, or-ing the results: that loop has no "
+             "exit, so it vectorises. At the first block with a passing element, the original loop runs from "
+             "the block's start, finds the same element and does the same."),
+            f"lines {first}-{last}", whole,
+            ("This computes the same: before the first passing element the loop did nothing but test, and the "
+             "blocks test only elements within the loop's bounds.")))
     return plans
 
 
@@ -256,22 +259,19 @@ def kept_extreme(m: Measured) -> list[Plan]:
         which = "largest" if got.largest else "smallest"
         where = ("" if not got.others else
                  f", and sets {', '.join(f'`{o}`' for o in got.others)} where it found it")
-        plans.append(Plan(
-            title=f"Find the {which} value by integer keys in the loop on line {lp.line}",
-            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
-                        f"({lp.missed or 'no reason given'}): it keeps the {which} value of `{got.target}`{where}, "
-                        "and a comparison of floats is no maximum the compiler may vectorise (NaNs, signed zeros), "
-                        "nor is an index"),
-            approach=(f"Two passes over integer keys: a float's bits, with the magnitude flipped when the sign is set "
-                      "(after adding zero, which makes -0 +0; a NaN gets the key that never wins), order as the "
-                      f"floats do. The first pass takes the {which} key, a reduction of integers, the second the "
-                      f"{'first' if got.first else 'last'} index with that key; the loop's own `if` then runs once, "
-                      f"at that index. Both passes vectorise. The code, with lines {got.lines[0]}-{got.lines[1]} "
-                      f"replaced:\n```c\n{whole}```\nThis computes exactly what the loop computes, NaNs and signed "
-                      "zeros included. Keep the rest of the code as it is."),
-            confidence=0.5,
-            code=whole,
-        ))
+        plans.append(_rewrite(
+            f"Find the {which} value by integer keys in the loop on line {lp.line}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
+             f"({lp.missed or 'no reason given'}): it keeps the {which} value of `{got.target}`{where}, "
+             "and a comparison of floats is no maximum the compiler may vectorise (NaNs, signed zeros), "
+             "nor is an index"),
+            ("Two passes over integer keys: a float's bits, with the magnitude flipped when the sign is set "
+             "(after adding zero, which makes -0 +0; a NaN gets the key that never wins), order as the "
+             f"floats do. The first pass takes the {which} key, a reduction of integers, the second the "
+             f"{'first' if got.first else 'last'} index with that key; the loop's own `if` then runs once, "
+             "at that index. Both passes vectorise."),
+            f"lines {got.lines[0]}-{got.lines[1]}", whole,
+            "This computes exactly what the loop computes, NaNs and signed zeros included."))
     return plans
 
 
@@ -347,20 +347,17 @@ def transposed_walk(m: Measured) -> list[Plan]:
             continue
         share = (f"; the code moves its data at {m.stream_share:.0%} of the streaming bandwidth (measured)"
                  if m.stream_share is not None else "")
-        plans.append(Plan(
-            title=f"Run the nest on line {line} in tiles of {ROWS} x {COLS}",
-            bottleneck=(f"`{nest.outer}` / `{nest.inner}`: the inner loop walks {', '.join(got.strided)} down a "
-                        "column, a whole row apart from one iteration to the next, and swapping the loops would walk "
-                        f"others down a column instead: every element costs a cache line{share}"),
-            approach=(f"Loop tiling: the same statements over blocks of {ROWS} outer by {COLS} inner iterations, so "
-                      f"the {COLS} lines a column walk loads are used by the next outer iterations while they are still "
-                      f"in the first-level cache. The code, with the nest on lines {nest.lines[0]}-{nest.lines[2]} "
-                      f"replaced:\n```c\n{whole}```\nThis is legal (worked out from the subscripts): the two loops "
-                      "may swap, so no dependence runs backward in either, and the tiles keep every one of them. Keep "
-                      "the rest of the code as it is."),
-            confidence=0.5,
-            code=whole,
-        ))
+        plans.append(_rewrite(
+            f"Run the nest on line {line} in tiles of {ROWS} x {COLS}",
+            (f"`{nest.outer}` / `{nest.inner}`: the inner loop walks {', '.join(got.strided)} down a column, a whole "
+             "row apart from one iteration to the next, and swapping the loops would walk others down a column "
+             f"instead: every element costs a cache line{share}"),
+            (f"Loop tiling: the same statements over blocks of {ROWS} outer by {COLS} inner iterations, so the "
+             f"{COLS} lines a column walk loads are used by the next outer iterations while they are still in the "
+             "first-level cache."),
+            f"the nest on lines {nest.lines[0]}-{nest.lines[2]}", whole,
+            ("This is legal (worked out from the subscripts): the two loops may swap, so no dependence runs "
+             "backward in either, and the tiles keep every one of them.")))
     return plans
 
 
@@ -380,19 +377,15 @@ def separate_passes(m: Measured) -> list[Plan]:
             continue
         covered, count = got.lines[1], got.loops
         shared = ", ".join(f"`{a}`" for a in got.shared)
-        plans.append(Plan(
-            title=f"Fuse the {count} loops on lines {got.lines[0]}-{got.lines[1]}",
-            bottleneck=(f"lines {got.lines[0]}-{got.lines[1]}: {count} loops with the same header, compiled one after "
-                        f"another, each loading {shared} again: {count} passes over data that one pass would read"),
-            approach=(f"Loop fusion: one loop runs the statements of all {count}, in their order. The code, with "
-                      f"lines {got.lines[0]}-{got.lines[1]} replaced:\n```c\n{whole}```\nThis is legal (worked out "
-                      "from the subscripts): every statement touches the same elements as the statements before it "
-                      "in its iteration, so no element is read or written in another order, and the fused loop "
-                      "carries no value from one iteration to the next: the compiler can vectorise it. Keep the "
-                      "rest of the code as it is."),
-            confidence=0.5,
-            code=whole,
-        ))
+        plans.append(_rewrite(
+            f"Fuse the {count} loops on lines {got.lines[0]}-{got.lines[1]}",
+            (f"lines {got.lines[0]}-{got.lines[1]}: {count} loops with the same header, compiled one after "
+             f"another, each loading {shared} again: {count} passes over data that one pass would read"),
+            f"Loop fusion: one loop runs the statements of all {count}, in their order.",
+            f"lines {got.lines[0]}-{got.lines[1]}", whole,
+            ("This is legal (worked out from the subscripts): every statement touches the same elements as the "
+             "statements before it in its iteration, so no element is read or written in another order, and the "
+             "fused loop carries no value from one iteration to the next: the compiler can vectorise it.")))
     return plans
 
 
