@@ -561,6 +561,26 @@ def test_the_analyst_runs_a_nest_walking_a_column_either_way_in_tiles(tmp_path: 
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
 
 
+def test_the_analyst_reads_a_wraparound_scalars_previous_value_from_its_source(tmp_path: Path) -> None:
+    """gcc (real, -fopt-info) left tsvc-s254's loop scalar: ``x`` carries ``b[i]`` into the next iteration. The
+    analyst's first plan peels the first iteration and reads ``b[i - 1]`` where the loop read ``x``, written out
+    whole and evaluated as written, before any model call: correct, and faster (bench/RESULTS.md, twentieth
+    session)."""
+    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
+    reference = (REPO / "tasks" / "tsvc-s254" / "reference.c").read_text()
+    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
+                                                "coder": [code_reply(reference)] * 4})
+    run = tmp_path / "run"
+    optimize("tasks/tsvc-s254", script, run, "--max-iters", "1", env=env)
+    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
+    assert [p["title"] for p in analysed][:1] == ["Read the previous value of `x` from its source in the loop on line 10"]
+    assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "correct" and cands["c0001"]["author"] == "analyst"
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+
+
 def test_the_analyst_plans_loop_interchange_for_a_column_walk_that_may_swap(tmp_path: Path) -> None:
     """tsvc-s231's inner loop walks two matrices down a column, and its loops swap legally (the recurrence runs
     along the column either way): the analyst's first plan writes the swapped nest out, with gcc's (real)

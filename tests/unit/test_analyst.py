@@ -359,3 +359,28 @@ def test_a_nest_walking_a_column_in_either_order_is_planned_in_tiles_in_the_whol
     assert Analyst().run([Measured("reference", Profile(loops=[]), 0.16, TRANSPOSED)]) == []  # nothing reported
     in_place = TRANSPOSED.replace("aa[i * n + j] = aa[i * n + j] * cc[j * n + i]", "aa[j * n + i] = aa[i * n + j] * 2")
     assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.16, in_place)]) == []  # not legal
+
+
+WRAPPED = """void f(float *restrict a, const float *restrict b, int n)
+{
+    float x = b[n - 1];
+    for (int i = 0; i < n; i++) {
+        a[i] = (b[i] + x) * 0.5f;
+        x = b[i];
+    }
+}
+"""
+
+
+def test_a_loop_left_scalar_by_a_wraparound_scalar_reads_its_previous_value_from_its_source_in_the_whole_code() -> None:
+    report = LoopReport(line=4, code="for (int i = 0; i < n; i++) {", missed="couldn't vectorize loop")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 1.5, WRAPPED)])
+    assert [p.title for p in plans] == ["Read the previous value of `x` from its source in the loop on line 4"]
+    assert "`x` carries `b[i]` from one iteration to the next" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and "the loop vectorises. The code, with lines 4-7 replaced:\n```c\n" in plans[0].approach
+    assert "            a[i] = (b[i] + ((float)(b[(i - 1)]))) * 0.5f;\n" in code
+    vectorised = report.model_copy(update={"width": 256, "missed": ""})
+    assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 1.5, WRAPPED)]) == []
+    reduction = WRAPPED.replace("x = b[i];", "x = x + b[i];")
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 1.5, reduction)]) == []

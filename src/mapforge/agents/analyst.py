@@ -26,6 +26,7 @@ from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.select import if_convert
 from mapforge.agents.tiling import COLS, ROWS, tile
+from mapforge.agents.wraparound import wraparound
 from mapforge.evaluators.verdict import Profile
 
 #: A serial chain of additions retires one element per addition's latency, a few GB/s. Code whose data moves at
@@ -171,6 +172,39 @@ def mixed_loop(m: Measured) -> list[Plan]:
             confidence=0.5,
             code=_splice(m.source, lp.line, last, found[2], _written(split)),
         ))
+    return plans
+
+
+def carried_scalar(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop that carries a scalar holding the previous iteration's value of an expression (a
+    wraparound variable: ``a[i] = b[i] + x; x = b[i];``); it vectorises no carried scalar but a reduction. Where
+    :mod:`~mapforge.agents.wraparound` understands the loop, the plan gives the whole code with the first iteration
+    run on its own and the scalar's reads replaced by the expression at the previous index; whatever the code's
+    bandwidth (a scalar loop is far from it)."""
+    if m.profile is None or not m.source:
+        return []
+    plans: list[Plan] = []
+    done: set[int] = set()
+    for lp in m.profile.loops:
+        if lp.width is not None:
+            continue
+        found = next((got for start in range(lp.line, max(lp.line - 5, 0), -1)
+                      if (got := wraparound(m.source, start)) and got.lines[0] <= lp.line <= got.lines[1]), None)
+        whole = _splice(m.source, *found.lines, found.after, found.code) if found else None
+        if found is None or whole is None or found.lines[0] in done:
+            continue
+        done.add(found.lines[0])
+        first, last = found.lines
+        plans.append(_rewrite(
+            f"Read the previous value of `{found.scalar}` from its source in the loop on line {first}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
+             f"{first}-{last} ({lp.missed or 'no reason given'}): `{found.scalar}` carries `{found.expression}` from "
+             "one iteration to the next, and the compiler vectorises no carried scalar but a reduction"),
+            ("Run the first iteration on its own; in the others, read the expression at the previous index where "
+             f"the loop read `{found.scalar}` before assigning it. Nothing is carried, so the loop vectorises."),
+            f"lines {first}-{last}", whole,
+            (f"This computes the same: the expression reads nothing the loop writes, so at the previous index it "
+             f"is the value `{found.scalar}` held, and the assignment stays, so `{found.scalar}` ends as before.")))
     return plans
 
 
@@ -391,10 +425,11 @@ def separate_passes(m: Measured) -> list[Plan]:
 
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
 #: pages a TLB miss) per element (swapped away, or tiled when both orders walk one), a pass over the data more
-#: than needed its loads, a loop kept scalar (by a dependence, by branches, by an exit, or by a kept extreme) gives
-#: up the vector width, an in-order reduction the few cycles of one addition's latency per element.
+#: than needed its loads, a loop kept scalar (by a dependence, a carried scalar, branches, an exit or a kept extreme)
+#: gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
 RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, transposed_walk, separate_passes, mixed_loop,
-                                                      branching_loop, search_loop, kept_extreme, in_order_reduction)
+                                                      carried_scalar, branching_loop, search_loop, kept_extreme,
+                                                      in_order_reduction)
 
 
 class Analyst:

@@ -237,6 +237,14 @@ def loop_bounds(header: str) -> Bounds | None:
     return Bounds(kind, var, lo, op, hi, int(step or step_ or 1))
 
 
+def assigned_next(var: str, after: str) -> bool:
+    """Whether the next use of ``var`` in ``after`` (the source after a loop) is a ``for`` header assigning it, or
+    there is none: a loop variable declared outside its header whose last value a rewrite may change."""
+    m = re.search(rf"\b{var}\b", after)
+    return m is None or (re.search(r"for\s*\(\s*$", after[:m.start()]) is not None
+                         and re.match(rf"{var}\s*=(?!=)", after[m.start():]) is not None)
+
+
 def split_header(text: str) -> tuple[str, str] | None:
     """(the ``for (...)`` header, what follows it) of text starting with ``for``."""
     if not text.startswith("for"):

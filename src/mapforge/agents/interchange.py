@@ -42,6 +42,7 @@ from mapforge.agents.dependence import (
     KEYWORDS,
     NAME,
     UNREAD,
+    assigned_next,
     body_of,
     braced_body,
     loop_bounds,
@@ -213,13 +214,6 @@ def _plus(text: str, k: int) -> str:
     return text if k == 0 else f"{base} + {k}" if k > 0 else f"{base} - {-k}"
 
 
-def _assigned_next(var: str, after: str) -> bool:
-    """Whether the next use of ``var`` in ``after`` is a ``for`` header assigning it, or there is none."""
-    m = re.search(rf"\b{var}\b", after)
-    return m is None or (re.search(r"for\s*\(\s*$", after[:m.start()]) is not None
-                         and re.match(rf"{var}\s*=(?!=)", after[m.start():]) is not None)
-
-
 def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tuple[str, str] | None:
     """The headers of the swapped nest: the same two for a rectangular nest; for a triangular one, whose inner
     bound is the outer variable plus a constant (``j <= i``, ``j = i + 1``), new bounds over the same iterations:
@@ -235,7 +229,7 @@ def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tupl
         return None
     if a.step != 1 or b.step != 1:
         return None  # the new bounds are worked out for steps of one
-    if any(not x.declared and not _assigned_next(x.var, after) for x in (a, b)):
+    if any(not x.declared and not assigned_next(x.var, after) for x in (a, b)):
         return None  # declared outside its header and read after the nest: its last value changes
     o_end = 0 if a.op == "<" else 1  # o < HI + o_end
     up = _offset_of(b.hi, o) if re.search(rf"\b{o}\b", b.hi) else None

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ASSIGN, loop_bounds
-from mapforge.agents.interchange import _assigned_next, analyse
+from mapforge.agents.dependence import ASSIGN, assigned_next, loop_bounds
+from mapforge.agents.interchange import analyse
 
 ROWS, COLS = 64, 16
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
@@ -53,7 +53,7 @@ def tile(outer: str, inner: str, body: str, around: frozenset[str] = frozenset()
         return None  # not understood or not legal; triangular (the swapped headers differ), or statements beside
     if not got.down or not got.across or a.step != 1 or b.step != 1:
         return None  # interchange's case (or no column walk), or a step this module does not work out
-    if any(not x.declared and not _assigned_next(x.var, after) for x in (a, b)):
+    if any(not x.declared and not assigned_next(x.var, after) for x in (a, b)):
         return None  # declared outside its header and read after the nest: its last value would change
     scalars = {m.group(1) for t in got.texts if (m := ASSIGN.match(t)) is not None and m.group(2) is None}
     if any(re.search(rf"\b{re.escape(s)}\b", a.lo + a.hi + b.lo + b.hi) for s in scalars):
