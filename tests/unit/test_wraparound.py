@@ -52,6 +52,7 @@ def test_an_index_carried_around_and_the_forms_understood_and_those_not() -> Non
                  "for (int i = 0; i < n; i++) {\n        if (b[i] > 0) a[i] = x;\n        x = b[i];\n    }",
                  "for (int i = 0; i < n; i++) {\n        float x = b[i];\n        a[i] = x;\n    }",  # a local
                  "for (int i = 0; i < n; i++) {\n        a[i] = x, x = c[i];\n        x = b[i];\n    }",  # a comma
+                 "for (int i = 0; i < n; i++) {\n        a[i] = x;\n        x = b[i];\n        i = i + 1;\n    }",
                  "for (int i = n - 1; i >= 0; i--) {\n        a[i] = x;\n        x = b[i];\n    }"):  # counts down
         assert wraparound(_code(loop), 4) is None, loop
     assert wraparound(_code("for (i = 0; i < n; i++) {\n        a[i] = x;\n        x = b[i];\n    }\n    d[1] = i;",

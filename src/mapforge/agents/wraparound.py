@@ -101,10 +101,12 @@ def wraparound(source: str, line: int) -> Wrapped | None:
     matches = [ASSIGN.match(s) for s in stmts]
     written = {m.group(1) for m in matches if m is not None and m.group(2) is not None}
     scalars = [m.group(1) for m in matches if m is not None and m.group(2) is None]
+    if var in scalars:
+        return None  # the body moves the loop variable: the previous iteration's is not v - step
     declared_here = {m.group(1) for s, m in zip(stmts, matches) if m is not None and re.match(_TYPES + r"\s", s)}
     before = "\n".join(lines[:line - 1])
     for k, m in enumerate(matches):
-        if m is None or m.group(2) is not None or m.group(3) != "=" or m.group(1) == var:
+        if m is None or m.group(2) is not None or m.group(3) != "=":
             continue
         x, expr = m.group(1), m.group(4).strip()
         if x in declared_here or scalars.count(x) != 1 or not any(_words(x, t) for t in stmts[:k]):
