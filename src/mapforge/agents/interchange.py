@@ -198,7 +198,7 @@ def _reverses(d: Distance) -> bool:
     return (do > 0 > dv) or (do < 0 < dv)
 
 
-def _offset_of(text: str, var: str) -> int | None:
+def offset_of(text: str, var: str) -> int | None:
     """c where ``text`` is ``var + c`` (c an integer, maybe 0), else None."""
     p = subscript(text)
     if p is None or p.get((var,)) != 1 or any(k and k != (var,) for k in p):
@@ -206,7 +206,7 @@ def _offset_of(text: str, var: str) -> int | None:
     return p.get((), 0)
 
 
-def _plus(text: str, k: int) -> str:
+def plus(text: str, k: int) -> str:
     """``text + k``, written plainly."""
     if re.fullmatch(r"-?\d+", text.strip()):
         return str(int(text) + k)
@@ -232,24 +232,24 @@ def _swapped_headers(outer: str, inner: str, o: str, v: str, after: str) -> tupl
     if any(not x.declared and not assigned_next(x.var, after) for x in (a, b)):
         return None  # declared outside its header and read after the nest: its last value changes
     o_end = 0 if a.op == "<" else 1  # o < HI + o_end
-    up = _offset_of(b.hi, o) if re.search(rf"\b{o}\b", b.hi) else None
-    low = _offset_of(b.lo, o) if re.search(rf"\b{o}\b", b.lo) else None
+    up = offset_of(b.hi, o) if re.search(rf"\b{o}\b", b.hi) else None
+    low = offset_of(b.lo, o) if re.search(rf"\b{o}\b", b.lo) else None
     if up is not None and low is None and not re.search(rf"\b{o}\b", b.lo):
         c = up + (b.op == "<=")  # v < o + c: o from the larger of LO and v + 1 - c
         lo_v, lo_o = subscript(b.lo), subscript(a.lo)
-        first = _plus(v, 1 - c)
+        first = plus(v, 1 - c)
         plain = (lo_v is not None and lo_o is not None and not set(lo_v) - {()} and not set(lo_o) - {()}
                  and lo_v.get((), 0) - c + 1 >= lo_o.get((), 0))  # v + 1 - c >= LO for every v
         start = first if plain else f"({first} > {a.lo} ? {first} : {a.lo})"
-        return (f"for ({b.declared}{v} = {b.lo}; {v} < {_plus(a.hi, c - 1 + o_end)}; {v}++)",
+        return (f"for ({b.declared}{v} = {b.lo}; {v} < {plus(a.hi, c - 1 + o_end)}; {v}++)",
                 f"for ({a.declared}{o} = {start}; {o} {a.op} {a.hi}; {o}++)")
     if low is not None and up is None and not re.search(rf"\b{o}\b", b.hi):
         # v >= o + low: o up to the smaller of the outer bound and v - low
-        first = _plus(v, 1 - low)
+        first = plus(v, 1 - low)
         plain = low >= 0 and (b.op, " ".join(b.hi.split())) == (a.op, " ".join(a.hi.split()))  # v < HI
-        end = _plus(a.hi, o_end)
+        end = plus(a.hi, o_end)
         stop = first if plain else f"({first} < {end} ? {first} : {end})"
-        return (f"for ({b.declared}{v} = {_plus(a.lo, low)}; {v} {b.op} {b.hi}; {v}++)",
+        return (f"for ({b.declared}{v} = {plus(a.lo, low)}; {v} {b.op} {b.hi}; {v}++)",
                 f"for ({a.declared}{o} = {a.lo}; {o} < {stop}; {o}++)")
     return None
 
