@@ -248,6 +248,24 @@ TRIANGLES = [(OUTER, "for (int j = 1; j < i; j++)"), (OUTER, "for (int j = 1; j 
              (OUTER, "for (int j = i + 1; j <= n - 2; j++)")]
 
 
+#: C that runs two nests (orig and rewrite) on the same 24 x 24 matrices and vectors and compares what they leave
+SAME = """#define N 24
+typedef void (*fn)(float *, float *, float *, float *, int);
+static int same(fn f, fn g) {
+    static float m[2][2][N * N], v[2][2][N];
+    for (int s = 0; s < 2; s++) {
+        for (int k = 0; k < 2; k++) {
+            for (int i = 0; i < N * N; i++) m[s][k][i] = (float)((i * 7 + k * 13) % 17) - 8;
+            for (int i = 0; i < N; i++) v[s][k][i] = (float)((i * 5 + k * 3) % 11) - 5;
+        }
+    }
+    f(m[0][0], m[0][1], v[0][0], v[0][1], N);
+    g(m[1][0], m[1][1], v[1][0], v[1][1], N);
+    return memcmp(m[0], m[1], sizeof m[0]) == 0 && memcmp(v[0], v[1], sizeof v[0]) == 0;
+}
+"""
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
 def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_path: Path) -> None:
     """Every swap the module proposes for 400 random nests (statements over two n x n matrices and two vectors,
@@ -287,20 +305,5 @@ def test_random_nests_swapped_compute_exactly_what_the_original_computes(tmp_pat
             cases.append((k, _function(f"orig{k}", original) + _function(f"swap{k}", got.nest)))
             triangular += 1
     assert triangular >= 60, f"only {triangular} of 400 triangular nests swap"
-    same = """#define N 24
-typedef void (*fn)(float *, float *, float *, float *, int);
-static int same(fn f, fn g) {
-    static float m[2][2][N * N], v[2][2][N];
-    for (int s = 0; s < 2; s++) {
-        for (int k = 0; k < 2; k++) {
-            for (int i = 0; i < N * N; i++) m[s][k][i] = (float)((i * 7 + k * 13) % 17) - 8;
-            for (int i = 0; i < N; i++) v[s][k][i] = (float)((i * 5 + k * 3) % 11) - 5;
-        }
-    }
-    f(m[0][0], m[0][1], v[0][0], v[0][1], N);
-    g(m[1][0], m[1][1], v[1][0], v[1][1], N);
-    return memcmp(m[0], m[1], sizeof m[0]) == 0 && memcmp(v[0], v[1], sizeof v[0]) == 0;
-}
-"""
-    differ = rewrites_that_differ(tmp_path, "".join(c for _, c in cases), same, [k for k, _ in cases], "orig", "swap")
+    differ = rewrites_that_differ(tmp_path, "".join(c for _, c in cases), SAME, [k for k, _ in cases], "orig", "swap")
     assert not differ, f"swaps that compute something else (case numbers): {differ}"

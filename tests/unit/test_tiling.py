@@ -13,7 +13,7 @@ import pytest
 from mapforge.agents.interchange import interchange
 from mapforge.agents.tiling import tile
 from tests.helpers import rewrites_that_differ
-from tests.unit.test_interchange import TRIANGLES, _function, _random_body
+from tests.unit.test_interchange import SAME, TRIANGLES, _function, _random_body
 
 ROWS_LOOP = "for (int i = 0; i < n; i++)"
 COLS_LOOP = "for (int j = 0; j < n; j++)"
@@ -92,20 +92,5 @@ def test_random_nests_tiled_compute_exactly_what_the_original_computes(tmp_path:
     triangular = sum(k >= 1200 for k, _ in cases)
     assert len(cases) - triangular >= 60 and triangular >= 60, \
         f"only {len(cases) - triangular} of 1200 rectangular and {triangular} of 1200 triangular random nests tile"
-    same = """#define N 24
-typedef void (*fn)(float *, float *, float *, float *, int);
-static int same(fn f, fn g) {
-    static float m[2][2][N * N], v[2][2][N];
-    for (int s = 0; s < 2; s++) {
-        for (int k = 0; k < 2; k++) {
-            for (int i = 0; i < N * N; i++) m[s][k][i] = (float)((i * 7 + k * 13) % 17) - 8;
-            for (int i = 0; i < N; i++) v[s][k][i] = (float)((i * 5 + k * 3) % 11) - 5;
-        }
-    }
-    f(m[0][0], m[0][1], v[0][0], v[0][1], N);
-    g(m[1][0], m[1][1], v[1][0], v[1][1], N);
-    return memcmp(m[0], m[1], sizeof m[0]) == 0 && memcmp(v[0], v[1], sizeof v[0]) == 0;
-}
-"""
-    differ = rewrites_that_differ(tmp_path, "".join(c for _, c in cases), same, [k for k, _ in cases], "orig", "tiled")
+    differ = rewrites_that_differ(tmp_path, "".join(c for _, c in cases), SAME, [k for k, _ in cases], "orig", "tiled")
     assert not differ, f"tilings that compute something else (case numbers): {differ}"

@@ -14,8 +14,9 @@ Each (code, plan) pair is offered once per job, and ``agents.analyst`` turns the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from mapforge.agents.dependence import Split, distribute, loop_at
 from mapforge.agents.early_exit import BLOCK, blocked_search
@@ -27,7 +28,7 @@ from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.select import if_convert
 from mapforge.agents.tiling import COLS, ROWS, tile
 from mapforge.agents.wraparound import wraparound
-from mapforge.evaluators.verdict import Profile
+from mapforge.evaluators.verdict import LoopReport, Profile
 
 #: A serial chain of additions retires one element per addition's latency, a few GB/s. Code whose data moves at
 #: half the machine's streaming bandwidth or more is not held back by one: an in-order loop its report still
@@ -175,25 +176,48 @@ def mixed_loop(m: Measured) -> list[Plan]:
     return plans
 
 
+class _Rewritten(Protocol):
+    """A loop rewritten by one of the rule modules: its first and last lines, the source after it, the new code."""
+
+    @property
+    def lines(self) -> tuple[int, int]: ...
+    @property
+    def after(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Rewritten)
+
+
+def _left_scalar(m: Measured, find: Callable[[str, int], R | None],
+                 reason: str = "") -> Iterator[tuple[LoopReport, R, str]]:
+    """Each loop the report says the compiler left scalar (for ``reason``, when given) that ``find`` rewrites, once:
+    the report's entry, the rewrite, and the whole code with it. gcc names a loop by its ``for``, a statement's
+    line or its exit's, so the ``for`` is looked for on the line named and up to four lines above."""
+    if m.profile is None or not m.source:
+        return
+    done: set[int] = set()
+    for lp in m.profile.loops:
+        if lp.width is not None or reason not in (lp.missed or ""):
+            continue
+        found = next((got for start in range(lp.line, max(lp.line - 5, 0), -1)
+                      if (got := find(m.source, start)) and got.lines[0] <= lp.line <= got.lines[1]), None)
+        whole = _splice(m.source, *found.lines, found.after, found.code) if found else None
+        if found is None or whole is None or found.lines[0] in done:
+            continue
+        done.add(found.lines[0])
+        yield lp, found, whole
+
+
 def carried_scalar(m: Measured) -> list[Plan]:
     """gcc left scalar a loop that carries a scalar holding the previous iteration's value of an expression (a
     wraparound variable: ``a[i] = b[i] + x; x = b[i];``); it vectorises no carried scalar but a reduction. Where
     :mod:`~mapforge.agents.wraparound` understands the loop, the plan gives the whole code with the first iteration
     run on its own and the scalar's reads replaced by the expression at the previous index; whatever the code's
     bandwidth (a scalar loop is far from it)."""
-    if m.profile is None or not m.source:
-        return []
-    plans: list[Plan] = []
-    done: set[int] = set()
-    for lp in m.profile.loops:
-        if lp.width is not None:
-            continue
-        found = next((got for start in range(lp.line, max(lp.line - 5, 0), -1)
-                      if (got := wraparound(m.source, start)) and got.lines[0] <= lp.line <= got.lines[1]), None)
-        whole = _splice(m.source, *found.lines, found.after, found.code) if found else None
-        if found is None or whole is None or found.lines[0] in done:
-            continue
-        done.add(found.lines[0])
+    plans = []
+    for lp, found, whole in _left_scalar(m, wraparound):
         first, last = found.lines
         plans.append(_rewrite(
             f"Read the previous value of `{found.scalar}` from its source in the loop on line {first}",
@@ -248,19 +272,8 @@ def search_loop(m: Measured) -> list[Plan]:
     loop, the plan gives the whole code with the loop replaced by a loop over blocks whose test has no exit, which
     gcc vectorises, and the loop itself from the first block with a passing element; whatever the code's
     bandwidth (a scalar loop is far from it)."""
-    if m.profile is None or not m.source:
-        return []
-    plans: list[Plan] = []
-    done: set[int] = set()
-    for lp in m.profile.loops:
-        if lp.width is not None or "control flow" not in (lp.missed or ""):
-            continue
-        found = next((got for start in range(lp.line, max(lp.line - 5, 0), -1)
-                      if (got := blocked_search(m.source, start)) and got.lines[0] <= lp.line <= got.lines[1]), None)
-        whole = _splice(m.source, *found.lines, found.after, found.code) if found else None
-        if found is None or whole is None or found.lines[0] in done:
-            continue
-        done.add(found.lines[0])
+    plans = []
+    for lp, found, whole in _left_scalar(m, blocked_search, "control flow"):
         first, last = found.lines
         plans.append(_rewrite(
             f"Test blocks of {BLOCK} elements at once in the search loop on line {first}",
@@ -282,14 +295,8 @@ def kept_extreme(m: Measured) -> list[Plan]:
     :mod:`~mapforge.agents.extremum` understands the loop, the plan gives the whole code with the loop replaced by
     two passes over integer keys that order as the floats do, which gcc vectorises, and the loop's own ``if`` at the
     index they found; whatever the code's bandwidth (a scalar loop is far from it)."""
-    if m.profile is None or not m.source:
-        return []
     plans = []
-    for lp in m.profile.loops:
-        got = extremum(m.source, lp.line) if lp.width is None else None
-        whole = _splice(m.source, *got.lines, got.after, got.code) if got else None
-        if got is None or whole is None:
-            continue
+    for lp, got, whole in _left_scalar(m, extremum):
         which = "largest" if got.largest else "smallest"
         where = ("" if not got.others else
                  f", and sets {', '.join(f'`{o}`' for o in got.others)} where it found it")

@@ -245,6 +245,42 @@ def assigned_next(var: str, after: str) -> bool:
                          and re.match(rf"{var}\s*=(?!=)", after[m.start():]) is not None)
 
 
+def text_from(source: str, line: int) -> tuple[list[str], str] | None:
+    """(the source's lines with comments blanked, the text from the ``for`` that starts ``line`` (1-based) on), or
+    None when that line starts no ``for``."""
+    lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
+    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+        return None
+    return lines, "\n".join(lines[line - 1:]).lstrip()
+
+
+@dataclass(frozen=True)
+class ForLoop:
+    """A ``for`` loop that counts up, read off a source: its bounds, its header, what follows the header (its body
+    and the rest of the source), the text from the header on, and the source's lines (comments blanked)."""
+
+    line: int
+    bounds: Bounds
+    header: str
+    rest: str
+    text: str
+    lines: list[str]
+
+    def last_line(self, after: str) -> int:
+        """The loop's last line (1-based), when ``after`` is the source after it."""
+        return self.line + self.text[:len(self.text) - len(after)].count("\n")
+
+
+def counting_loop(source: str, line: int) -> ForLoop | None:
+    """The loop whose ``for`` starts on ``line`` (1-based), when it counts up (:func:`loop_bounds`), else None."""
+    found = text_from(source, line)
+    got = None if found is None else split_header(found[1])
+    bounds = None if got is None else loop_bounds(got[0])
+    if found is None or got is None or bounds is None:
+        return None
+    return ForLoop(line, bounds, got[0], got[1], found[1], found[0])
+
+
 def split_header(text: str) -> tuple[str, str] | None:
     """(the ``for (...)`` header, what follows it) of text starting with ``for``."""
     if not text.startswith("for"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import COMMENT, braced_body, loop_bounds, parens, split_header
+from mapforge.agents.dependence import braced_body, counting_loop, parens
 
 BLOCK = 32
 _IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
@@ -69,15 +69,10 @@ def _if_break(text: str) -> tuple[str, str, str] | None:
 
 def blocked_search(source: str, line: int) -> Search | None:
     """The search loop whose ``for`` starts on ``line`` (1-based), rewritten, or None when not understood."""
-    lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+    loop = counting_loop(source, line)
+    if loop is None:
         return None
-    text = "\n".join(lines[line - 1:]).lstrip()
-    got = split_header(text)
-    bounds = None if got is None else loop_bounds(got[0])
-    if got is None or bounds is None:
-        return None
-    rest = got[1]
+    bounds, rest = loop.bounds, loop.rest
     if rest.startswith("{"):
         braced = braced_body(rest)
         parsed = None if braced is None else _if_break(braced[0].strip())
@@ -118,5 +113,4 @@ def blocked_search(source: str, line: int) -> Search | None:
             f"    for (; {var} {bounds.op} {bounds.hi}; {advance})\n"
             f"        if ({cond}) {body}\n"
             "}")
-    last = line + text[:len(text) - len(after)].count("\n")
-    return Search(code, (line, last), after, cond)
+    return Search(code, (line, loop.last_line(after)), after, cond)

@@ -27,13 +27,11 @@ import re
 from dataclasses import dataclass
 
 from mapforge.agents.dependence import (
-    COMMENT,
     KEYWORDS,
     braced_body,
+    counting_loop,
     declared_type,
-    loop_bounds,
     parens,
-    split_header,
 )
 
 _MIRROR = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
@@ -140,15 +138,10 @@ def _same(a: str, b: str) -> bool:
 
 def extremum(source: str, line: int) -> Extremum | None:
     """The loop whose ``for`` starts on ``line`` (1-based), rewritten, or None when not understood."""
-    lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+    loop = counting_loop(source, line)
+    if loop is None:
         return None
-    text = "\n".join(lines[line - 1:]).lstrip()
-    got = split_header(text)
-    bounds = None if got is None else loop_bounds(got[0])
-    if got is None or bounds is None:
-        return None
-    header, rest = " ".join(got[0].split()), got[1]
+    bounds, header, rest = loop.bounds, " ".join(loop.header.split()), loop.rest
     var = bounds.var
     if bounds.kind != "int" and not (bounds.kind == "" and re.search(rf"\bint\b[^;(){{}}]*\b{var}\b", source)):
         return None
@@ -193,7 +186,7 @@ def extremum(source: str, line: int) -> Extremum | None:
     none = (f"({bounds.hi}) + 1" if bounds.op == "<=" else f"({bounds.hi})") if first else f"({bounds.lo}) - 1"
     code = _passes(header, var, bounds.kind == "", expr, op, target, kind, largest, first, none, bool(others),
                    f"if ({cond}) {{ {branch} }}", set(_IDENT.findall(source)))
-    last = line + text[:len(text) - len(after)].count("\n")
+    last = loop.last_line(after)
     return Extremum(code, (line, last), after, target, largest, first, tuple(others))
 
 

@@ -18,14 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import (
-    COMMENT,
-    Statement,
-    body_of,
-    pairs,
-    parse_loop,
-    split_header,
-)
+from mapforge.agents.dependence import Statement, body_of, pairs, parse_loop, split_header, text_from
 
 
 @dataclass(frozen=True)
@@ -65,10 +58,10 @@ def _free(statements: list[Statement]) -> bool:
 def fuse(source: str, line: int) -> Fusion | None:
     """The loop whose ``for`` starts on ``line`` (1-based) fused with as many of the loops right after it as
     can join it, or None when not even the next one can."""
-    lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+    start = text_from(source, line)
+    if start is None:
         return None
-    text = "\n".join(lines[line - 1:]).lstrip()
+    text = start[1]
     header: str | None = None
     fused: list[Statement] = []
     shared: set[str] = set()

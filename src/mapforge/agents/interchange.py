@@ -47,6 +47,7 @@ from mapforge.agents.dependence import (
     braced_body,
     loop_bounds,
     split_header,
+    text_from,
 )
 
 #: A polynomial over names: each monomial (its names, sorted, with repeats) to its integer coefficient.
@@ -291,10 +292,10 @@ def nest_at(source: str, line: int) -> Nest | None:
     """The nest of two loops whose outer ``for`` starts on ``line`` (1-based), or None. Either loop's body may be
     braced or one statement; a braced outer body may hold straight-line statements before and after the inner
     loop."""
-    lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+    read = text_from(source, line)
+    if read is None:
         return None
-    text = "\n".join(lines[line - 1:]).lstrip()
+    text = read[1]
     got = split_header(text)
     if got is None:
         return None

@@ -23,12 +23,10 @@ from dataclasses import dataclass
 
 from mapforge.agents.dependence import (
     ASSIGN,
-    COMMENT,
     UNREAD,
     body_of,
+    counting_loop,
     declared_type,
-    loop_bounds,
-    split_header,
 )
 
 LANES = 16
@@ -60,16 +58,12 @@ def _element_type(source: str, target: str) -> str:
 
 def partial_sums(source: str, line: int) -> Rewrite | None:
     """The reduction loop whose ``for`` starts on ``line`` (1-based), rewritten, or None when not understood."""
-    lines = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source).splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+    loop = counting_loop(source, line)
+    if loop is None:
         return None
-    text = "\n".join(lines[line - 1:]).lstrip()
-    got = split_header(text)
-    bounds = None if got is None else loop_bounds(got[0])
-    if got is None or bounds is None:
-        return None
+    bounds = loop.bounds
     var, start, cmp, end = bounds.var, bounds.lo, bounds.op, bounds.hi
-    found = body_of(got[1])
+    found = body_of(loop.rest)
     if found is None:
         return None
     body, after = found[0].strip(), found[1]
@@ -117,8 +111,7 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
             + f"    for (; {var} < {limit}; {advance})" + block(leftover, "    ")
             + "".join(f"    {target} += {t};\n" for t, (_, target, _) in zip(totals, sums))
             + "}")
-    last = line + text[:len(text) - len(after)].count("\n")
-    return Rewrite(code, (line, last), after)
+    return Rewrite(code, (line, loop.last_line(after)), after)
 
 
 _STEP = re.compile(r"^\s*(?:([A-Za-z_]\w*)\s*\+\+|\+\+\s*([A-Za-z_]\w*)|([A-Za-z_]\w*)\s*\+=\s*([1-9]\d*)"

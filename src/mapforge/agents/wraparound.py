@@ -27,12 +27,10 @@ from dataclasses import dataclass
 from mapforge.agents.dependence import (
     ACCESS,
     ASSIGN,
-    COMMENT,
     UNREAD,
     assigned_next,
     braced_body,
-    loop_bounds,
-    split_header,
+    counting_loop,
 )
 
 _TYPES = r"(?:unsigned\s+|signed\s+)?(?:float|double|int|long|short|char|size_t)"
@@ -82,16 +80,11 @@ def _statements(body: str) -> list[str] | None:
 
 def wraparound(source: str, line: int) -> Wrapped | None:
     """The loop whose ``for`` starts on ``line`` (1-based), rewritten, or None when not understood."""
-    clean = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), source)
-    lines = clean.splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+    loop = counting_loop(source, line)
+    braced = braced_body(loop.rest) if loop is not None and loop.rest.startswith("{") else None
+    if loop is None or braced is None:
         return None
-    text = "\n".join(lines[line - 1:]).lstrip()
-    got = split_header(text)
-    bounds = None if got is None else loop_bounds(got[0])
-    braced = braced_body(got[1]) if got is not None and got[1].startswith("{") else None
-    if got is None or bounds is None or braced is None:
-        return None
+    bounds = loop.bounds
     stmts, after = _statements(braced[0]), braced[1]
     var, step = bounds.var, bounds.step
     if stmts is None or (not bounds.declared and not assigned_next(var, after)):
@@ -104,7 +97,7 @@ def wraparound(source: str, line: int) -> Wrapped | None:
     if var in scalars:
         return None  # the body moves the loop variable: the previous iteration's is not v - step
     declared_here = {m.group(1) for s, m in zip(stmts, matches) if m is not None and re.match(_TYPES + r"\s", s)}
-    before = "\n".join(lines[:line - 1])
+    before = "\n".join(loop.lines[:line - 1])
     for k, m in enumerate(matches):
         if m is None or m.group(2) is not None or m.group(3) != "=":
             continue
@@ -133,6 +126,5 @@ def wraparound(source: str, line: int) -> Wrapped | None:
                 + "".join(f"        {t};\n" for t in rest)
                 + "    }\n"
                 "}")
-        last = line + text[:len(text) - len(after)].count("\n")
-        return Wrapped(code, (line, last), after, x, expr)
+        return Wrapped(code, (line, loop.last_line(after)), after, x, expr)
     return None
