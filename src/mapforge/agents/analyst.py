@@ -301,7 +301,7 @@ def kept_extreme(m: Measured) -> list[Plan]:
         where = ("" if not got.others else
                  f", and sets {', '.join(f'`{o}`' for o in got.others)} where it found it")
         plans.append(_rewrite(
-            f"Find the {which} value by integer keys in the loop on line {lp.line}",
+            f"Find the {which} value by integer keys in the loop on line {got.lines[0]}",
             (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
              f"({lp.missed or 'no reason given'}): it keeps the {which} value of `{got.target}`{where}, "
              "and a comparison of floats is no maximum the compiler may vectorise (NaNs, signed zeros), "
