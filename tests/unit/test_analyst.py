@@ -382,5 +382,37 @@ def test_a_loop_left_scalar_by_a_wraparound_scalar_reads_its_previous_value_from
     assert "            a[i] = (b[i] + ((float)(b[(i - 1)]))) * 0.5f;\n" in code
     vectorised = report.model_copy(update={"width": 256, "missed": ""})
     assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 1.5, WRAPPED)]) == []
-    reduction = WRAPPED.replace("x = b[i];", "x = x + b[i];")
-    assert Analyst().run([Measured("reference", Profile(loops=[report]), 1.5, reduction)]) == []
+    running = WRAPPED.replace("x = b[i];", "x = x + b[i];")  # a running sum, no wraparound: the scan's to plan
+    assert [p.title for p in Analyst().run([Measured("reference", Profile(loops=[report]), 1.5, running)])] == [
+        "Run the sum carried in `x` as 8 chains side by side in the loop on line 4"]
+
+
+RUNNING = """void f(const float *restrict a, float *restrict b, int n, float *restrict out)
+{
+    float sum = 0;
+    for (int i = 0; i < n; i++) {
+        sum += a[i];
+        b[i] = sum;
+    }
+    out[0] = sum;
+}
+"""
+
+
+def test_a_loop_left_scalar_carrying_a_running_sum_it_reads_runs_eight_chains_side_by_side_in_the_whole_code() -> None:
+    report = LoopReport(line=5, code="sum += a[i];", missed="not vectorized: unsupported use in stmt.")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.3, RUNNING)])
+    assert [p.title for p in plans] == ["Run the sum carried in `sum` as 8 chains side by side in the loop on line 4"]
+    assert "every iteration waits for the previous one's addition" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and "A first pass adds up each segment's terms" in plans[0].approach
+    assert "                    scan_run[scan_k] += a[i];\n                    b[i] = scan_run[scan_k];\n" in code
+    assert code.endswith("    out[0] = sum;\n}\n") and code.startswith("void f(")
+    vectorised = report.model_copy(update={"width": 256, "missed": ""})
+    assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 0.3, RUNNING)]) == []
+    recurrence = RUNNING.replace("sum += a[i];\n        b[i] = sum;", "b[i] = b[i - 1] * a[i] + 1.0f;")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.3, recurrence)])
+    assert [p.title for p in plans] == ["Run the linear recurrence (a factor times it plus a term) carried in "
+                                        "`b[i - 1]` as 8 chains side by side in the loop on line 4"]
+    integer = RUNNING.replace("float sum = 0;", "int sum = 0;")
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.3, integer)]) == []

@@ -25,6 +25,7 @@ from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
+from mapforge.agents.scan import CHAINS, scan
 from mapforge.agents.select import if_convert
 from mapforge.agents.tiling import COLS, ROWS, tile
 from mapforge.agents.wraparound import wraparound
@@ -232,6 +233,43 @@ def carried_scalar(m: Measured) -> list[Plan]:
     return plans
 
 
+#: How a chain of :mod:`~mapforge.agents.scan` is named, what each iteration waits for, and what its first pass does.
+_CHAIN_WORDS = {
+    "+": ("sum", "addition", "adds up each segment's terms"),
+    "*": ("product", "multiplication", "multiplies each segment's factors"),
+    "affine": ("linear recurrence (a factor times it plus a term)", "multiply-add",
+               "composes each segment's factors and terms into one factor and one term"),
+}
+
+
+def running_chain(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop that carries a running sum or product it also reads (a scan: ``s += a[i]; b[i] = s;``,
+    ``x[i] = x[i - 1] + a[i]``): no reduction it may vectorise, and each iteration waits for the previous one's
+    addition. Where :mod:`~mapforge.agents.scan` understands the loop, the plan gives the whole code with the
+    iterations cut into segments whose chains run side by side; whatever the code's bandwidth (one addition's
+    latency per element is far from it)."""
+    plans = []
+    for lp, found, whole in _left_scalar(m, scan):
+        first, last = found.lines
+        what, step, first_pass = _CHAIN_WORDS[found.op]
+        plans.append(_rewrite(
+            f"Run the {what} carried in `{found.chain}` as {CHAINS} chains side by side in the loop on line {first}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
+             f"{first}-{last} ({lp.missed or 'no reason given'}): `{found.chain}` carries a running {what} from one "
+             f"iteration to the next and is read in the loop, so it is no reduction the compiler may vectorise, and "
+             f"every iteration waits for the previous one's {step}"),
+            (f"Cut the iterations into {CHAINS} segments. A first pass {first_pass}, independently; those give each "
+             "segment the value the chain enters it with; a second pass runs the "
+             f"loop's own statements over the {CHAINS} segments side by side, each segment with its own copy of the "
+             f"chain: {CHAINS} independent chains, which the processor overlaps. The leftover iterations run as "
+             "before."),
+            f"lines {first}-{last}", whole,
+            ("This computes the same up to rounding: but for the chain, every array the loop writes it reads and writes only at the "
+             f"loop variable, so the segments may run in any order, and only the chain's {step}s are regrouped "
+             "(within the task's tolerance).")))
+    return plans
+
+
 def branching_loop(m: Measured) -> list[Plan]:
     """gcc left a loop scalar for its control flow: a chain of branches that each assign the same element, whose
     arithmetic it may not run where the branch would not (it may trap). Where :mod:`~mapforge.agents.select`
@@ -433,10 +471,11 @@ def separate_passes(m: Measured) -> list[Plan]:
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
 #: pages a TLB miss) per element (swapped away, or tiled when both orders walk one), a pass over the data more
 #: than needed its loads, a loop kept scalar (by a dependence, a carried scalar, branches, an exit or a kept extreme)
-#: gives up the vector width, an in-order reduction the few cycles of one addition's latency per element.
+#: gives up the vector width, a running sum or an in-order reduction the few cycles of one addition's latency per
+#: element.
 RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, transposed_walk, separate_passes, mixed_loop,
                                                       carried_scalar, branching_loop, search_loop, kept_extreme,
-                                                      in_order_reduction)
+                                                      running_chain, in_order_reduction)
 
 
 class Analyst:
