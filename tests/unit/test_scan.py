@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -132,19 +133,24 @@ def _function(name: str, loop: str) -> str:
             f"    float s = d[n];\n    int unused = 0;\n    {loop}\n    d[n + 1] = s + (float)unused;\n}}\n")
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
-def test_random_chains_run_side_by_side_compute_exactly_what_the_loops_compute(tmp_path: Path) -> None:
-    rng = random.Random(31)
-    functions, cases = [], []
-    for k in range(300):
-        loop = _random_loop(rng)
+def _pairs(rng: random.Random, make: Callable[[random.Random], str], count: int,
+           op: str | None = None) -> tuple[str, list[int]]:
+    """``count`` random loops from ``make``, each as a function ``orig{k}`` and its rewrite ``new{k}``."""
+    functions = []
+    for k in range(count):
+        loop = make(rng)
         original = _function(f"orig{k}", loop)
         got = scan(original, 5)
-        assert got is not None, loop
+        assert got is not None and op in (None, got.op), loop
         lines = original.splitlines()
         rewritten = "\n".join(lines[:4] + ["    " + t for t in got.code.splitlines()] + lines[got.lines[1]:]) + "\n"
         functions.append(original + rewritten.replace(f"orig{k}", f"new{k}"))
-        cases.append(k)
+    return "".join(functions), list(range(count))
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
+def test_random_chains_run_side_by_side_compute_exactly_what_the_loops_compute(tmp_path: Path) -> None:
+    functions, cases = _pairs(random.Random(31), _random_loop, 300)
     # sums of quarters below 2^20 and products of powers of two: exact in any order
     same = """#include <math.h>
 #define N 103
@@ -168,7 +174,7 @@ static int same(fn f, fn g) {
     return ok;
 }
 """
-    differ = rewrites_that_differ(tmp_path, "".join(functions), same, cases, "orig", "new")
+    differ = rewrites_that_differ(tmp_path, functions, same, cases, "orig", "new")
     assert not differ, f"rewrites that compute something else (case numbers): {differ}"
 
 
@@ -192,17 +198,7 @@ def test_random_affine_chains_composed_by_segments_compute_what_the_loops_comput
         tmp_path: Path) -> None:
     """A factor times the chain plus a term: the segments' compositions are not exact in any order, so the
     arrays and scalars are compared within 1e-4 of their size (a wrong start of a segment is off by far more)."""
-    rng = random.Random(37)
-    functions, cases = [], []
-    for k in range(200):
-        loop = _random_affine_loop(rng)
-        original = _function(f"orig{k}", loop)
-        got = scan(original, 5)
-        assert got is not None and got.op == "affine", loop
-        lines = original.splitlines()
-        rewritten = "\n".join(lines[:4] + ["    " + t for t in got.code.splitlines()] + lines[got.lines[1]:]) + "\n"
-        functions.append(original + rewritten.replace(f"orig{k}", f"new{k}"))
-        cases.append(k)
+    functions, cases = _pairs(random.Random(37), _random_affine_loop, 200, "affine")
     same = """#include <math.h>
 #define N 103
 typedef void (*fn)(float *, const float *, const float *, float *, int);
@@ -229,5 +225,5 @@ static int same(fn f, fn g) {
     return ok;
 }
 """
-    differ = rewrites_that_differ(tmp_path, "".join(functions), same, cases, "orig", "new")
+    differ = rewrites_that_differ(tmp_path, functions, same, cases, "orig", "new")
     assert not differ, f"rewrites that compute something else (case numbers): {differ}"
