@@ -33,7 +33,8 @@ def test_profile_reports_vectorised_and_missed_loops() -> None:
             slow = profile_candidate(sb, spec, RECURRENCE)  # type: ignore[arg-type]
     finally:
         factory.close()
-    assert fast.vectorised and fast.disassembly is not None and fast.disassembly.vector.get("ymm", 0) > 0
+    # vector registers of whatever width -march=native tunes for (gcc 12 on Zen 1 prefers 16-byte xmm)
+    assert fast.vectorised and fast.disassembly is not None and sum(fast.disassembly.vector.values()) > 0
     assert fast.roofline_fraction == 0.5 and "vectorised" in fast.describe()
     assert not slow.vectorised and slow.missed and slow.disassembly is not None and slow.disassembly.loops >= 1
     assert "not vectorised" in slow.describe()
