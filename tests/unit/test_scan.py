@@ -148,32 +148,43 @@ def _pairs(rng: random.Random, make: Callable[[random.Random], str], count: int,
     return "".join(functions), list(range(count))
 
 
+def _same(data: str, agree: str) -> str:
+    """C that runs two functions on the same arrays (``data`` sets ``b`` and ``c``) at 0 to 100 iterations and says
+    whether ``agree(x, y, n)`` holds for what they left in ``a`` and ``d``."""
+    return f"""#include <math.h>
+#define N 103
+typedef void (*fn)(float *, const float *, const float *, float *, int);
+static int bits(const float *x, const float *y, int n) {{ return memcmp(x, y, n * sizeof *x) == 0; }}
+static int close_to(const float *x, const float *y, int n) {{
+    for (int i = 0; i < n; i++)
+        if (!(fabsf(x[i] - y[i]) <= 1e-4f * (1.0f + fabsf(x[i])))) return 0;
+    return 1;
+}}
+static int same(fn f, fn g) {{
+    static float a[2][N], b[N], c[N], d[2][N + 2];
+    static const int sizes[] = {{0, 1, 3, 8, 9, 10, 11, 17, 37, 100}};
+    int ok = 1;
+    for (int t = 0; t < 10; t++) {{
+        int n = sizes[t];
+        for (int i = 0; i < N; i++) {{
+{data}            a[0][i] = a[1][i] = (float)(i % 9) * 0.5f; d[0][i] = d[1][i] = (float)(N - i);
+        }}
+        d[0][n] = d[1][n] = 1.0f;
+        f(a[0], b, c, d[0], n);
+        g(a[1], b, c, d[1], n);
+        ok = ok && {agree}(a[0], a[1], N) && {agree}(d[0], d[1], N + 2);
+    }}
+    return ok;
+}}
+"""
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is installed by scripts/setup.sh")
 def test_random_chains_run_side_by_side_compute_exactly_what_the_loops_compute(tmp_path: Path) -> None:
     functions, cases = _pairs(random.Random(31), _random_loop, 300)
     # sums of quarters below 2^20 and products of powers of two: exact in any order
-    same = """#include <math.h>
-#define N 103
-typedef void (*fn)(float *, const float *, const float *, float *, int);
-static int same(fn f, fn g) {
-    static float a[2][N], b[N], c[N], d[2][N + 2];
-    static const int sizes[] = {0, 1, 3, 8, 9, 10, 11, 17, 37, 100};
-    int ok = 1;
-    for (int t = 0; t < 10; t++) {
-        int n = sizes[t];
-        for (int i = 0; i < N; i++) {
-            b[i] = (float)((i * 7) % 11) - 5.0f; c[i] = (float)((i * 5) % 13) * 0.25f;
-            if (i % 3 == 0) { b[i] = (i % 2) ? 2.0f : -1.0f; c[i] = (i % 4) ? 0.5f : 2.0f; }
-            a[0][i] = a[1][i] = (float)(i % 9) * 0.5f; d[0][i] = d[1][i] = (float)(N - i);
-        }
-        d[0][n] = d[1][n] = 1.0f;
-        f(a[0], b, c, d[0], n);
-        g(a[1], b, c, d[1], n);
-        ok = ok && memcmp(a[0], a[1], sizeof a[0]) == 0 && memcmp(d[0], d[1], sizeof d[0]) == 0;
-    }
-    return ok;
-}
-"""
+    same = _same("            b[i] = (float)((i * 7) % 11) - 5.0f; c[i] = (float)((i * 5) % 13) * 0.25f;\n"
+                 "            if (i % 3 == 0) { b[i] = (i % 2) ? 2.0f : -1.0f; c[i] = (i % 4) ? 0.5f : 2.0f; }\n", "bits")
     differ = rewrites_that_differ(tmp_path, functions, same, cases, "orig", "new")
     assert not differ, f"rewrites that compute something else (case numbers): {differ}"
 
@@ -199,31 +210,7 @@ def test_random_affine_chains_composed_by_segments_compute_what_the_loops_comput
     """A factor times the chain plus a term: the segments' compositions are not exact in any order, so the
     arrays and scalars are compared within 1e-4 of their size (a wrong start of a segment is off by far more)."""
     functions, cases = _pairs(random.Random(37), _random_affine_loop, 200, "affine")
-    same = """#include <math.h>
-#define N 103
-typedef void (*fn)(float *, const float *, const float *, float *, int);
-static int close_to(const float *x, const float *y, int n) {
-    for (int i = 0; i < n; i++)
-        if (!(fabsf(x[i] - y[i]) <= 1e-4f * (1.0f + fabsf(x[i])))) return 0;
-    return 1;
-}
-static int same(fn f, fn g) {
-    static float a[2][N], b[N], c[N], d[2][N + 2];
-    static const int sizes[] = {0, 1, 3, 8, 9, 10, 11, 17, 37, 100};
-    int ok = 1;
-    for (int t = 0; t < 10; t++) {
-        int n = sizes[t];
-        for (int i = 0; i < N; i++) {
-            b[i] = ((i * 7) % 9 - 4) / 4.5f; c[i] = (float)((i * 5) % 13) * 0.3f - 1.0f;
-            a[0][i] = a[1][i] = (float)(i % 9) * 0.5f; d[0][i] = d[1][i] = (float)(N - i);
-        }
-        d[0][n] = d[1][n] = 1.0f;
-        f(a[0], b, c, d[0], n);
-        g(a[1], b, c, d[1], n);
-        ok = ok && close_to(a[0], a[1], N) && close_to(d[0], d[1], N + 2);
-    }
-    return ok;
-}
-"""
+    same = _same("            b[i] = ((i * 7) % 9 - 4) / 4.5f; c[i] = (float)((i * 5) % 13) * 0.3f - 1.0f;\n",
+                 "close_to")
     differ = rewrites_that_differ(tmp_path, functions, same, cases, "orig", "new")
     assert not differ, f"rewrites that compute something else (case numbers): {differ}"
