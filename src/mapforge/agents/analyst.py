@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from mapforge.agents.dependence import Split, distribute, loop_at
+from mapforge.agents.dependence import Split, distribute, last_line, loop_at
 from mapforge.agents.early_exit import BLOCK, blocked_search
 from mapforge.agents.extremum import extremum
 from mapforge.agents.fusion import fuse, loop_lines
@@ -26,7 +26,7 @@ from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.scan import CHAINS, scan
-from mapforge.agents.select import if_convert
+from mapforge.agents.select import masked_loop
 from mapforge.agents.tiling import COLS, ROWS, tile
 from mapforge.agents.wraparound import wraparound
 from mapforge.evaluators.verdict import LoopReport, Profile
@@ -144,11 +144,6 @@ def _shape(split: Split) -> str:
                if serial else ""))
 
 
-def _last_line(source: str, line: int, after: str) -> int:
-    """The last line (1-based) of the loop that starts on ``line`` and is followed by ``after``."""
-    return line + "\n".join(source.splitlines()[line - 1:]).lstrip()[:-len(after) or None].count("\n")
-
-
 def mixed_loop(m: Measured) -> list[Plan]:
     """gcc did not vectorise an innermost loop whose statements it could vectorise apart: a dependence of one
     statement, or between two, keeps the whole loop scalar, and splitting it (distribution) frees the statements
@@ -163,7 +158,7 @@ def mixed_loop(m: Measured) -> list[Plan]:
         split = distribute(*found) if found else None
         if found is None or split is None or all(split.carried):
             continue
-        last = _last_line(m.source, lp.line, found[2])
+        last = last_line(m.source, lp.line, found[2])
         inside = [f"`{s.code}`: {s.missed}" for s in m.profile.loops if s.missed and lp.line < s.line <= last]
         plans.append(Plan(
             title=f"Split the loop on line {lp.line} into {len(split.loops)} loops",
@@ -271,36 +266,27 @@ def running_chain(m: Measured) -> list[Plan]:
 
 
 def branching_loop(m: Measured) -> list[Plan]:
-    """gcc left a loop scalar for its control flow: a chain of branches that each assign the same element, whose
-    arithmetic it may not run where the branch would not (it may trap). Where :mod:`~mapforge.agents.select`
-    understands the chain, the plan gives the whole code with every branch's value computed and the result chosen
-    by bit masks, which the compiler vectorises as a blend; whatever the code's bandwidth (a scalar loop is far
-    from it)."""
-    if m.profile is None or not m.source:
-        return []
+    """gcc left a loop scalar for its control flow: branches that assign elements, whose arithmetic it may not run
+    where the branch would not (it may trap). Where :mod:`~mapforge.agents.select` understands the branches, the
+    plan gives the whole code with every statement run in every iteration and each branch's assignments kept by
+    bit masks, which the compiler vectorises as blends; whatever the code's bandwidth (a scalar loop is far from
+    it)."""
     plans = []
-    for lp in m.profile.loops:
-        if lp.width is not None or "control flow" not in (lp.missed or ""):
-            continue
-        found = loop_at(m.source, lp.line)
-        chosen = if_convert(found[0], found[1], m.source) if found else None
-        if found is None or chosen is None:
-            continue
-        loop = f"{found[0]} {{\n" + "".join(f"    {t}\n" for t in chosen.body.splitlines()) + "}"
-        whole = _splice(m.source, lp.line, _last_line(m.source, lp.line, found[2]), found[2], loop)
-        if whole is None:
-            continue
+    for lp, found, whole in _left_scalar(m, masked_loop, "control flow"):
+        first, last = found.lines
+        targets = ", ".join(f"`{t}`" for t in found.chosen.targets)
         plans.append(_rewrite(
-            f"Choose the branches' results by masks in the loop on line {lp.line}",
-            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise this loop "
-             f"({lp.missed}): its {chosen.branches} branches each assign `{chosen.target}`, and their "
+            f"Keep the branches' assignments by masks in the loop on line {first}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
+             f"{first}-{last} ({lp.missed}): its {found.chosen.branches} branches assign {targets}, and their "
              "arithmetic may not run where its branch would not, so every element takes a branch"),
-            ("If-conversion: compute every branch's value and every condition in each iteration, and "
-             "choose the result's bits with masks; nothing is left to branch on, and the loop vectorises "
-             "as a blend."),
-            f"the loop on line {lp.line}", whole,
-            ("This computes the same: every subscript is the loop variable, so each element read is one "
-             "the loop reads at that index, and a value not chosen changes nothing.")))
+            ("If-conversion: compute every condition and every branch's values in each iteration, in the loop's "
+             "order, and keep each assignment's bits where its branch's mask is set, the element's own elsewhere; "
+             "nothing is left to branch on, and the loop vectorises as blends."),
+            f"lines {first}-{last}", whole,
+            ("This computes the same: every subscript is the loop variable, so each element read is one the loop "
+             "reads at that index; where a branch is not taken its assignments store what the element held, so "
+             "every later statement reads what it read before, and a value not kept changes nothing.")))
     return plans
 
 

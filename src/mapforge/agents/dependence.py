@@ -209,6 +209,11 @@ def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
     return None if body is None else (got[0].strip(), body[0], body[1])
 
 
+def last_line(source: str, line: int, after: str) -> int:
+    """The last line (1-based) of the loop that starts on ``line`` and is followed by ``after``."""
+    return line + "\n".join(source.splitlines()[line - 1:]).lstrip()[:-len(after) or None].count("\n")
+
+
 @dataclass(frozen=True)
 class Bounds:
     """A loop ``for ([kind] var = lo; var op hi; var += step)`` that counts up by a constant step."""

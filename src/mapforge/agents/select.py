@@ -1,129 +1,327 @@
-"""If-conversion: a loop body that is one ``if`` / ``else if`` / ``else`` chain whose branches each assign the
-same floating-point element, rewritten so that every branch's value and every condition is computed in every
-iteration and the result is chosen by bit masks; for the chains this module is sure about, and nothing for the
-rest.
+"""If-conversion: a loop body of assignments and ``if`` / ``else if`` / ``else`` chains (nested or not, one statement
+or several per branch) rewritten so that every statement runs in every iteration and each assignment a branch makes
+is kept or dropped by bit masks; for the bodies this module is sure about, and nothing for the rest.
 
-gcc 12 at ``-O3`` leaves such a chain scalar ("control flow in loop"): each branch's arithmetic may trap
-(``-ftrapping-math``), so it may not run where its branch would not, and a plain ``c ? x : y`` over computed
-values does not help, since gcc sinks each computation back into its arm. Choosing the bits with integer masks
-leaves nothing to sink, and the loop vectorises as a blend.
+gcc 12 at ``-O3`` leaves such a loop scalar ("control flow in loop"): each branch's arithmetic may trap
+(``-ftrapping-math``), so it may not run where its branch would not, and a plain ``c ? x : y`` over computed values
+does not help, since gcc sinks each computation back into its arm. Choosing the bits with integer masks leaves
+nothing to sink, and the loop vectorises as blends.
 
-A chain is understood when every branch is one assignment (``=``, ``+=``, ``-=``, ``*=``) to one target declared
-``float`` or ``double``, the same in every branch, and every condition and right-hand side is an expression
-:mod:`~mapforge.agents.dependence` reads (no call, increment, assignment, pointer, division or conditional of its
-own) whose subscripts are all the loop variable itself: each element read in every iteration is then one the
-loop reads at that index anyway, and arithmetic whose result is not chosen changes nothing (its exceptions are
-masked). ``t += e`` is ``t = t + (e)``, as C defines it; a chain with no ``else`` keeps the target's value.
+The rewrite keeps the statements' order. A chain's conditions are computed where the chain stood (C computes an
+``else if``'s condition after the earlier ones and before any branch runs), each branch's mask is its condition and
+no earlier one, under the mask of the branch around it; an assignment in a branch computes its value and stores it
+where the mask is set, the element's own bits elsewhere. Where a branch is not taken its assignments store what the
+element held, so every later statement reads what it read in the original loop.
+
+Understood:
+
+- a branch's assignments (``=``, ``+=``, ``-=``, ``*=``) go to an element ``x[i]`` (the loop variable itself) of a
+  ``float`` or ``double`` array (all of one of the two: the masks have its width), or to a scalar temporary: one the
+  branch assigns before it reads it and nothing outside the branch reads (declared in the branch, or declared
+  outside the loop and used nowhere else but in declarations); a temporary becomes a new local of its own;
+- every condition and every right-hand side in a branch is an expression :mod:`~mapforge.agents.dependence` reads
+  (no call, increment, assignment, pointer, division or conditional of its own) whose subscripts are all the loop
+  variable itself: each element read in every iteration is then one the loop reads at that index anyway, and
+  arithmetic whose result is dropped changes nothing (its exceptions are masked);
+- statements outside any branch are any plain assignment and stay as they are.
+
+``t += e`` is ``t = t + (e)``, as C defines it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from mapforge.agents.dependence import ACCESS, ASSIGN, HEADER, UNREAD, braced_body, declared_type, parens
+from mapforge.agents.dependence import (
+    ACCESS,
+    ASSIGN,
+    COMMENT,
+    HEADER,
+    UNREAD,
+    braced_body,
+    declared_type,
+    last_line,
+    loop_at,
+    parens,
+)
 
 _OPS = {"=": "", "+=": "+", "-=": "-", "*=": "*"}
 _BITS = {"float": "unsigned int", "double": "unsigned long long"}
+_TYPE = r"\s*(?:const\s+)?(?:float|double|int|long|unsigned|short|char)\b"
+_DECLARED = re.compile(_TYPE + r"[\s\w,]*")  # a declaration with no value: ``float s``, ``float s, t``
+_NAMED = re.compile(_TYPE + r"[^=;()]*")  # a declaration up to a name it declares: ``float s``, ``float x = 0, s``
 
 
 @dataclass(frozen=True)
 class Select:
-    """The loop's new body (its statements, one per line), the target, and how many branches it joins."""
+    """The loop's new body (its statements, one per line), the elements the branches assign, and how many branches
+    (arms of a chain, an ``else`` included) it joins."""
 
     body: str
-    target: str
+    targets: tuple[str, ...]
     branches: int
 
 
-def _branch(text: str) -> tuple[str, str] | None:
-    """(the branch's one statement, without its semicolon; what follows the branch)."""
+@dataclass
+class _Chain:
+    """``if (c0) A0 else if (c1) A1 ... [else An]``: (condition, the branch's items), the ``else`` with None."""
+
+    arms: list[tuple[str | None, list[_Item]]]
+
+
+_Item = str | _Chain  # a statement (without its semicolon) or a chain
+
+
+def _items(text: str) -> list[_Item] | None:
+    """The statements and chains of a sequence, in order; None when something else is there."""
+    out: list[_Item] = []
+    rest = text.strip()
+    while rest:
+        if re.match(r"if\s*\(", rest):
+            got = _chain(rest)
+            if got is None:
+                return None
+            out.append(got[0])
+            rest = got[1]
+        else:
+            semi = rest.find(";")
+            if semi < 0 or re.search(r"[{}]|\b(?:else|for|while|do|switch|goto|return|break|continue)\b", rest[:semi]):
+                return None
+            out.append(rest[:semi].strip())
+            rest = rest[semi + 1:].lstrip()
+    return out
+
+
+def _arm(text: str) -> tuple[list[_Item], str] | None:
+    """(a branch's items, what follows the branch): a braced block, a nested chain, or one statement."""
     if text.startswith("{"):
         got = braced_body(text)
-        if got is None or got[0].count(";") != 1 or not got[0].strip().endswith(";"):
-            return None
-        return got[0].strip()[:-1], got[1].lstrip()
+        inner = None if got is None else _items(got[0])
+        return None if got is None or inner is None else (inner, got[1].lstrip())
+    if re.match(r"if\s*\(", text):
+        chain = _chain(text)
+        return None if chain is None else ([chain[0]], chain[1])
     semi = text.find(";")
-    return None if semi < 0 else (text[:semi], text[semi + 1:].lstrip())
+    one = None if semi < 0 else _items(text[:semi + 1])
+    return None if one is None else (one, text[semi + 1:].lstrip())
+
+
+def _chain(text: str) -> tuple[_Chain, str] | None:
+    """The chain at the start of ``text`` and what follows it (an ``else`` binds to the nearest ``if``, as in C)."""
+    rest = text
+    arms: list[tuple[str | None, list[_Item]]] = []
+    while True:
+        cond = parens(rest[2:].lstrip())
+        got = None if cond is None else _arm(cond[1])
+        if cond is None or got is None:
+            return None
+        arms.append((cond[0].strip(), got[0]))
+        rest = got[1]
+        if not re.match(r"else\b", rest):
+            return _Chain(arms), rest
+        rest = rest[4:].lstrip()
+        if not re.match(r"if\s*\(", rest):
+            last = _arm(rest)
+            if last is None:
+                return None
+            arms.append((None, last[0]))
+            return _Chain(arms), last[1]
+
+
+_NUMBER = re.compile(r"(?<![\w.])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?[fFlLuU]*\b")
+
+
+def _unread(text: str) -> bool:
+    """What :mod:`~mapforge.agents.dependence` cannot follow (``&&`` and ``||`` aside; ``1.f`` is no member)."""
+    return UNREAD.search(_NUMBER.sub("0", text).replace("&&", " ").replace("||", " ")) is not None
 
 
 def _plain(expr: str, var: str) -> bool:
     """An expression safe to evaluate in every iteration: no call, side effect, pointer or division (an integer
     one by zero traps), every subscript the loop variable itself."""
-    if UNREAD.search(expr.replace("&&", " ").replace("||", " ")) or re.search(r"(?<![=!<>])=(?!=)|[/%]", expr):
+    if _unread(expr) or re.search(r"(?<![=!<>])=(?!=)|[/%]", expr):
         return False
     if re.search(r"\b[A-Za-z_]\w*\s*\(", expr):
         return False  # a call (a cast is a parenthesis after an operator, not after a name)
     return all(index.strip() == var for _, index in ACCESS.findall(expr))
 
 
-def _chain(body: str) -> list[tuple[str | None, str]] | None:
-    """The chain's arms: (condition, statement), the final ``else`` with condition None."""
-    rest = body.strip()
-    arms: list[tuple[str | None, str]] = []
-    while True:
-        if not re.match(r"if\s*\(", rest):
-            return None
-        cond = parens(rest[2:].lstrip())
-        got = None if cond is None else _branch(cond[1])
-        if cond is None or got is None:
-            return None
-        arms.append((cond[0].strip(), got[0]))
-        rest = got[1]
-        if not re.match(r"else\b", rest):
-            break
-        rest = rest[4:].lstrip()
-        if not re.match(r"if\s*\(", rest):
-            last = _branch(rest)
-            if last is None:
+_NOT_A_NAME = r"(?<![\w.])(?<!->)"  # not part of a longer name, nor a member
+
+
+def _names(expr: str) -> set[str]:
+    """The plain names an expression reads (not members, calls or subscripted arrays)."""
+    return set(re.findall(_NOT_A_NAME + r"([A-Za-z_]\w*)\b(?!\s*[\[(])", ACCESS.sub(" ", expr)))
+
+
+def _rename(expr: str, names: dict[str, str]) -> str:
+    if not names:
+        return expr
+    pattern = _NOT_A_NAME + "(" + "|".join(map(re.escape, names)) + r")\b(?!\s*\()"
+    return re.sub(pattern, lambda m: names[m.group(1)], expr)
+
+
+def _branch_scalars(items: list[_Item], inside: bool = False) -> set[str]:
+    """The scalars assigned in a branch, anywhere in ``items``."""
+    out: set[str] = set()
+    for item in items:
+        if isinstance(item, _Chain):
+            for _, arm in item.arms:
+                out |= _branch_scalars(arm, True)
+        elif inside and (assign := ASSIGN.match(item)) and assign.group(2) is None:
+            out.add(assign.group(1))
+    return out
+
+
+@dataclass
+class _Writer:
+    """Writes the converted body: the loop variable, the code around the loop, the fresh names' prefix."""
+
+    var: str
+    source: str
+    body: str
+    prefix: str
+    lines: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)
+    branches: int = 0
+    temporaries: set[str] = field(default_factory=set)
+    """Every scalar a branch assigns: none may be read where no branch around has given it a value."""
+    _count: int = 0
+
+    def fresh(self, what: str) -> str:
+        self._count += 1
+        return f"{self.prefix}_{what}{self._count}"
+
+    def run(self, items: list[_Item], mask: str | None, names: dict[str, str]) -> bool:
+        """Writes ``items`` under ``mask`` (None: outside every branch); ``names``: the temporaries assigned so far
+        in the branches around, by their new names. False when something is not understood."""
+        outer, names = set(names), dict(names)
+        for item in items:
+            if isinstance(item, _Chain):
+                if not self.chain(item, mask, names):
+                    return False
+            elif not self.statement(item, mask, names, outer):
+                return False
+        return True
+
+    def chain(self, chain: _Chain, mask: str | None, names: dict[str, str]) -> bool:
+        self.branches += len(chain.arms)
+        bits = "{BITS}"  # the masks' type, known once every target is: filled in by if_convert
+        rest = mask
+        for cond, items in chain.arms:
+            if cond is not None:
+                if not _plain(cond, self.var) or not self.readable(cond, names):
+                    return False
+                c = self.fresh("c")
+                self.lines.append(f"{bits} {c} = -({bits})(({_rename(cond, names)}) != 0);")
+                here = c if rest is None else f"{rest} & {c}"
+                rest = f"~{c}" if rest is None else f"{rest} & ~{c}"
+            else:
+                here = rest or ""
+            m = here
+            if not re.fullmatch(r"\w+", here):
+                m = self.fresh("m")
+                self.lines.append(f"{bits} {m} = {here};")
+            if not self.run(items, m, names):
+                return False
+        return True
+
+    def readable(self, expr: str, names: dict[str, str]) -> bool:
+        """No temporary read where no branch around has assigned it."""
+        return not (_names(expr) & self.temporaries - set(names))
+
+    def statement(self, text: str, mask: str | None, names: dict[str, str], outer: set[str]) -> bool:
+        """Writes one statement; ``outer``: the temporaries the branches around this one assigned."""
+        assign = ASSIGN.match(text)
+        if mask is None and assign is None and _DECLARED.fullmatch(text):
+            self.lines.append(text.strip() + ";")  # a declaration with no value
+            return True
+        if assign is None:
+            return False
+        name, sub, op, rhs = assign.groups()
+        declares = not text.lstrip().startswith(name)
+        if mask is None:  # outside every branch: runs as it did
+            reads = rhs if op == "=" else f"{name}{sub or ''} {rhs}"
+            if _unread(text) or not self.readable(reads, names):
+                return False
+            self.lines.append(text.strip() + ";")
+            return True
+        if op not in _OPS or name == self.var or not _plain(rhs, self.var) or not self.readable(rhs, names):
+            return False
+        value = _rename(rhs.strip(), names)
+        if sub is None:  # a temporary: assigned before it is read, read in its branch only
+            kind = declared_type(text, name) if declares else self.outside_only(name)
+            if kind is None or (op != "=" and name not in names) or (not declares and name in outer):
+                return False  # not a float, read before it is assigned, or one a branch around assigned: its
+                #              value after this branch would depend on the branch
+            new = self.fresh("t")
+            value = value if op == "=" else f"{names[name]} {_OPS[op]} ({value})"
+            self.lines.append(f"{kind} {new} = {value};")
+            names[name] = new
+            return True
+        kind = declared_type(self.source, name)
+        if declares or sub[1:-1].strip() != self.var or kind is None:
+            return False
+        target = f"{name}[{self.var}]"
+        self.kinds.add(kind)
+        if target not in self.targets:
+            self.targets.append(target)
+        v, u, o = self.fresh("v"), self.fresh("u"), self.fresh("o")
+        value = value if op == "=" else f"{target} {_OPS[op]} ({value})"
+        self.lines += [f"{kind} {v} = {value};", "{BITS} " + f"{u}, {o};",
+                       f"__builtin_memcpy(&{u}, &{v}, sizeof {u}); __builtin_memcpy(&{o}, &{target}, sizeof {o});",
+                       f"{o} = ({u} & {mask}) | ({o} & ~{mask});", f"__builtin_memcpy(&{target}, &{o}, sizeof {o});"]
+        return True
+
+    def outside_only(self, name: str) -> str | None:
+        """A scalar declared outside the loop whose value nothing but this loop's branches reads: its type, when the
+        code names it, outside the loop, in declarations only."""
+        outside = self.source.replace(self.body, " ", 1)
+        for m in re.finditer(_NOT_A_NAME + rf"{re.escape(name)}\b", outside):
+            start = max(outside.rfind(ch, 0, m.start()) for ch in ";{}")
+            if not _NAMED.fullmatch(outside[start + 1:m.start()]):
                 return None
-            arms.append((None, last[0]))
-            rest = last[1]
-            break
-    return arms if not rest.strip() else None
+        return declared_type(self.source, name)
 
 
 def if_convert(header: str, body: str, source: str) -> Select | None:
-    """The body (what the loop's braces hold) with its chain chosen by masks, or None when not understood.
-    ``source``: the code around it, which declares the target's type."""
+    """The body (what the loop's braces hold) with its branches' assignments kept by masks, or None when not
+    understood or when it has no branch. ``source``: the code around it, which declares the targets' types."""
     m = HEADER.match(header.strip())
-    arms = None if m is None else _chain(body)
-    if m is None or arms is None:
+    items = None if m is None else _items(COMMENT.sub(" ", body))
+    if m is None or items is None or not any(isinstance(item, _Chain) for item in items):
         return None
-    var = m.group(1)
-    target, values = None, []
-    for cond, statement in arms:
-        assign = ASSIGN.match(statement)
-        if assign is None or assign.group(3) not in _OPS or not assign.group(0).lstrip().startswith(assign.group(1)):
-            return None  # not an assignment, another operator, or a declaration
-        name, sub, op, rhs = assign.groups()
-        here = name + ("" if sub is None else "[" + sub[1:-1].strip() + "]")
-        if target not in (None, here) or (sub is not None and sub[1:-1].strip() != var) or name == var:
-            return None
-        target = here
-        if not _plain(rhs, var) or (cond is not None and not _plain(cond, var)):
-            return None
-        values.append(rhs.strip() if op == "=" else f"{target} {_OPS[op]} ({rhs.strip()})")
-    assert target is not None
-    kind = declared_type(source, target.split("[")[0])
-    if kind is None:
-        return None
-    conds = [c for c, _ in arms if c is not None]
-    if arms[-1][0] is not None:
-        values.append(target)  # no else: the value it holds
-    taken = set(re.findall(r"\b[A-Za-z_]\w*\b", source))
+    taken = set(re.findall(r"\b[A-Za-z_]\w*\b", source + body))
     prefix = "mf"
     while any(t.startswith(prefix + "_") for t in taken):
         prefix += "_"
-    bits = _BITS[kind]
-    n = len(values)
-    lines = [f"{kind} {prefix}_v{k} = {v};" for k, v in enumerate(values)]
-    lines.append(f"{bits} " + ", ".join(f"{prefix}_u{k}" for k in range(n)) + ";")
-    lines += [f"__builtin_memcpy(&{prefix}_u{k}, &{prefix}_v{k}, sizeof {prefix}_u{k});" for k in range(n)]
-    lines += [f"{bits} {prefix}_m{k} = -({bits})(({c}) != 0);" for k, c in enumerate(conds)]
-    chosen = f"{prefix}_u{n - 1}"
-    for k in reversed(range(len(conds))):
-        chosen = f"(({prefix}_u{k} & {prefix}_m{k}) | (~{prefix}_m{k} & {chosen}))"
-    lines.append(f"{bits} {prefix}_r = {chosen};")
-    lines.append(f"__builtin_memcpy(&{target}, &{prefix}_r, sizeof {prefix}_r);")
-    return Select("\n".join(lines), target, len(arms))
+    writer = _Writer(m.group(1), source, body, prefix, temporaries=_branch_scalars(items))
+    if not writer.run(items, None, {}) or len(writer.kinds) != 1:
+        return None  # not understood, no element assigned in a branch, or floats and doubles (masks of two widths)
+    bits = _BITS[writer.kinds.pop()]
+    return Select("\n".join(line.replace("{BITS}", bits) for line in writer.lines), tuple(writer.targets),
+                  writer.branches)
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A loop whose branches :func:`if_convert` understands, rewritten: the new loop, its first and last lines
+    (1-based), the source after it, and what the conversion joined."""
+
+    code: str
+    lines: tuple[int, int]
+    after: str
+    chosen: Select
+
+
+def masked_loop(source: str, line: int) -> Masked | None:
+    """The loop whose ``for`` starts on ``line`` (1-based), its branches kept by masks, or None when not understood."""
+    found = loop_at(source, line)
+    chosen = None if found is None else if_convert(found[0], found[1], source)
+    if found is None or chosen is None:
+        return None
+    header, _, after = found
+    code = f"{header} {{\n" + "".join(f"    {t}\n" for t in chosen.body.splitlines()) + "}"
+    return Masked(code, (line, last_line(source, line, after)), after, chosen)
