@@ -130,6 +130,32 @@ def test_a_column_walk_that_may_swap_loops_gets_the_swapped_nest_written_out() -
     assert "can vectorise it" in plans[0].approach
 
 
+TWO_WALKS = """void f(float *restrict a, float *restrict b, const float *restrict c, int n)
+{
+    for (int i = 1; i < n; i++) {
+        for (int j = 1; j < n; j++)
+            a[j * n + i] = a[(j - 1) * n + i] + c[j * n + i];
+        for (int j = 1; j < n; j++)
+            b[j * n + i] = b[j * n + i - 1] + c[j * n + i];
+    }
+}
+"""
+
+
+def test_a_loop_over_two_column_walks_is_planned_split_then_swapped_in_the_whole_code() -> None:
+    report = LoopReport(line=6, code="for (int j = 1; j < n; j++)", missed="couldn't vectorize loop")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.05, TWO_WALKS)])
+    assert [p.title for p in plans] == ["Split the loop on line 3 into 2 loops and interchange the column walks"]
+    assert "walks `a`, `c`, `b` down a column" in plans[0].bottleneck and "couldn't vectorize" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and code.count("for (int i = 1; i < n; i++) {") == 2
+    assert code.index("for (int j = 1; j < n; j++) {") < code.index("for (int i = 1; i < n; i++) {")
+    # near the streaming bandwidth, or where the second walk reads what the first writes: no plan
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.9, TWO_WALKS)]) == []
+    tied = TWO_WALKS.replace("b[j * n + i - 1]", "a[j * n + i - 1]")
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.05, tied)]) == []
+
+
 SUMMED = """void f(float *restrict c, const float *restrict a, const float *restrict b, int n)
 {
     for (int i = 0; i < n; i++)

@@ -35,7 +35,8 @@ def test_a_chain_assigning_one_element_keeps_each_branch_value_by_its_mask() -> 
 
 
 def test_branches_with_several_statements_temporaries_and_nesting() -> None:
-    source = "void f(float *restrict a, const float *restrict b, float *restrict c, int n) {\n    float s;\n    LOOP\n}"
+    source = ("/* the loop's temporary, s, is TSVC's */\n"
+              "void f(float *restrict a, const float *restrict b, float *restrict c, int n) {\n    float s;\n    LOOP\n}")
     body = "if (a[i] > b[i]) {\n s = a[i] - b[i];\n c[i] += s;\n if (s > 1.0f) a[i] = s * s;\n}"
     got = if_convert(HEADER, body, source.replace("LOOP", f"{HEADER} {{{body}}}"))
     assert got is not None and got.targets == ("c[i]", "a[i]") and got.branches == 2

@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 from mapforge.agents.dependence import Split, distribute, last_line, loop_at
 from mapforge.agents.early_exit import BLOCK, blocked_search
 from mapforge.agents.extremum import extremum
+from mapforge.agents.fission import fission
 from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.parsing import Plan
@@ -391,6 +392,37 @@ def column_walk(m: Measured) -> list[Plan]:
     return plans
 
 
+def split_walk(m: Measured) -> list[Plan]:
+    """A loop the compiler reported on holds several inner loops, one of which walks a row-major array down a
+    column: no nest :func:`column_walk` can swap. Where :mod:`~mapforge.agents.fission` may split the loop into one
+    copy per inner loop (no part touches what another writes) and swap the column walks' loops, the plan gives the
+    whole code; only while the code moves its data well below the streaming bandwidth."""
+    if m.profile is None or not m.source or (m.stream_share is not None and m.stream_share >= STRIDE_BOUND):
+        return []
+    around = frozenset(loop_variables(m.source))
+    plans = []
+    for line, text in enumerate(m.source.splitlines(), 1):
+        found = fission(m.source, line, around) if text.lstrip().startswith("for") else None
+        inside = [lp for lp in m.profile.loops if found and found.lines[0] <= lp.line <= found.lines[1]]
+        whole = _splice(m.source, *found.lines, found.after, found.code) if found and inside else None
+        if found is None or whole is None:
+            continue
+        first, last = found.lines
+        arrays = ", ".join(f"`{a}`" for a in found.strided)
+        plans.append(_rewrite(
+            f"Split the loop on line {first} into {found.parts} loops and interchange the column walks",
+            (f"`{text.strip()}`: lines {first}-{last} hold {found.parts} parts under one outer loop, and an inner "
+             f"loop walks {arrays} down a column, a whole row apart from one iteration to the next, so every "
+             f"element costs a cache line. The compiler's report: {'; '.join(lp.describe() for lp in inside)}."),
+            ("Loop distribution, then interchange: each part gets a copy of the outer loop, and in each nest that "
+             "walks a column the two loops swap, so its inner loop walks along rows."),
+            f"lines {first}-{last}", whole,
+            ("This is legal: no part reads or writes an array another part writes, nor a scalar another assigns, so "
+             "running all of one part before the next changes nothing; each swap keeps every element's reads and "
+             "writes in their order (worked out from the subscripts).")))
+    return plans
+
+
 def transposed_walk(m: Measured) -> list[Plan]:
     """A nest the compiler reported on walks one array down a column whichever loop is inside (a transposed read
     or write beside row-wise ones), so interchange gains nothing, and the loops may swap legally: the plan runs it
@@ -459,8 +491,8 @@ def separate_passes(m: Measured) -> list[Plan]:
 #: than needed its loads, a loop kept scalar (by a dependence, a carried scalar, branches, an exit or a kept extreme)
 #: gives up the vector width, a running sum or an in-order reduction the few cycles of one addition's latency per
 #: element.
-RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, transposed_walk, separate_passes, mixed_loop,
-                                                      carried_scalar, branching_loop, search_loop, kept_extreme,
+RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, split_walk, transposed_walk, separate_passes,
+                                                      mixed_loop, carried_scalar, branching_loop, search_loop, kept_extreme,
                                                       running_chain, in_order_reduction)
 
 

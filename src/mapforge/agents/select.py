@@ -278,7 +278,7 @@ class _Writer:
     def outside_only(self, name: str) -> str | None:
         """A scalar declared outside the loop whose value nothing but this loop's branches reads: its type, when the
         code names it, outside the loop, in declarations only."""
-        outside = self.source.replace(self.body, " ", 1)
+        outside = COMMENT.sub(" ", self.source.replace(self.body, " ", 1))
         for m in re.finditer(_NOT_A_NAME + rf"{re.escape(name)}\b", outside):
             start = max(outside.rfind(ch, 0, m.start()) for ch in ";{}")
             if not _NAMED.fullmatch(outside[start + 1:m.start()]):
