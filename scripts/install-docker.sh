@@ -89,13 +89,15 @@ else
     say "dockerd already running; waiting for it to answer"
 fi
 
-for _ in $(seq 1 "$WAIT"); do
+for waited in $(seq 1 "$WAIT"); do
     if docker info >/dev/null 2>&1; then
-        say "engine answers ($(docker info --format '{{.ServerVersion}} {{.Driver}} cgroup v{{.CgroupVersion}}' 2>/dev/null))"
+        say "engine answers ($(docker info --format '{{.ServerVersion}} {{.Driver}} cgroup v{{.CgroupVersion}}' 2>/dev/null || true))"
         exit 0
     fi
-    if ! pgrep -x dockerd >/dev/null 2>&1; then  # it died: no point waiting out the minute
-        why=$($SUDO grep -m1 -E 'failed to start daemon|level=fatal|operation not permitted' "$LOG" 2>/dev/null \
+    # it died: no point waiting out the minute. Not in the first seconds, while setsid and nohup are still
+    # becoming dockerd (pgrep does not see it yet); and a log with no fatal line must not end the script (set -e).
+    if [ "$waited" -gt 3 ] && ! pgrep -x dockerd >/dev/null 2>&1; then
+        why=$({ $SUDO grep -m1 -E 'failed to start daemon|level=fatal|operation not permitted' "$LOG" 2>/dev/null || true; } \
               | sed -E 's/.*msg="?([^"]*)"?.*/\1/' | cut -c1-160)
         cannot "dockerd exited at start: ${why:-see $LOG}"
     fi
