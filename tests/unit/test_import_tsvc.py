@@ -1,8 +1,9 @@
 """scripts/import-tsvc.py: which TSVC-2 loops become tasks, and the reduction tasks' tolerance on the real harness.
 
 The importer is run on small files in TSVC-2's layout written here (not TSVC's own loops): a plain loop, a sum
-reduction, a max reduction, a loop that reads past its array, a product that overflows, and loops over the
-2-D arrays. The bundled
+reduction, a max reduction, a loop that reads past its array, a product that overflows, loops over the
+2-D arrays, and loops handed values by main() (scalars, the index array ip that common.c's init() fills). The
+bundled
 ``tasks/tsvc-s311`` (a float sum) is then judged by the real evaluator on the local sandbox: a reordered sum
 (independent partial sums) must pass at every size, the timing size included, and a sum that skips elements
 must not.
@@ -46,13 +47,13 @@ def native(folder: Path) -> OptimizeSpec:
     return spec
 
 
-def tsvc_function(name: str, comment: str, region: str) -> str:
+def tsvc_function(name: str, comment: str, region: str, setup: str = "") -> str:
     """One function in TSVC-2's layout: comments, setup, then the timed region between the two clock reads."""
     return f"""real_t {name}(struct args_t * func_args)
 {{
 
 //    {comment}
-
+{setup}
     initialise_arrays(__func__);
     gettimeofday(&func_args->t1, NULL);
 
@@ -198,6 +199,129 @@ def test_flatten_keeps_each_subscript_whole() -> None:
     assert flatten("aa[(j-1)][i] + bb[i][j+1]") == "aa[(j-1) * n + i] + bb[i * n + j+1]"
     assert flatten("max = aa[(0)][0];") == "max = aa[0 * n + 0];"
     assert flatten("cc[a[i]][k] + a[i]") == "cc[(a[i]) * n + k] + a[i]"
+
+
+SOURCE_ARGS = "\n".join([
+    tsvc_function("s911", "shifted copy", """    for (int nl = 0; nl < iterations; nl++) {
+        for (int i = 0; i < LEN_1D - k; i++) {
+            a[i] = b[i + k] * s;
+        }
+        dummy(a, b, c, d, e, aa, bb, cc, 0.);
+    }
+""", setup="""
+    struct{int a;real_t b;} * x = func_args->arg_info;
+    int k = x->a;
+    real_t s = x->b;
+"""),
+    tsvc_function("s912", "first half", """    for (int nl = 0; nl < iterations; nl++) {
+        for (int i = 0; i < m; i++) {
+            a[i] = b[i + m];
+        }
+        dummy(a, b, c, d, e, aa, bb, cc, 0.);
+    }
+""", setup="""
+    int m = *(int*)func_args->arg_info;
+"""),
+    tsvc_function("s913", "gather", """    for (int nl = 0; nl < iterations; nl++) {
+        for (int i = 0; i < LEN_1D; i++) {
+            a[ip[i]] = b[ip[i]] + c[i];
+        }
+        dummy(a, b, c, d, e, aa, bb, cc, 0.);
+    }
+""", setup="""
+    int * __restrict__ ip = func_args->arg_info;
+"""),
+    tsvc_function("s914", "reads a float as an int", """    for (int nl = 0; nl < iterations; nl++) {
+        for (int i = 0; i < LEN_1D; i++) {
+            a[i] = b[i] * t;
+        }
+        dummy(a, b, c, d, e, aa, bb, cc, 0.);
+    }
+""", setup="""
+    int t = *(int*)func_args->arg_info;
+"""),
+    """int main(int argc, char ** argv){
+    int n1 = 1;
+    int* ip;
+    real_t s1,s2;
+    init(&ip, &s1, &s2);
+    time_function(&s911, &(struct{int a;real_t b;}){n1, s2});
+    time_function(&s912, &(struct{int a;}){LEN_1D/2});
+    time_function(&s913, ip);
+    time_function(&s914, &s1);
+    return EXIT_SUCCESS;
+}
+"""])
+COMMON = """void init(int** ip, real_t* s1, real_t* s2){
+    *ip = (int *) memalign(ARRAY_ALIGNMENT, LEN_1D*sizeof(real_t));
+    for (int i = 0; i < LEN_1D; i = i+4){
+        (*ip)[i]   = (i+3);
+        (*ip)[i+1] = (i);
+        (*ip)[i+2] = (i+2);
+        (*ip)[i+3] = (i+1);
+    }
+    *s1 = 1.0;
+    *s2 = 2.5;
+}
+"""
+
+
+def test_what_main_passes_becomes_parameters_with_its_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scalars main() hands a loop are int/float parameters with main()'s values (its globals, LEN_1D/2, and
+    s1, s2 from common.c's init()); TSVC's ip, which init() fills with a permutation, is a const int array
+    filled with permutation(); a loop that reads main()'s float as an int is skipped."""
+    src = tmp_path / "tsvc.c"
+    src.write_text(SOURCE_ARGS)
+    (tmp_path / "common.c").write_text(COMMON)
+    out = tmp_path / "tasks"
+    mod = importer()
+    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
+    assert mod.main() == 0
+    err = capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["tsvc-s911", "tsvc-s912", "tsvc-s913"]
+    assert "skip s914: reads an int through a pointer to main()'s real_t (&s1): a type pun" in err
+
+    shifted = native(out / "tsvc-s911")
+    args = {a.name: a for a in shifted.args}
+    assert list(args) == ["a", "b", "k", "s", "n"]
+    assert (args["k"].type, args["k"].value) == ("int", "1")
+    assert (args["s"].type, args["s"].value) == ("float", "2.5")
+    assert "Scalar arguments: k = 1, s = 2.5." in shifted.description
+    ref = (out / "tsvc-s911" / "reference.c").read_text()
+    assert "void s911(float *restrict a, const float *restrict b, int k, float s, int n)" in ref
+
+    half = native(out / "tsvc-s912")
+    m = next(a for a in half.args if a.name == "m")
+    assert (m.type, m.value) == ("int", "n//2")
+    assert "Scalar arguments: m = n/2." in half.description
+
+    gather = native(out / "tsvc-s913")
+    args = {a.name: a for a in gather.args}
+    assert list(args) == ["a", "b", "c", "ip", "n"]
+    assert (args["ip"].type, args["ip"].size, args["ip"].init) == ("const int*", "n", "permutation()")
+    assert args["a"].role == "inout" and args["b"].is_const
+    assert "ip holds a permutation of 0..n-1" in gather.description
+    ref = (out / "tsvc-s913" / "reference.c").read_text()
+    assert ("void s913(float *restrict a, const float *restrict b, const float *restrict c, "
+            "const int *restrict ip, int n)") in ref
+
+
+def test_values_main_passes_need_common_c_and_a_permutation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without common.c, s1, s2 and ip are unknown; an ip that init() does not fill with a permutation is too:
+    the loops handed them are skipped, the one handed a literal of main()'s is not."""
+    src = tmp_path / "tsvc.c"
+    src.write_text(SOURCE_ARGS)
+    out = tmp_path / "tasks"
+    mod = importer()
+    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
+    assert mod.main() == 0
+    assert sorted(p.name for p in out.iterdir()) == ["tsvc-s912"]
+    assert "skip s913: main() passes ip, whose value is not known here" in capsys.readouterr().err
+    (tmp_path / "common.c").write_text(COMMON.replace("(*ip)[i+1] = (i);", "(*ip)[i+1] = (i+3);"))
+    assert mod.main() == 0
+    assert sorted(p.name for p in out.iterdir()) == ["tsvc-s911", "tsvc-s912"]
 
 
 S311 = REPO / "tasks" / "tsvc-s311"

@@ -1,0 +1,12 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s131.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void s131(float *restrict a, const float *restrict b, int n)
+{
+    int m  = 1;
+    for (int i = 0; i < n - 1; i++) {
+        a[i] = a[i + m] + b[i];
+    }
+}

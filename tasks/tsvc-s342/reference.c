@@ -1,0 +1,16 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s342.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void s342(float *restrict a, const float *restrict b, int n)
+{
+    int j = 0;
+    j = -1;
+    for (int i = 0; i < n; i++) {
+        if (a[i] > (float)0.) {
+            j++;
+            a[i] = b[j];
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop s431.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void s431(float *restrict a, const float *restrict b, int n)
+{
+    int k1=1;
+    int k2=2;
+    int k=2*k1-k2;
+    for (int i = 0; i < n; i++) {
+        a[i] = a[i+k] + b[i];
+    }
+}

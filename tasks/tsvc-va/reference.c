@@ -1,0 +1,11 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop va.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void va(float *restrict a, const float *restrict b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        a[i] = b[i];
+    }
+}

@@ -1,0 +1,13 @@
+/* From TSVC-2 (https://github.com/UoB-HPC/TSVC_2, src/tsvc.c), loop vif.
+ * Copyright (c) 2011 University of Illinois at Urbana-Champaign. All rights reserved.
+ * Developed by: Polaris Research Group, University of Illinois at Urbana-Champaign.
+ * University of Illinois/NCSA Open Source License; see the repository's license.txt.
+ * Adapted by scripts/import-tsvc.py: the arrays are parameters and LEN_1D is n. */
+void vif(float *restrict a, float *restrict b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (b[i] > (float)0.) {
+            a[i] = b[i];
+        }
+    }
+}
