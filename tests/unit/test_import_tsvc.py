@@ -41,6 +41,20 @@ def importer() -> ModuleType:
     return mod
 
 
+def imported(tmp_path: Path, source: str, common: str | None = None) -> tuple[ModuleType, Path]:
+    """The importer run on ``source`` (as tsvc.c, with ``common`` as common.c beside it): the module and the
+    folder it wrote the tasks to."""
+    src = tmp_path / "tsvc.c"
+    src.write_text(source)
+    if common is not None:
+        (tmp_path / "common.c").write_text(common)
+    out = tmp_path / "tasks"
+    mod = importer()
+    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
+    assert mod.main() == 0
+    return mod, out
+
+
 def native(folder: Path) -> OptimizeSpec:
     spec = load_task(folder).spec  # a valid spec, or this raises
     assert isinstance(spec, OptimizeSpec)
@@ -114,12 +128,7 @@ SOURCE = "\n".join([
 def test_loops_and_reductions_become_tasks_and_unsafe_references_are_skipped(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    src = tmp_path / "tsvc.c"
-    src.write_text(SOURCE)
-    out = tmp_path / "tasks"
-    mod = importer()
-    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
-    assert mod.main() == 0
+    mod, out = imported(tmp_path, SOURCE)
     err = capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["tsvc-s901", "tsvc-s902", "tsvc-s903"]
     assert "skip s904: the reference goes past an array's end" in err and "heap-buffer-overflow" in err
@@ -177,12 +186,7 @@ SOURCE_2D = "\n".join([
 def test_a_loop_over_2d_arrays_becomes_one_over_row_major_n_by_n_matrices(tmp_path: Path) -> None:
     """aa[i][j] is aa[i * n + j] and LEN_2D is n; a loop that walks one row (too little work to time) and one
     that mixes LEN_1D and LEN_2D (one n cannot be both) make no task."""
-    src = tmp_path / "tsvc.c"
-    src.write_text(SOURCE_2D)
-    out = tmp_path / "tasks"
-    mod = importer()
-    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
-    assert mod.main() == 0
+    mod, out = imported(tmp_path, SOURCE_2D)
     assert sorted(p.name for p in out.iterdir()) == ["tsvc-s906"]
     spec = native(out / "tsvc-s906")
     assert {a.name: a.size for a in spec.args if a.size} == {"a": "n", "aa": "n*n", "bb": "n*n"}
@@ -272,13 +276,7 @@ def test_what_main_passes_becomes_parameters_with_its_values(
     """Scalars main() hands a loop are int/float parameters with main()'s values (its globals, LEN_1D/2, and
     s1, s2 from common.c's init()); TSVC's ip, which init() fills with a permutation, is a const int array
     filled with permutation(); a loop that reads main()'s float as an int is skipped."""
-    src = tmp_path / "tsvc.c"
-    src.write_text(SOURCE_ARGS)
-    (tmp_path / "common.c").write_text(COMMON)
-    out = tmp_path / "tasks"
-    mod = importer()
-    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
-    assert mod.main() == 0
+    mod, out = imported(tmp_path, SOURCE_ARGS, COMMON)
     err = capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["tsvc-s911", "tsvc-s912", "tsvc-s913"]
     assert "skip s914: reads an int through a pointer to main()'s real_t (&s1): a type pun" in err
@@ -311,12 +309,7 @@ def test_what_main_passes_becomes_parameters_with_its_values(
 def test_values_main_passes_need_common_c_and_a_permutation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Without common.c, s1, s2 and ip are unknown; an ip that init() does not fill with a permutation is too:
     the loops handed them are skipped, the one handed a literal of main()'s is not."""
-    src = tmp_path / "tsvc.c"
-    src.write_text(SOURCE_ARGS)
-    out = tmp_path / "tasks"
-    mod = importer()
-    sys.argv = ["import-tsvc.py", str(src), "--out", str(out)]
-    assert mod.main() == 0
+    mod, out = imported(tmp_path, SOURCE_ARGS)
     assert sorted(p.name for p in out.iterdir()) == ["tsvc-s912"]
     assert "skip s913: main() passes ip, whose value is not known here" in capsys.readouterr().err
     (tmp_path / "common.c").write_text(COMMON.replace("(*ip)[i+1] = (i);", "(*ip)[i+1] = (i+3);"))
