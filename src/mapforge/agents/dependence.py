@@ -36,6 +36,8 @@ NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*[\[(])")
 #: subscript (``x[i][j]``), and a dereference (``*(x + i)``, ``*p``: a unary ``*`` after an operator or first).
 UNREAD = re.compile(r"\b(if|else|for|while|do|switch|goto|return)\b|[?{}]|\+\+|--|->|&|[\w\])]\s*\.\s*[A-Za-z_]"
                      r"|\]\s*\[|(?:^|[=+\-*/(,])\s*\*")
+#: What makes an expression more than a value: an increment, an assignment, a conditional, a statement's end or a block.
+SIDE_EFFECT = re.compile(r"\+\+|--|[?{};]|(?<![=!<>])=(?!=)")
 KEYWORDS = frozenset({"float", "double", "int", "long", "unsigned", "short", "char", "const", "sizeof", "signed"})
 
 

@@ -37,6 +37,7 @@ from mapforge.agents.affine import affine, atom, bare
 from mapforge.agents.dependence import (
     ASSIGN,
     COMMENT,
+    SIDE_EFFECT,
     Statement,
     body_of,
     counting_loop,
@@ -122,8 +123,8 @@ def _recurrence(st: Statement, text: str, var: str, lo: str, before: str) -> _Ch
     kind = declared_type(before, name)
     prev = re.compile(rf"\b{re.escape(name)}\s*\[\s*{re.escape(var)}\s*-\s*1\s*\]")
     rhs = prev.sub(_PREV, m.group(4))
-    if offset != 0 or kind is None or _PREV not in rhs or sorted(o for a, o in st.reads if a == name)[:1] != [-1]:
-        return None
+    if offset != 0 or kind is None or _PREV not in rhs:
+        return None  # not written at v, not a float, or x[v - 1] not read
     if any(o not in (-1, 0) for a, o in st.reads if a == name):
         return None  # T reads the recurrence elsewhere than at v
     got = _moves(m.group(3), f"{name}[{var}]", rhs, _PREV, kind)
@@ -145,7 +146,7 @@ def scan(source: str, line: int) -> Scanned | None:
     texts = [t.strip() for t in COMMENT.sub(" ", body).split(";")][:-1]
     if not stmts or len(texts) != len(stmts) or any(re.search(rf"\b{n}\b", source) for n in _NAMES):
         return None
-    if any(re.search(r"\+\+|--|[?{};]|(?<![=!<>])=(?!=)|\w\s*\(", e) for e in (b.lo, b.hi)):
+    if any(SIDE_EFFECT.search(e) or re.search(r"\w\s*\(", e) for e in (b.lo, b.hi)):
         return None  # the bounds are evaluated more than once: free of side effects (and calls)
     written = {a for st in stmts for a in st.writes}
     scalars = {s for st in stmts for s in st.scalar_writes}

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from mapforge.agents.dependence import (
     ACCESS,
     ASSIGN,
+    SIDE_EFFECT,
     UNREAD,
     assigned_next,
     braced_body,
@@ -89,7 +90,7 @@ def wraparound(source: str, line: int) -> Wrapped | None:
     var, step = bounds.var, bounds.step
     if stmts is None or (not bounds.declared and not assigned_next(var, after)):
         return None
-    if re.search(r"\+\+|--|[?{};]|(?<![=!<>])=(?!=)", bounds.lo) or not _calls_only_fabs(bounds.lo):
+    if SIDE_EFFECT.search(bounds.lo) or not _calls_only_fabs(bounds.lo):
         return None
     matches = [ASSIGN.match(s) for s in stmts]
     written = {m.group(1) for m in matches if m is not None and m.group(2) is not None}
