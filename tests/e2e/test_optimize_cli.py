@@ -501,23 +501,25 @@ def test_the_analyst_tests_a_search_loop_a_block_at_a_time(tmp_path: Path) -> No
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
 
 
-def test_the_analyst_chooses_a_branch_chains_results_by_masks(tmp_path: Path) -> None:
-    """gcc (real, -fopt-info) left tsvc-s441's loop scalar for its if / else if / else chain, each branch updating
-    a[i]: the analyst's first plan computes every branch's value and chooses the bits by masks, written out
-    whole and evaluated as written, before any model call. The candidate is correct (its speedup is measured in
-    bench/RESULTS.md, eighteenth session)."""
+def test_the_analyst_keeps_a_branchs_assignments_by_masks(tmp_path: Path) -> None:
+    """gcc (real, -fopt-info) left tsvc-s253's loop scalar for its branch, which assigns a temporary and two
+    elements: the analyst's first plan runs every statement in every iteration and keeps the branch's assignments
+    by masks, written out whole and evaluated as written, before any model call: correct, and faster (measured in
+    bench/RESULTS.md, twenty-second session)."""
     env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
-    reference = (REPO / "tasks" / "tsvc-s441" / "reference.c").read_text()
+    reference = (REPO / "tasks" / "tsvc-s253" / "reference.c").read_text()
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
                                                 "coder": [code_reply(reference)] * 4})
     run = tmp_path / "run"
-    optimize("tasks/tsvc-s441", script, run, "--max-iters", "1", env=env)
+    optimize("tasks/tsvc-s253", script, run, "--max-iters", "1", env=env)
     analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
-    assert [p["title"] for p in analysed][:1] == ["Choose the branches' results by masks in the loop on line 8"]
-    assert "control flow in loop" in analysed[0]["bottleneck"]
+    assert [p["title"] for p in analysed][:1] == ["Keep the branches' assignments by masks in the loop on line 9"]
+    assert "control flow in loop" in analysed[0]["bottleneck"] and "assign `c[i]`, `a[i]`" in analysed[0]["bottleneck"]
     assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
-    assert candidates(run)["c0001"]["verdict"]["status"] == "correct"
-    assert candidates(run)["c0001"]["author"] == "analyst"
+    cands = candidates(run)
+    assert cands["c0001"]["verdict"]["status"] == "correct" and cands["c0001"]["author"] == "analyst"
+    summary = read_summary(run)
+    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
 
 
 def test_the_analyst_finds_a_kept_maximum_and_its_indices_by_two_passes_over_keys(tmp_path: Path) -> None:
