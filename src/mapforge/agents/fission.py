@@ -48,10 +48,15 @@ class Fissioned:
 
 @dataclass(frozen=True)
 class _Part:
-    text: str
-    """The part as written: a loop (header and body) or statements, each with its semicolon."""
     statements: tuple[str, ...]
     header: str | None = None
+    """The part's ``for`` header, or None for a run of statements."""
+
+    @property
+    def text(self) -> str:
+        """The part written out: a loop (header and braced body) or its statements, each with its semicolon."""
+        stmts = "".join(f"    {s};\n" if self.header else f"{s};\n" for s in self.statements)
+        return f"{self.header} {{\n{stmts}}}" if self.header else stmts.rstrip("\n")
 
 
 def _parts(body: str) -> list[_Part] | None:
@@ -70,10 +75,9 @@ def _parts(body: str) -> list[_Part] | None:
             if stmts is None or bounds is None or not bounds.kind:
                 return None  # not understood, or a loop variable the parts share
             if run:
-                parts.append(_Part("\n".join(f"{s};" for s in run), tuple(run)))
+                parts.append(_Part(tuple(run)))
                 run = []
-            text = f"{' '.join(got[0].split())} {{\n" + "".join(f"    {s};\n" for s in stmts) + "}"
-            parts.append(_Part(text, stmts, " ".join(got[0].split())))
+            parts.append(_Part(stmts, " ".join(got[0].split())))
             rest = inner[1].strip()
         else:
             semi = rest.find(";")
@@ -83,7 +87,7 @@ def _parts(body: str) -> list[_Part] | None:
             run += stmts
             rest = rest[semi + 1:].strip()
     if run:
-        parts.append(_Part("\n".join(f"{s};" for s in run), tuple(run)))
+        parts.append(_Part(tuple(run)))
     return parts
 
 
