@@ -162,14 +162,14 @@ def _rename(expr: str, names: dict[str, str]) -> str:
     return re.sub(pattern, lambda m: names[m.group(1)], expr)
 
 
-def _branch_scalars(items: list[_Item], inside: bool = False) -> set[str]:
-    """The scalars assigned in a branch, anywhere in ``items``."""
+def _branch_targets(items: list[_Item], elements: bool, inside: bool = False) -> set[str]:
+    """The names assigned in a branch, anywhere in ``items``: arrays (``elements``) or scalars."""
     out: set[str] = set()
     for item in items:
         if isinstance(item, _Chain):
             for _, arm in item.arms:
-                out |= _branch_scalars(arm, True)
-        elif inside and (assign := ASSIGN.match(item)) and assign.group(2) is None:
+                out |= _branch_targets(arm, elements, True)
+        elif inside and (assign := ASSIGN.match(item)) and (assign.group(2) is not None) == elements:
             out.add(assign.group(1))
     return out
 
@@ -182,9 +182,10 @@ class _Writer:
     source: str
     body: str
     prefix: str
+    bits: str
+    """The masks' type: as wide as the elements the branches assign."""
     lines: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
-    kinds: set[str] = field(default_factory=set)
     branches: int = 0
     temporaries: set[str] = field(default_factory=set)
     """Every scalar a branch assigns: none may be read where no branch around has given it a value."""
@@ -208,7 +209,7 @@ class _Writer:
 
     def chain(self, chain: _Chain, mask: str | None, names: dict[str, str]) -> bool:
         self.branches += len(chain.arms)
-        bits = "{BITS}"  # the masks' type, known once every target is: filled in by if_convert
+        bits = self.bits
         rest = mask
         for cond, items in chain.arms:
             if cond is not None:
@@ -265,12 +266,11 @@ class _Writer:
         if declares or sub[1:-1].strip() != self.var or kind is None:
             return False
         target = f"{name}[{self.var}]"
-        self.kinds.add(kind)
         if target not in self.targets:
             self.targets.append(target)
         v, u, o = self.fresh("v"), self.fresh("u"), self.fresh("o")
         value = value if op == "=" else f"{target} {_OPS[op]} ({value})"
-        self.lines += [f"{kind} {v} = {value};", "{BITS} " + f"{u}, {o};",
+        self.lines += [f"{kind} {v} = {value};", f"{self.bits} {u}, {o};",
                        f"__builtin_memcpy(&{u}, &{v}, sizeof {u}); __builtin_memcpy(&{o}, &{target}, sizeof {o});",
                        f"{o} = ({u} & {mask}) | ({o} & ~{mask});", f"__builtin_memcpy(&{target}, &{o}, sizeof {o});"]
         return True
@@ -297,12 +297,14 @@ def if_convert(header: str, body: str, source: str) -> Select | None:
     prefix = "mf"
     while any(t.startswith(prefix + "_") for t in taken):
         prefix += "_"
-    writer = _Writer(m.group(1), source, body, prefix, temporaries=_branch_scalars(items))
-    if not writer.run(items, None, {}) or len(writer.kinds) != 1:
-        return None  # not understood, no element assigned in a branch, or floats and doubles (masks of two widths)
-    bits = _BITS[writer.kinds.pop()]
-    return Select("\n".join(line.replace("{BITS}", bits) for line in writer.lines), tuple(writer.targets),
-                  writer.branches)
+    kinds = {declared_type(source, name) for name in _branch_targets(items, True)}
+    if len(kinds) != 1 or None in kinds:
+        return None  # no element assigned in a branch, one not float or double, or both (masks of two widths)
+    writer = _Writer(m.group(1), source, body, prefix, _BITS[str(kinds.pop())],
+                     temporaries=_branch_targets(items, False))
+    if not writer.run(items, None, {}):
+        return None
+    return Select("\n".join(writer.lines), tuple(writer.targets), writer.branches)
 
 
 @dataclass(frozen=True)
