@@ -501,46 +501,50 @@ def test_the_analyst_tests_a_search_loop_a_block_at_a_time(tmp_path: Path) -> No
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
 
 
-def test_the_analyst_keeps_a_branchs_assignments_by_masks(tmp_path: Path) -> None:
-    """gcc (real, -fopt-info) left tsvc-s253's loop scalar for its branch, which assigns a temporary and two
-    elements: the analyst's first plan runs every statement in every iteration and keeps the branch's assignments
-    by masks, written out whole and evaluated as written, before any model call: correct, and faster (measured in
-    bench/RESULTS.md, twenty-second session)."""
+def _analyst_first(tmp_path: Path, task: str, title: str) -> dict[str, str]:
+    """Runs one round on a bundled task with the model scripted to hand back the reference: the analyst's first
+    plan is ``title``, its code is evaluated as written before any model call, judged correct, and becomes the
+    job's best (the job improved). The plan, as the run's events record it."""
     env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
-    reference = (REPO / "tasks" / "tsvc-s253" / "reference.c").read_text()
+    reference = (REPO / "tasks" / task / "reference.c").read_text()
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
                                                 "coder": [code_reply(reference)] * 4})
     run = tmp_path / "run"
-    optimize("tasks/tsvc-s253", script, run, "--max-iters", "1", env=env)
+    optimize(f"tasks/{task}", script, run, "--max-iters", "1", env=env)
     analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
-    assert [p["title"] for p in analysed][:1] == ["Keep the branches' assignments by masks in the loop on line 9"]
-    assert "control flow in loop" in analysed[0]["bottleneck"] and "assign `c[i]`, `a[i]`" in analysed[0]["bottleneck"]
+    assert [p["title"] for p in analysed][:1] == [title]
     assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
     cands = candidates(run)
     assert cands["c0001"]["verdict"]["status"] == "correct" and cands["c0001"]["author"] == "analyst"
     summary = read_summary(run)
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+    return analysed[0]
+
+
+def test_the_analyst_keeps_a_branchs_assignments_by_masks(tmp_path: Path) -> None:
+    """gcc (real, -fopt-info) left tsvc-s253's loop scalar for its branch, which assigns a temporary and two
+    elements: the analyst's first plan runs every statement in every iteration and keeps the branch's assignments
+    by masks, written out whole: correct, and faster (measured in bench/RESULTS.md, twenty-second session)."""
+    plan = _analyst_first(tmp_path, "tsvc-s253", "Keep the branches' assignments by masks in the loop on line 9")
+    assert "control flow in loop" in plan["bottleneck"] and "assign `c[i]`, `a[i]`" in plan["bottleneck"]
+
+
+def test_the_analyst_makes_a_compactions_appends_branchless(tmp_path: Path) -> None:
+    """gcc (real, -fopt-info) left tsvc-s341's loop scalar: it appends the positive elements of one array to
+    another through a counter stepped in a branch, which mispredicts on random signs. The analyst's first plan
+    stores every value at a buffer slot stepped by the condition and copies the buffer in blocks, written out
+    whole: correct, and faster (measured in bench/RESULTS.md, twenty-third session)."""
+    plan = _analyst_first(tmp_path, "tsvc-s341", "Append to `a` without branches in the loop on line 10")
+    assert "appends to `a` at `j`" in plan["bottleneck"] and "kept_n += kept_m2;" in plan["code"]
 
 
 def test_the_analyst_finds_a_kept_maximum_and_its_indices_by_two_passes_over_keys(tmp_path: Path) -> None:
     """gcc (real, -fopt-info) left tsvc-s13110's inner loop scalar: it keeps the largest element of each row and its
     indices. The analyst's first plan replaces it with two passes over integer keys and the loop's own ``if`` at
-    the index found, written out whole and evaluated as written, before any model call: correct, and faster (its
-    speedup is measured in bench/RESULTS.md, nineteenth session)."""
-    env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
-    reference = (REPO / "tasks" / "tsvc-s13110" / "reference.c").read_text()
-    script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
-                                                "coder": [code_reply(reference)] * 4})
-    run = tmp_path / "run"
-    optimize("tasks/tsvc-s13110", script, run, "--max-iters", "1", env=env)
-    analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
-    assert [p["title"] for p in analysed][:1] == ["Find the largest value by integer keys in the loop on line 14"]
-    assert "sets `xindex`, `yindex` where it found it" in analysed[0]["bottleneck"]
-    assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
-    cands = candidates(run)
-    assert cands["c0001"]["verdict"]["status"] == "correct" and cands["c0001"]["author"] == "analyst"
-    summary = read_summary(run)
-    assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
+    the index found, written out whole: correct, and faster (its speedup is measured in bench/RESULTS.md,
+    nineteenth session)."""
+    plan = _analyst_first(tmp_path, "tsvc-s13110", "Find the largest value by integer keys in the loop on line 14")
+    assert "sets `xindex`, `yindex` where it found it" in plan["bottleneck"]
 
 
 def test_the_analyst_runs_a_nest_walking_a_column_either_way_in_tiles(tmp_path: Path) -> None:

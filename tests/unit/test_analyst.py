@@ -323,6 +323,38 @@ def test_a_loop_left_scalar_by_its_branches_gets_their_assignments_kept_by_masks
     assert Analyst().run([Measured("reference", Profile(loops=[BRANCHY]), 0.2, divided)]) == []
 
 
+
+PACK = ("void f(float *restrict a, const float *restrict b, int n, int *restrict out)\n{\n    int j = -1;\n"
+        "    for (int i = 0; i < n; i++) {\n        if (b[i] > 0.0f) {\n            j++;\n            a[j] = b[i];\n"
+        "        }\n    }\n    out[0] = j;\n}\n")
+
+
+def test_a_compaction_left_scalar_gets_its_appends_made_branchless_in_the_whole_code(tmp_path: Path) -> None:
+    report = LoopReport(line=4, code="for (int i = 0; i < n; i++) {", missed="couldn't vectorize loop")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, PACK)])
+    assert [p.title for p in plans] == ["Append to `a` without branches in the loop on line 4"]
+    assert "appends to `a` at `j`, which 1 conditional append(s) step" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and code.startswith(PACK.split("    for")[0]) and code.endswith("    out[0] = j;\n}\n")
+    same = """#define N 2000
+typedef void (*fn)(float *, const float *, int, int *);
+static int same(fn f, fn g) {
+    static float x[N], y[N], b[N];
+    for (int i = 0; i < N; i++) { x[i] = y[i] = -i; b[i] = (float)((i * 7919) % 11) - 5; }
+    int jf, jg;
+    f(x, b, N, &jf);
+    g(y, b, N, &jg);
+    return jf == jg && memcmp(x, y, sizeof x) == 0;
+}
+"""
+    functions = "static " + PACK.replace("void f", "void orig0") + "static " + code.replace("void f", "void new0")
+    assert not rewrites_that_differ(tmp_path, functions, same, [0])
+    # a loop the compiler vectorised gets no plan, nor one whose counter the loop reads elsewhere
+    vectorised = report.model_copy(update={"width": 256, "missed": None})
+    assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 0.2, PACK)]) == []
+    read = PACK.replace("a[j] = b[i];", "a[j] = b[i] + j;")
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, read)]) == []
+
 ARGMAX = ("void f(const float *restrict a, int n, float *restrict out, int *restrict at)\n{\n    float m = a[0];\n"
           "    int j = 0;\n    for (int i = 0; i < n; i++)\n        if (a[i] > m) { m = a[i]; j = i; }\n"
           "    out[0] = m;\n    at[0] = j;\n}\n")

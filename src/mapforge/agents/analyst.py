@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from mapforge.agents.compaction import compact
 from mapforge.agents.dependence import Split, distribute, last_line, loop_at
 from mapforge.agents.early_exit import BLOCK, blocked_search
 from mapforge.agents.extremum import extremum
@@ -291,6 +292,34 @@ def branching_loop(m: Measured) -> list[Plan]:
     return plans
 
 
+def counted_appends(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop that appends to an array through a counter it steps only where a condition holds
+    (compaction: ``if (c) { j++; x[j] = e; }``): each element's position depends on every earlier condition, and
+    on data whose conditions follow no pattern the branch mispredicts in about every other iteration. Where
+    :mod:`~mapforge.agents.compaction` understands the loop, the plan gives the whole code with each append written
+    to a local buffer at a slot stepped by the condition, with no branch, and the buffer copied to the array in
+    blocks; whatever the code's bandwidth (a loop of mispredicted branches is far from it)."""
+    plans = []
+    for lp, found, whole in _left_scalar(m, compact):
+        first, last = found.lines
+        plans.append(_rewrite(
+            f"Append to `{found.array}` without branches in the loop on line {first}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
+             f"{first}-{last} ({lp.missed or 'no reason given'}): it appends to `{found.array}` at `{found.counter}`, "
+             f"which {found.conditional} conditional append(s) step only where their condition holds, so each "
+             "element's position depends on every earlier condition, and each condition is a branch that "
+             "mispredicts whenever the data follow no pattern"),
+            ("Branchless compaction: store every value that may be appended at the next free slot of a small local "
+             "buffer and step the slot by the condition (0 or 1), so nothing is left to predict; when the buffer is "
+             f"nearly full, and after the loop, copy the kept values to `{found.array}` after `{found.counter}` and "
+             f"step `{found.counter}` by their number."),
+            f"lines {first}-{last}", whole,
+            (f"This computes the same: `{found.array}` receives the same values at the same positions in the same "
+             f"order, nothing in the loop reads `{found.array}` or `{found.counter}` meanwhile, and a value not kept "
+             "is overwritten in the buffer, never stored to the array.")))
+    return plans
+
+
 def search_loop(m: Measured) -> list[Plan]:
     """gcc left scalar a loop that tests each element and leaves at the first that passes (it vectorises no loop
     with an exit; it names the loop by the exit's line). Where :mod:`~mapforge.agents.early_exit` understands the
@@ -488,11 +517,12 @@ def separate_passes(m: Measured) -> list[Plan]:
 
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
 #: pages a TLB miss) per element (swapped away, or tiled when both orders walk one), a pass over the data more
-#: than needed its loads, a loop kept scalar (by a dependence, a carried scalar, branches, an exit or a kept extreme)
+#: than needed its loads, a loop kept scalar (by a dependence, a carried scalar, branches, a counter stepped in branches, an exit or a kept extreme)
 #: gives up the vector width, a running sum or an in-order reduction the few cycles of one addition's latency per
 #: element.
 RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, split_walk, transposed_walk, separate_passes,
-                                                      mixed_loop, carried_scalar, branching_loop, search_loop, kept_extreme,
+                                                      mixed_loop, carried_scalar, branching_loop, counted_appends,
+                                                      search_loop, kept_extreme,
                                                       running_chain, in_order_reduction)
 
 

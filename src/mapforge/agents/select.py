@@ -33,17 +33,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from mapforge.agents.branches import Chain, Item, plain, read_body, unread
 from mapforge.agents.dependence import (
     ACCESS,
     ASSIGN,
     COMMENT,
     HEADER,
-    UNREAD,
-    braced_body,
     declared_type,
     last_line,
     loop_at,
-    parens,
 )
 
 _OPS = {"=": "", "+=": "+", "-=": "-", "*=": "*"}
@@ -63,90 +61,6 @@ class Select:
     branches: int
 
 
-@dataclass
-class _Chain:
-    """``if (c0) A0 else if (c1) A1 ... [else An]``: (condition, the branch's items), the ``else`` with None."""
-
-    arms: list[tuple[str | None, list[_Item]]]
-
-
-_Item = str | _Chain  # a statement (without its semicolon) or a chain
-
-
-def _items(text: str) -> list[_Item] | None:
-    """The statements and chains of a sequence, in order; None when something else is there."""
-    out: list[_Item] = []
-    rest = text.strip()
-    while rest:
-        if re.match(r"if\s*\(", rest):
-            got = _chain(rest)
-            if got is None:
-                return None
-            out.append(got[0])
-            rest = got[1]
-        else:
-            semi = rest.find(";")
-            if semi < 0 or re.search(r"[{}]|\b(?:else|for|while|do|switch|goto|return|break|continue)\b", rest[:semi]):
-                return None
-            out.append(rest[:semi].strip())
-            rest = rest[semi + 1:].lstrip()
-    return out
-
-
-def _arm(text: str) -> tuple[list[_Item], str] | None:
-    """(a branch's items, what follows the branch): a braced block, a nested chain, or one statement."""
-    if text.startswith("{"):
-        got = braced_body(text)
-        inner = None if got is None else _items(got[0])
-        return None if got is None or inner is None else (inner, got[1].lstrip())
-    if re.match(r"if\s*\(", text):
-        chain = _chain(text)
-        return None if chain is None else ([chain[0]], chain[1])
-    semi = text.find(";")
-    one = None if semi < 0 else _items(text[:semi + 1])
-    return None if one is None else (one, text[semi + 1:].lstrip())
-
-
-def _chain(text: str) -> tuple[_Chain, str] | None:
-    """The chain at the start of ``text`` and what follows it (an ``else`` binds to the nearest ``if``, as in C)."""
-    rest = text
-    arms: list[tuple[str | None, list[_Item]]] = []
-    while True:
-        cond = parens(rest[2:].lstrip())
-        got = None if cond is None else _arm(cond[1])
-        if cond is None or got is None:
-            return None
-        arms.append((cond[0].strip(), got[0]))
-        rest = got[1]
-        if not re.match(r"else\b", rest):
-            return _Chain(arms), rest
-        rest = rest[4:].lstrip()
-        if not re.match(r"if\s*\(", rest):
-            last = _arm(rest)
-            if last is None:
-                return None
-            arms.append((None, last[0]))
-            return _Chain(arms), last[1]
-
-
-_NUMBER = re.compile(r"(?<![\w.])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?[fFlLuU]*\b")
-
-
-def _unread(text: str) -> bool:
-    """What :mod:`~mapforge.agents.dependence` cannot follow (``&&`` and ``||`` aside; ``1.f`` is no member)."""
-    return UNREAD.search(_NUMBER.sub("0", text).replace("&&", " ").replace("||", " ")) is not None
-
-
-def _plain(expr: str, var: str) -> bool:
-    """An expression safe to evaluate in every iteration: no call, side effect, pointer or division (an integer
-    one by zero traps), every subscript the loop variable itself."""
-    if _unread(expr) or re.search(r"(?<![=!<>])=(?!=)|[/%]", expr):
-        return False
-    if re.search(r"\b[A-Za-z_]\w*\s*\(", expr):
-        return False  # a call (a cast is a parenthesis after an operator, not after a name)
-    return all(index.strip() == var for _, index in ACCESS.findall(expr))
-
-
 _NOT_A_NAME = r"(?<![\w.])(?<!->)"  # not part of a longer name, nor a member
 
 
@@ -162,11 +76,11 @@ def _rename(expr: str, names: dict[str, str]) -> str:
     return re.sub(pattern, lambda m: names[m.group(1)], expr)
 
 
-def _branch_targets(items: list[_Item], elements: bool, inside: bool = False) -> set[str]:
+def _branch_targets(items: list[Item], elements: bool, inside: bool = False) -> set[str]:
     """The names assigned in a branch, anywhere in ``items``: arrays (``elements``) or scalars."""
     out: set[str] = set()
     for item in items:
-        if isinstance(item, _Chain):
+        if isinstance(item, Chain):
             for _, arm in item.arms:
                 out |= _branch_targets(arm, elements, True)
         elif inside and (assign := ASSIGN.match(item)) and (assign.group(2) is not None) == elements:
@@ -195,25 +109,25 @@ class _Writer:
         self._count += 1
         return f"{self.prefix}_{what}{self._count}"
 
-    def run(self, items: list[_Item], mask: str | None, names: dict[str, str]) -> bool:
+    def run(self, items: list[Item], mask: str | None, names: dict[str, str]) -> bool:
         """Writes ``items`` under ``mask`` (None: outside every branch); ``names``: the temporaries assigned so far
         in the branches around, by their new names. False when something is not understood."""
         outer, names = set(names), dict(names)
         for item in items:
-            if isinstance(item, _Chain):
+            if isinstance(item, Chain):
                 if not self.chain(item, mask, names):
                     return False
             elif not self.statement(item, mask, names, outer):
                 return False
         return True
 
-    def chain(self, chain: _Chain, mask: str | None, names: dict[str, str]) -> bool:
+    def chain(self, chain: Chain, mask: str | None, names: dict[str, str]) -> bool:
         self.branches += len(chain.arms)
         bits = self.bits
         rest = mask
         for cond, items in chain.arms:
             if cond is not None:
-                if not _plain(cond, self.var) or not self.readable(cond, names):
+                if not plain(cond, self.var) or not self.readable(cond, names):
                     return False
                 c = self.fresh("c")
                 self.lines.append(f"{bits} {c} = -({bits})(({_rename(cond, names)}) != 0);")
@@ -245,11 +159,11 @@ class _Writer:
         declares = not text.lstrip().startswith(name)
         if mask is None:  # outside every branch: runs as it did
             reads = rhs if op == "=" else f"{name}{sub or ''} {rhs}"
-            if _unread(text) or not self.readable(reads, names):
+            if unread(text) or not self.readable(reads, names):
                 return False
             self.lines.append(text.strip() + ";")
             return True
-        if op not in _OPS or name == self.var or not _plain(rhs, self.var) or not self.readable(rhs, names):
+        if op not in _OPS or name == self.var or not plain(rhs, self.var) or not self.readable(rhs, names):
             return False
         value = _rename(rhs.strip(), names)
         if sub is None:  # a temporary: assigned before it is read, read in its branch only
@@ -290,8 +204,8 @@ def if_convert(header: str, body: str, source: str) -> Select | None:
     """The body (what the loop's braces hold) with its branches' assignments kept by masks, or None when not
     understood or when it has no branch. ``source``: the code around it, which declares the targets' types."""
     m = HEADER.match(header.strip())
-    items = None if m is None else _items(COMMENT.sub(" ", body))
-    if m is None or items is None or not any(isinstance(item, _Chain) for item in items):
+    items = None if m is None else read_body(COMMENT.sub(" ", body))
+    if m is None or items is None or not any(isinstance(item, Chain) for item in items):
         return None
     taken = set(re.findall(r"\b[A-Za-z_]\w*\b", source + body))
     prefix = "mf"
