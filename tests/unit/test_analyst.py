@@ -355,6 +355,25 @@ static int same(fn f, fn g) {
     read = PACK.replace("a[j] = b[i];", "a[j] = b[i] + j;")
     assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, read)]) == []
 
+
+EXP = ("#include <math.h>\n\nvoid f(float *restrict y, const float *restrict x, int n)\n{\n"
+       "    for (int i = 0; i < n; i++)\n        y[i] = expf(x[i]);\n}\n")
+
+
+def test_a_loop_left_scalar_by_a_math_call_gets_the_call_inline_in_the_whole_code() -> None:
+    report = LoopReport(line=6, code="y[i] = expf(x[i]);", missed="statement clobbers memory")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, EXP)])
+    assert [p.title for p in plans] == ["Compute `expf` inline so the loop on line 5 vectorises"]
+    assert "statement clobbers memory: the loop on lines 5-6 calls `expf`" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and code.startswith("#include <math.h>\n\nstatic inline float mf_expf(float x)\n")
+    assert code.endswith("    for (int i = 0; i < n; i++)\n        y[i] = mf_expf(x[i]);\n}\n")
+    # another reason, or no call it has, and no plan
+    other = report.model_copy(update={"missed": "not vectorized: control flow in loop"})
+    assert Analyst().run([Measured("reference", Profile(loops=[other]), 0.2, EXP)]) == []
+    logs = EXP.replace("expf(", "logf(")
+    assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, logs)]) == []
+
 ARGMAX = ("void f(const float *restrict a, int n, float *restrict out, int *restrict at)\n{\n    float m = a[0];\n"
           "    int j = 0;\n    for (int i = 0; i < n; i++)\n        if (a[i] > m) { m = a[i]; j = i; }\n"
           "    out[0] = m;\n    at[0] = j;\n}\n")

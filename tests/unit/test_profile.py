@@ -134,3 +134,13 @@ def test_the_report_keeps_one_entry_per_loop_with_its_final_outcome() -> None:
 
 def test_callgrind_summary_is_parsed() -> None:
     assert callgrind_count("events: Ir\nsummary: 123456\n") == 123456 and callgrind_count("") is None
+
+
+def test_a_call_that_may_set_errno_is_named_on_its_statements_line() -> None:
+    """gcc says a libm call "clobbers memory" on the statement's own line (the loop's line gets only "couldn't
+    vectorize loop"): the report keeps it, without gcc's internal statement, for the rule that inlines the call."""
+    report = ("k.c:4:23: missed: couldn't vectorize loop\n"
+              "k.c:5:16: missed: statement clobbers memory: _5 = expf (_4);\n"
+              "k.c:2:6: note: vectorized 0 loops in function.\n")
+    loops = vectorisation_report(report, "k.c")
+    assert [(lp.line, lp.missed) for lp in loops] == [(4, "couldn't vectorize loop"), (5, "statement clobbers memory")]

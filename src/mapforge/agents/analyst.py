@@ -25,6 +25,7 @@ from mapforge.agents.extremum import extremum
 from mapforge.agents.fission import fission
 from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
+from mapforge.agents.mathcalls import inline_calls
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.scan import CHAINS, scan
@@ -320,6 +321,30 @@ def counted_appends(m: Measured) -> list[Plan]:
     return plans
 
 
+def math_calls(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop that calls a libm function it may not vectorise without ``-ffast-math`` (the call
+    may set ``errno``: it "clobbers memory"). Where :mod:`~mapforge.agents.mathcalls` has an inline version of the
+    function, in arithmetic and bit operations alone, the plan gives the whole code with the loop's calls renamed
+    to it and its definition put before the code; whatever the code's bandwidth (a call per element is far from
+    it)."""
+    plans = []
+    for lp, found, spliced in _left_scalar(m, inline_calls, "clobbers memory"):
+        first, last = found.lines
+        named = ", ".join(f"`{f}`" for f in found.functions)
+        plans.append(_rewrite(
+            f"Compute {named} inline so the loop on line {first} vectorises",
+            (f"`{lp.code}`: the compiler's report (measured) says {lp.missed}: the loop on lines {first}-{last} calls "
+             f"{named}, a library call that may set errno, and the compiler vectorises no such call without "
+             "-ffast-math, so the whole loop stays scalar, one call per element"),
+            (f"Replace the calls of {named} in the loop by a static inline function computed with arithmetic and "
+             "bit operations alone (range reduction, a polynomial, a power of two by its exponent bits; overflow, "
+             "underflow and NaN chosen by masks): no call, no branch and no errno, so the loop vectorises."),
+            f"lines {first}-{last}", found.whole(spliced),
+            ("This computes the same up to rounding: the inline function is within 2 ulp of the library's on every "
+             "float checked, with the same infinities, zeros and NaNs (within the task's tolerance).")))
+    return plans
+
+
 def search_loop(m: Measured) -> list[Plan]:
     """gcc left scalar a loop that tests each element and leaves at the first that passes (it vectorises no loop
     with an exit; it names the loop by the exit's line). Where :mod:`~mapforge.agents.early_exit` understands the
@@ -517,13 +542,12 @@ def separate_passes(m: Measured) -> list[Plan]:
 
 #: In the order of the cost each removes, the largest first: a walk down a column pays a cache line (and across
 #: pages a TLB miss) per element (swapped away, or tiled when both orders walk one), a pass over the data more
-#: than needed its loads, a loop kept scalar (by a dependence, a carried scalar, branches, a counter stepped in branches, an exit or a kept extreme)
-#: gives up the vector width, a running sum or an in-order reduction the few cycles of one addition's latency per
-#: element.
-RULES: tuple[Callable[[Measured], list[Plan]], ...] = (column_walk, split_walk, transposed_walk, separate_passes,
-                                                      mixed_loop, carried_scalar, branching_loop, counted_appends,
-                                                      search_loop, kept_extreme,
-                                                      running_chain, in_order_reduction)
+#: than needed its loads, a loop kept scalar (by a dependence, a carried scalar, branches, a counter stepped in
+#: branches, a library call, an exit or a kept extreme) gives up the vector width, a running sum or an in-order
+#: reduction the few cycles of one addition's latency per element.
+RULES: tuple[Callable[[Measured], list[Plan]], ...] = (
+    column_walk, split_walk, transposed_walk, separate_passes, mixed_loop, carried_scalar, branching_loop,
+    counted_appends, math_calls, search_loop, kept_extreme, running_chain, in_order_reduction)
 
 
 class Analyst:

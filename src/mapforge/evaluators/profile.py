@@ -38,7 +38,7 @@ def vectorisation_report(text: str, source_name: str, source: str = "") -> list[
     """The loops in gcc's -fopt-info-vec-all output for ``source_name``, one per source line, quoting that line
     of ``source`` when given. A line the compiler vectorised in the end is not also reported as missed (gcc
     first reports its failed attempts), and a missed line gives the compiler's most specific reason, not its
-    generic "couldn't vectorize loop". A loop vectorised with an in-order (fold-left) reduction is marked
+    generic "couldn't vectorize loop" (a call that may set errno "clobbers memory"). A loop vectorised with an in-order (fold-left) reduction is marked
     ``in_order``: its additions are as serial as the source's."""
     lines = source.splitlines()
     versioned: dict[str, list[str]] = {}
@@ -61,7 +61,7 @@ def vectorisation_report(text: str, source_name: str, source: str = "") -> list[
                                                     if "because of " in low else msg)
         elif kind == "note" and "in-order (fold-left) reduction" in low:
             fold_left.add(lineno)
-        elif kind == "missed" and ("not vectorized" in low or "couldn't" in low):
+        elif kind == "missed" and ("not vectorized" in low or "couldn't" in low or "clobbers memory" in low):
             why.setdefault(lineno, []).append(_GIMPLE.sub("", msg))
 
     def code(lineno: str) -> str:
