@@ -501,16 +501,16 @@ def test_the_analyst_tests_a_search_loop_a_block_at_a_time(tmp_path: Path) -> No
     assert summary["best"]["candidate_id"] == "c0001" and summary["status"] == "improved"  # type: ignore[index]
 
 
-def _analyst_first(tmp_path: Path, task: str, title: str) -> dict[str, str]:
-    """Runs one round on a bundled task with the model scripted to hand back the reference: the analyst's first
-    plan is ``title``, its code is evaluated as written before any model call, judged correct, and becomes the
-    job's best (the job improved). The plan, as the run's events record it."""
+def _analyst_first(tmp_path: Path, task: Path, title: str) -> dict[str, str]:
+    """Runs one round on a task with the model scripted to hand back the reference: the analyst's first plan is
+    ``title``, its code is evaluated as written before any model call, judged correct, and becomes the job's best
+    (the job improved). The plan, as the run's events record it."""
     env = {**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0"}
-    reference = (REPO / "tasks" / task / "reference.c").read_text()
+    reference = (task / "reference.c").read_text()
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")] * 2,
                                                 "coder": [code_reply(reference)] * 4})
     run = tmp_path / "run"
-    optimize(f"tasks/{task}", script, run, "--max-iters", "1", env=env)
+    optimize(task, script, run, "--max-iters", "1", env=env)
     analysed = [p for e in read_events(run) if e["event"] == "analysed" for p in e["plans"]]
     assert [p["title"] for p in analysed][:1] == [title]
     assert (run / "candidates" / "c0001" / "source.c").read_text() == analysed[0]["code"]
@@ -525,7 +525,7 @@ def test_the_analyst_keeps_a_branchs_assignments_by_masks(tmp_path: Path) -> Non
     """gcc (real, -fopt-info) left tsvc-s253's loop scalar for its branch, which assigns a temporary and two
     elements: the analyst's first plan runs every statement in every iteration and keeps the branch's assignments
     by masks, written out whole: correct, and faster (measured in bench/RESULTS.md, twenty-second session)."""
-    plan = _analyst_first(tmp_path, "tsvc-s253", "Keep the branches' assignments by masks in the loop on line 9")
+    plan = _analyst_first(tmp_path, REPO / "tasks" / "tsvc-s253", "Keep the branches' assignments by masks in the loop on line 9")
     assert "control flow in loop" in plan["bottleneck"] and "assign `c[i]`, `a[i]`" in plan["bottleneck"]
 
 
@@ -534,16 +534,40 @@ def test_the_analyst_makes_a_compactions_appends_branchless(tmp_path: Path) -> N
     another through a counter stepped in a branch, which mispredicts on random signs. The analyst's first plan
     stores every value at a buffer slot stepped by the condition and copies the buffer in blocks, written out
     whole: correct, and faster (measured in bench/RESULTS.md, twenty-third session)."""
-    plan = _analyst_first(tmp_path, "tsvc-s341", "Append to `a` without branches in the loop on line 10")
+    plan = _analyst_first(tmp_path, REPO / "tasks" / "tsvc-s341", "Append to `a` without branches in the loop on line 10")
     assert "appends to `a` at `j`" in plan["bottleneck"] and "kept_n += kept_m2;" in plan["code"]
 
+
+
+DECAY = """#include <math.h>
+
+void decay(int n, float *restrict y, const float *restrict x, const float *restrict b)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = expf(x[i]) * b[i];
+}
+"""
+
+
+def test_the_analyst_computes_a_math_call_inline_so_its_loop_vectorises(tmp_path: Path) -> None:
+    """A task that calls expf per element (written here, not bundled): gcc (real, -fopt-info) keeps the loop
+    scalar, the call "clobbers memory" (errno). The analyst's first plan defines an inline expf and calls it,
+    written out whole: correct within the task's tolerance, and faster (measured in mapforge/agents/mathcalls.py's
+    notes, twenty-third session)."""
+    task = tmp_path / "decay"
+    task.mkdir()
+    (task / "task.toml").write_text(CHAIN_TOML.replace('"chain"', '"decay"').replace(
+        "y = (2x + b) * x, elementwise, in three passes over n elements.", "y = e^x * b, elementwise."))
+    (task / "reference.c").write_text(DECAY)
+    plan = _analyst_first(tmp_path, task, "Compute `expf` inline so the loop on line 5 vectorises")
+    assert "statement clobbers memory" in plan["bottleneck"] and "y[i] = mf_expf(x[i]) * b[i];" in plan["code"]
 
 def test_the_analyst_finds_a_kept_maximum_and_its_indices_by_two_passes_over_keys(tmp_path: Path) -> None:
     """gcc (real, -fopt-info) left tsvc-s13110's inner loop scalar: it keeps the largest element of each row and its
     indices. The analyst's first plan replaces it with two passes over integer keys and the loop's own ``if`` at
     the index found, written out whole: correct, and faster (its speedup is measured in bench/RESULTS.md,
     nineteenth session)."""
-    plan = _analyst_first(tmp_path, "tsvc-s13110", "Find the largest value by integer keys in the loop on line 14")
+    plan = _analyst_first(tmp_path, REPO / "tasks" / "tsvc-s13110", "Find the largest value by integer keys in the loop on line 14")
     assert "sets `xindex`, `yindex` where it found it" in plan["bottleneck"]
 
 

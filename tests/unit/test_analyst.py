@@ -364,10 +364,19 @@ def test_a_loop_left_scalar_by_a_math_call_gets_the_call_inline_in_the_whole_cod
     report = LoopReport(line=6, code="y[i] = expf(x[i]);", missed="statement clobbers memory")
     plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, EXP)])
     assert [p.title for p in plans] == ["Compute `expf` inline so the loop on line 5 vectorises"]
-    assert "statement clobbers memory: the loop on lines 5-6 calls `expf`" in plans[0].bottleneck
+    assert plans[0].bottleneck.startswith("the compiler's report (measured): line 6 (`y[i] = expf(x[i]);`): statement "
+                                          "clobbers memory. The loops on lines 5-6 call `expf`")
     code = plans[0].code
     assert code is not None and code.startswith("#include <math.h>\n\nstatic inline float mf_expf(float x)\n")
     assert code.endswith("    for (int i = 0; i < n; i++)\n        y[i] = mf_expf(x[i]);\n}\n")
+    # two loops, one of float expf and one of double exp: one plan renames both and defines both
+    two = EXP.replace("}\n", "    for (int i = 0; i < n; i++)\n        z[i] = exp(w[i]);\n}\n")
+    second = LoopReport(line=8, code="z[i] = exp(w[i]);", missed="statement clobbers memory")
+    plans = Analyst().run([Measured("reference", Profile(loops=[second, report]), 0.2, two)])
+    assert [p.title for p in plans] == ["Compute `expf`, `exp` inline so the loops on lines 5, 7 vectorise"]
+    code = plans[0].code
+    assert code is not None and "static inline float mf_expf(" in code and "static inline double mf_exp(" in code
+    assert code.endswith("y[i] = mf_expf(x[i]);\n    for (int i = 0; i < n; i++)\n        z[i] = mf_exp(w[i]);\n}\n")
     # another reason, or no call it has, and no plan
     other = report.model_copy(update={"missed": "not vectorized: control flow in loop"})
     assert Analyst().run([Measured("reference", Profile(loops=[other]), 0.2, EXP)]) == []

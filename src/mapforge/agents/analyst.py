@@ -25,7 +25,7 @@ from mapforge.agents.extremum import extremum
 from mapforge.agents.fission import fission
 from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
-from mapforge.agents.mathcalls import inline_calls
+from mapforge.agents.mathcalls import define, inline_calls
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.scan import CHAINS, scan
@@ -322,27 +322,36 @@ def counted_appends(m: Measured) -> list[Plan]:
 
 
 def math_calls(m: Measured) -> list[Plan]:
-    """gcc left scalar a loop that calls a libm function it may not vectorise without ``-ffast-math`` (the call
-    may set ``errno``: it "clobbers memory"). Where :mod:`~mapforge.agents.mathcalls` has an inline version of the
-    function, in arithmetic and bit operations alone, the plan gives the whole code with the loop's calls renamed
-    to it and its definition put before the code; whatever the code's bandwidth (a call per element is far from
-    it)."""
-    plans = []
-    for lp, found, spliced in _left_scalar(m, inline_calls, "clobbers memory"):
-        first, last = found.lines
-        named = ", ".join(f"`{f}`" for f in found.functions)
-        plans.append(_rewrite(
-            f"Compute {named} inline so the loop on line {first} vectorises",
-            (f"`{lp.code}`: the compiler's report (measured) says {lp.missed}: the loop on lines {first}-{last} calls "
-             f"{named}, a library call that may set errno, and the compiler vectorises no such call without "
-             "-ffast-math, so the whole loop stays scalar, one call per element"),
-            (f"Replace the calls of {named} in the loop by a static inline function computed with arithmetic and "
-             "bit operations alone (range reduction, a polynomial, a power of two by its exponent bits; overflow, "
-             "underflow and NaN chosen by masks): no call, no branch and no errno, so the loop vectorises."),
-            f"lines {first}-{last}", found.whole(spliced),
-            ("This computes the same up to rounding: the inline function is within 2 ulp of the library's on every "
-             "float checked, with the same infinities, zeros and NaNs (within the task's tolerance).")))
-    return plans
+    """gcc left scalar loops that call a libm function it may not vectorise without ``-ffast-math`` (the call may
+    set ``errno``: it "clobbers memory"). Where :mod:`~mapforge.agents.mathcalls` has an inline version of the
+    function, in arithmetic and bit operations alone, one plan gives the whole code with every such loop's calls
+    renamed to it and its definition put before the code; whatever the code's bandwidth (a call per element is far
+    from it)."""
+    found = sorted(((lp, got) for lp, got, _ in _left_scalar(m, inline_calls, "clobbers memory")),
+                   key=lambda f: f[1].lines[0])
+    if not found:
+        return []
+    whole: str | None = m.source
+    for _, got in reversed(found):  # from the last loop up: the lines above stay put
+        whole = _splice(whole, *got.lines, got.after, got.code) if whole else None
+    names = {f: name for _, got in found for f, name in got.names.items()}
+    if whole is None:
+        return []
+    named = ", ".join(f"`{f}`" for f in names)
+    where = ", ".join(f"{got.lines[0]}-{got.lines[1]}" for _, got in found)
+    said = "; ".join(dict.fromkeys(f"line {lp.line} (`{lp.code}`): {lp.missed}" for lp, _ in found))
+    return [_rewrite(
+        f"Compute {named} inline so the loop{'s' if len(found) > 1 else ''} on line{'s' if len(found) > 1 else ''} "
+        f"{', '.join(str(got.lines[0]) for _, got in found)} vectorise{'' if len(found) > 1 else 's'}",
+        (f"the compiler's report (measured): {said}. The loops on lines {where} call {named}, a library call "
+         "that may set errno, and the compiler vectorises no such call without -ffast-math, so each loop stays "
+         "scalar, one call per element"),
+        (f"Replace the calls of {named} by a static inline function computed with arithmetic and bit operations "
+         "alone (range reduction, a polynomial, a power of two by its exponent bits; overflow, underflow and NaN "
+         "chosen by masks): no call, no branch and no errno, so the loops vectorise."),
+        f"the loops on lines {where}", define(whole, names),
+        ("This computes the same up to rounding: the inline function is within 2 ulp of the library's on every "
+         "value checked, with the same infinities, zeros and NaNs (within the task's tolerance)."))]
 
 
 def search_loop(m: Measured) -> list[Plan]:
