@@ -1,22 +1,25 @@
 """Math functions gcc can vectorise: a loop that gcc keeps scalar because it calls ``expf``, ``exp`` or ``tanhf``
-rewritten to call an inline version written in arithmetic and bit operations alone; for the functions this module has, and
-nothing for the rest.
+rewritten to call an inline version written in arithmetic and bit operations alone; for the functions this module
+has, and nothing for the rest.
 
-Without ``-ffast-math`` (``-fno-math-errno``), gcc 12 vectorises no call of libm's ``expf`` or ``exp``: the call
-may set ``errno``, so it "clobbers memory", and the whole loop stays scalar. The inline versions have no call, no
-branch and no ``errno``. Each reduces ``x`` to ``k ln 2 + r`` (``k`` rounded to nearest by adding and subtracting
-``1.5 * 2^23``, or ``2^52``; ``ln 2`` in two parts, as Cephes does), approximates ``e^r`` as Cephes does (a
-degree-7 polynomial for ``float``, a rational function for ``double``), and scales by ``2^k`` in two steps, so
-subnormal results come out too; overflow (``inf``), underflow (``0``) and NaN are chosen by bit masks. ``tanhf``
-is Cephes' odd polynomial below ``|x| = 0.625`` and ``1 - 2 / (e^(2|x|) + 1)`` (the inline ``expf``) with the sign
-of ``x`` above, chosen by a mask. Checked
-against glibc (tests/unit/test_mathcalls.py): within 2 ulp on every value sampled, with the same infinities,
-zeros and NaNs.
+Without ``-ffast-math`` (``-fno-math-errno``), gcc 12 vectorises no call of libm's ``expf``, ``exp`` or ``tanhf``:
+the call may set ``errno``, so it "clobbers memory", and the whole loop stays scalar. The inline versions have no
+call, no branch and no ``errno``:
+
+- ``expf`` and ``exp`` reduce ``x`` to ``k ln 2 + r`` (``k`` rounded to nearest by adding and subtracting
+  ``1.5 * 2^23``, or ``2^52``; ``ln 2`` in two parts, as Cephes does), approximate ``e^r`` as Cephes does (a
+  degree-7 polynomial for ``float``, a rational function for ``double``), and scale by ``2^k`` in two steps, so
+  subnormal results come out too; overflow (``inf``), underflow (``0``) and NaN are chosen by bit masks;
+- ``tanhf`` is Cephes' odd polynomial below ``|x| = 0.625``, and ``1 - 2 / (e^(2|x|) + 1)`` (the inline ``expf``)
+  with the sign of ``x`` above, chosen by a mask.
+
+Checked against glibc (tests/unit/test_mathcalls.py): within 2 ulp on every value sampled, with the same
+infinities, zeros and NaNs.
 
 Measured on the dev VM (Zen 1, 16-byte vectors; best of 200 runs over 65536 elements, side by side), a loop of
 ``y[i] = expf(x[i]) * 2`` ran 1.39x faster than glibc's scalar calls, ``y[i] = exp(x[i])`` 1.24x, and
-``y[i] = tanhf(x[i])`` 5.66x; a loop gcc still cannot vectorise (a ``double`` reduction of
-``float`` loads) runs slower than with glibc's tuned scalar code, and the harness judges each rewrite.
+``y[i] = tanhf(x[i])`` 5.66x. A loop gcc still cannot vectorise (a ``double`` reduction of ``float`` loads) runs
+slower than with glibc's tuned scalar code; the harness judges each rewrite.
 """
 
 from __future__ import annotations
