@@ -47,6 +47,12 @@ def test_each_form_of_an_append_and_unconditional_ones_beside_conditional_ones()
     assert got is not None and got.conditional == 1 and f"float kept[{2 * BLOCK}];" in got.code
     lines = [t.strip() for t in got.code.splitlines()]
     assert lines[4:6] == ["kept[kept_n] = b[i] + d[i];", "kept_n += 1;"] and "e[i] = b[i];" in lines
+    # a loop of one statement, no braces: a filter that returns its count
+    source = ("int filter(const float *x, float *out, int n, float t)\n{\n    int k = 0;\n    for (int i = 0; i < n; i++)\n"
+              "        if (x[i] > t) out[k++] = x[i];\n    return k;\n}\n")
+    got = compact(source, 4)
+    assert got is not None and got.lines == (4, 5) and got.after.startswith("\n    return k;")
+    assert "out[k + kept_t] = kept[kept_t];" in got.code
     # an if / else that appends in both branches: a mask each, one of them set
     got = compact(_source("if (b[i] > 0) { j++; a[j] = b[i]; } else { j++; a[j] = c[i]; }"), 4)
     assert got is not None and got.conditional == 2 and "int kept_m3 = (kept_c1 ^ 1);" in got.code

@@ -9,7 +9,7 @@ there is nothing to predict; when the buffer is nearly full, and after the loop,
 the array after the counter, and the counter steps by their number. The array receives the same values, at the
 same positions, in the same order; the counter ends where it ended.
 
-Understood: a loop whose body (its braces) holds statements and ``if`` / ``else if`` / ``else`` chains (read by
+Understood: a loop whose body (braced or one statement) holds statements and ``if`` / ``else if`` / ``else`` chains (read by
 :mod:`~mapforge.agents.branches`) where
 
 - an *append* is a store to one array at the counter, ``x[j] = e;``, next to a step of the counter, ``j++;``
@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from mapforge.agents.branches import Chain, Item, plain, read_body, unread
-from mapforge.agents.dependence import ASSIGN, COMMENT, HEADER, declared_type, last_line, loop_at
+from mapforge.agents.dependence import ASSIGN, COMMENT, HEADER, any_loop_at, declared_type, last_line
 
 #: Iterations per copy: the buffer holds this many appends per append statement of the body.
 BLOCK = 512
@@ -170,7 +170,7 @@ def _integer(source: str, name: str) -> bool:
 
 def compact(source: str, line: int) -> Compacted | None:
     """The loop whose ``for`` starts on ``line`` (1-based), its appends made branchless, or None when not understood."""
-    found = loop_at(source, line)
+    found = any_loop_at(source, line)
     if found is None:
         return None
     header, body, after = found

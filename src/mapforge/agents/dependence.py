@@ -211,6 +211,17 @@ def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
     return None if body is None else (got[0].strip(), body[0], body[1])
 
 
+def any_loop_at(source: str, line: int) -> tuple[str, str, str] | None:
+    """(header, body, the source after the loop) of the ``for`` loop starting on ``line`` (1-based), its body what
+    its braces hold or its one statement (with the semicolon); None when that line starts no ``for``."""
+    lines = source.splitlines()
+    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+        return None
+    got = split_header("\n".join(lines[line - 1:]).lstrip())
+    body = None if got is None else body_of(got[1])
+    return None if got is None or body is None else (got[0].strip(), body[0], body[1])
+
+
 def last_line(source: str, line: int, after: str) -> int:
     """The last line (1-based) of the loop that starts on ``line`` and is followed by ``after``."""
     return line + "\n".join(source.splitlines()[line - 1:]).lstrip()[:-len(after) or None].count("\n")

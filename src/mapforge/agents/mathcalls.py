@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import body_of, split_header
+from mapforge.agents.dependence import any_loop_at
 
 
 @dataclass(frozen=True)
@@ -180,15 +180,11 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     """The ``for`` loop starting on ``line`` (1-based), braced or not, with its calls of the functions in
     :data:`DEFINITIONS` renamed to inline versions (:func:`inline_name`), or None when it calls none of them. The
     names cover the functions those need too."""
-    lines = source.splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
+    found = any_loop_at(source, line)
+    if found is None:
         return None
+    lines, after = source.splitlines(), found[2]
     text = "\n".join(lines[line - 1:]).lstrip()
-    got = split_header(text)
-    body = None if got is None else body_of(got[1])
-    if got is None or body is None:
-        return None
-    after = body[1]
     loop = text[:len(text) - len(after)]
     called = [f for f in DEFINITIONS if _call(f).search(loop)]
     if not called:
