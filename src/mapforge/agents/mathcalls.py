@@ -189,6 +189,10 @@ _DIRECTIVE = re.compile(r"^[ \t]*#[^\n]*\n?", re.M)
 _COMMENTS = re.compile(r"(?:\s*(?:/\*.*?\*/|//[^\n]*))*\n?", re.S)
 
 
+#: What may stand before a parenthesis in a loop the rewrite still vectorises: keywords, and calls gcc inlines.
+_NOT_CALLS = frozenset({"for", "if", "while", "switch", "return", "sizeof", "fabsf", "fabs"})
+
+
 def _call(function: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.>]){re.escape(function)}(?=\s*\()")
 
@@ -227,8 +231,9 @@ def define(source: str, names: dict[str, str]) -> str:
 
 def inline_calls(source: str, line: int) -> Inlined | None:
     """The ``for`` loop starting on ``line`` (1-based), braced or not, with its calls of the functions in
-    :data:`DEFINITIONS` renamed to inline versions (:func:`inline_name`), or None when it calls none of them. The
-    names cover the functions those need too."""
+    :data:`DEFINITIONS` renamed to inline versions (:func:`inline_name`), or None when it calls none of them, or
+    calls something else too (``sqrtf``, a function of the code's own). The names cover the functions those need
+    too."""
     found = any_loop_at(source, line)
     if found is None:
         return None
@@ -243,6 +248,9 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     names = {f: inline_name(source, f) for f in called}
     for f in called:
         code = _call(f).sub(names[f], code)
+    others = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", code)) - _NOT_CALLS - set(names.values())
+    if others:
+        return None  # another call keeps the loop scalar, and the inline version alone would be slower
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
     return Inlined(code, (line, line + loop.count("\n")), after, names)
