@@ -52,12 +52,6 @@ class Compacted:
 
 
 @dataclass
-class _Append:
-    value: str
-    step_first: bool
-
-
-@dataclass
 class _Writer:
     """Writes the branchless body: the loop variable, the counter, the array, the fresh names."""
 
@@ -76,27 +70,31 @@ class _Writer:
         self._count += 1
         return f"{self.buffer}_{what}{self._count}"
 
-    def append(self, text: str, nxt: str | None) -> tuple[_Append, bool] | None:
-        """The append ``text`` starts (with ``nxt`` the next statement, when a separate step is part of it), and
-        whether it took ``nxt``; None when ``text`` starts none."""
+    def append(self, text: str, nxt: str | None) -> tuple[str, bool, bool] | None:
+        """The append ``text`` starts (with ``nxt`` the next statement, when a separate step is part of it): the value
+        it stores, whether the step comes first, and whether it took ``nxt``; None when ``text`` starts none."""
         j = re.escape(self.counter)
         step = re.compile(_STEP.format(j=j))
         joined = re.fullmatch(rf"\s*(\w+)\s*\[\s*(\+\+\s*{j}|{j}\s*\+\+)\s*\]\s*=(?!=)(.*)", text, re.S)
         if joined:
-            return self._store(joined.group(1), joined.group(3), joined.group(2).startswith("+")), False
-        if step.fullmatch(text.strip()) and nxt is not None:
-            store = ASSIGN.match(nxt)
-            if store and store.group(2) and store.group(2)[1:-1].strip() == self.counter and store.group(3) == "=":
-                return self._store(store.group(1), store.group(4), True), True
+            return self._store(joined.group(1), joined.group(3), joined.group(2).startswith("+"), False)
+        if nxt is None:
             return None
-        store = ASSIGN.match(text)
-        if (store and store.group(2) and store.group(2)[1:-1].strip() == self.counter and store.group(3) == "="
-                and nxt is not None and step.fullmatch(nxt.strip())):
-            return self._store(store.group(1), store.group(4), False), True
+        if step.fullmatch(text.strip()):
+            return self._store(*self._at_counter(nxt), True, True)
+        if step.fullmatch(nxt.strip()):
+            return self._store(*self._at_counter(text), False, True)
         return None
 
-    def _store(self, array: str, value: str, step_first: bool) -> _Append:
-        return _Append(value.strip() if array == self.array else "", step_first)
+    def _at_counter(self, text: str) -> tuple[str, str]:
+        """(array, value) of ``x[j] = value``, or ('', '')."""
+        store = ASSIGN.match(text)
+        if store and store.group(2) and store.group(2)[1:-1].strip() == self.counter and store.group(3) == "=":
+            return store.group(1), store.group(4)
+        return "", ""
+
+    def _store(self, array: str, value: str, step_first: bool, took: bool) -> tuple[str, bool, bool] | None:
+        return (value.strip(), step_first, took) if array == self.array else None
 
     def run(self, body: list[Item], mask: str | None) -> bool:
         """Writes ``body`` under ``mask`` (None: outside every branch). False when something is not understood."""
@@ -108,7 +106,7 @@ class _Writer:
                     return False
                 k += 1
                 continue
-            nxt = body[k + 1] if k + 1 < len(body) and isinstance(body[k + 1], str) else None
+            nxt = body[k + 1] if k + 1 < len(body) else None
             got = self.append(item, nxt if isinstance(nxt, str) else None)
             if got is None:
                 if mask is not None or self.mentions(item) or unread(item) or not ASSIGN.match(item):
@@ -116,14 +114,13 @@ class _Writer:
                 self.lines.append(item.strip() + ";")
                 k += 1
                 continue
-            app, took = got
-            if not app.value or self.mentions(app.value) or (mask is not None and not plain(app.value, self.var)):
+            value, step_first, took = got
+            if self.mentions(value) or (mask is not None and not plain(value, self.var)):
                 return False
-            self.forms.add(app.step_first)
+            self.forms.add(step_first)
             self.appends += 1
             self.conditional += mask is not None
-            self.lines += [f"{self.buffer}[{self.slot}] = {app.value};",
-                           f"{self.slot} += {mask or 1};"]
+            self.lines += [f"{self.buffer}[{self.slot}] = {value};", f"{self.slot} += {mask or 1};"]
             k += 2 if took else 1
         return True
 
