@@ -31,7 +31,16 @@ import re
 from dataclasses import dataclass, field
 
 from mapforge.agents.branches import Chain, Item, plain, read_body, unread
-from mapforge.agents.dependence import ASSIGN, COMMENT, HEADER, any_loop_at, declared_type, last_line
+from mapforge.agents.dependence import (
+    ASSIGN,
+    COMMENT,
+    HEADER,
+    IDENT,
+    any_loop_at,
+    declared_type,
+    fresh_prefix,
+    last_line,
+)
 
 #: Iterations per copy: the buffer holds this many appends per append statement of the body.
 BLOCK = 512
@@ -172,16 +181,14 @@ def compact(source: str, line: int) -> Compacted | None:
         return None
     header, body, after = found
     m = HEADER.match(header)
-    parsed = None if m is None else read_body(COMMENT.sub(" ", body))
+    body = COMMENT.sub(" ", body)
+    parsed = None if m is None else read_body(body)
     counter = None if parsed is None else _counter(parsed)
     if m is None or parsed is None or counter is None or counter == m.group(1) or not _integer(source, counter):
         return None
-    taken = set(re.findall(r"\b[A-Za-z_]\w*\b", source))
-    prefix = "kept"
-    while any(t == prefix or t.startswith(prefix + "_") for t in taken):
-        prefix += "_"
+    prefix = fresh_prefix("kept", set(IDENT.findall(source)))
     j = re.escape(counter)
-    store = re.search(rf"([A-Za-z_]\w*)\s*\[\s*(?:\+\+\s*)?{j}(?:\s*\+\+)?\s*\]\s*=(?!=)", COMMENT.sub(" ", body))
+    store = re.search(rf"([A-Za-z_]\w*)\s*\[\s*(?:\+\+\s*)?{j}(?:\s*\+\+)?\s*\]\s*=(?!=)", body)
     if store is None:
         return None
     w = _Writer(m.group(1), counter, store.group(1), buffer=prefix, slot=f"{prefix}_n")

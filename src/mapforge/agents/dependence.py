@@ -38,6 +38,8 @@ UNREAD = re.compile(r"\b(if|else|for|while|do|switch|goto|return)\b|[?{}]|\+\+|-
                      r"|\]\s*\[|(?:^|[=+\-*/(,])\s*\*")
 #: What makes an expression more than a value: an increment, an assignment, a conditional, a statement's end or a block.
 SIDE_EFFECT = re.compile(r"\+\+|--|[?{};]|(?<![=!<>])=(?!=)")
+#: A C identifier (or keyword): what a rewrite's new names must not collide with.
+IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
 KEYWORDS = frozenset({"float", "double", "int", "long", "unsigned", "short", "char", "const", "sizeof", "signed"})
 
 
@@ -198,28 +200,43 @@ def _carried_between(sa: Statement, sb: Statement) -> bool:
     return any(n in sa.writes and o < sa.writes[n] for n, o in sb.reads)
 
 
-def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
-    """(header, braced body, the source after the loop) of the ``for`` loop starting on ``line`` (1-based) of
-    ``source``; None when that line starts no such loop or its body is a single unbraced statement."""
+def fresh(base: str, taken: set[str]) -> str:
+    """``base``, with underscores added until no name in ``taken`` is it; added to ``taken``."""
+    while base in taken:
+        base += "_"
+    taken.add(base)
+    return base
+
+
+def fresh_prefix(base: str, taken: set[str] | frozenset[str]) -> str:
+    """``base``, with underscores added until no name in ``taken`` is it or starts with it and an underscore: a
+    prefix for a rewrite's new names (``mf_c1``, ``kept_n``)."""
+    while any(t == base or t.startswith(base + "_") for t in taken):
+        base += "_"
+    return base
+
+
+def _loop(source: str, line: int, braced: bool) -> tuple[str, str, str] | None:
+    """(header, body, the source after the loop) of the ``for`` starting on ``line`` (1-based): its body what its
+    braces hold, or (unless ``braced``) its one statement with the semicolon."""
     lines = source.splitlines()
     if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
         return None
     got = split_header("\n".join(lines[line - 1:]).lstrip())
-    if got is None or not got[1].startswith("{"):
-        return None
-    body = braced_body(got[1])
-    return None if body is None else (got[0].strip(), body[0], body[1])
+    body = None if got is None or (braced and not got[1].startswith("{")) else body_of(got[1])
+    return None if got is None or body is None else (got[0].strip(), body[0], body[1])
+
+
+def loop_at(source: str, line: int) -> tuple[str, str, str] | None:
+    """(header, braced body, the source after the loop) of the ``for`` loop starting on ``line`` (1-based) of
+    ``source``; None when that line starts no such loop or its body is a single unbraced statement."""
+    return _loop(source, line, braced=True)
 
 
 def any_loop_at(source: str, line: int) -> tuple[str, str, str] | None:
     """(header, body, the source after the loop) of the ``for`` loop starting on ``line`` (1-based), its body what
     its braces hold or its one statement (with the semicolon); None when that line starts no ``for``."""
-    lines = source.splitlines()
-    if not 0 < line <= len(lines) or not lines[line - 1].lstrip().startswith("for"):
-        return None
-    got = split_header("\n".join(lines[line - 1:]).lstrip())
-    body = None if got is None else body_of(got[1])
-    return None if got is None or body is None else (got[0].strip(), body[0], body[1])
+    return _loop(source, line, braced=False)
 
 
 def last_line(source: str, line: int, after: str) -> int:

@@ -31,6 +31,7 @@ from mapforge.agents.dependence import (
     braced_body,
     counting_loop,
     declared_type,
+    fresh_prefix,
     parens,
 )
 
@@ -193,9 +194,7 @@ def extremum(source: str, line: int) -> Extremum | None:
 def _passes(header: str, var: str, outside: bool, expr: str, op: str, target: str, kind: str, largest: bool,
             first: bool, none: str, indexed: bool, statement: str, taken: set[str]) -> str:
     """The two passes, and the loop's ``if`` at the index they found."""
-    prefix = "mf"
-    while any(t.startswith(prefix + "_") for t in taken):
-        prefix += "_"
+    prefix = fresh_prefix("mf", taken)
     key, shift, mask, least, most, zero = _KEYS[kind]
     sentinel = least if largest else most  # a NaN's key, which never wins
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import any_loop_at
+from mapforge.agents.dependence import IDENT, any_loop_at, fresh
 
 
 @dataclass(frozen=True)
@@ -210,11 +210,7 @@ class Inlined:
 
 def inline_name(source: str, function: str) -> str:
     """The name of ``function``'s inline version in ``source``: ``mf_expf``, or with underscores added when taken."""
-    taken = set(re.findall(r"\b[A-Za-z_]\w*\b", source))
-    name = f"mf_{function}"
-    while name in taken:
-        name += "_"
-    return name
+    return fresh(f"mf_{function}", set(IDENT.findall(source)))
 
 
 def define(source: str, names: dict[str, str]) -> str:

@@ -27,6 +27,7 @@ from mapforge.agents.dependence import (
     body_of,
     counting_loop,
     declared_type,
+    fresh,
 )
 
 LANES = 16
@@ -42,13 +43,6 @@ class Rewrite:
     after: str
     """The source after the loop."""
 
-
-def _fresh(base: str, taken: set[str]) -> str:
-    name = base
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
 
 
 def _element_type(source: str, target: str) -> str:
@@ -76,9 +70,9 @@ def partial_sums(source: str, line: int) -> Rewrite | None:
         return None  # not understood, or bounds that move
     temps, sums = parts
     taken = set(_IDENT.findall(source))
-    k = _fresh("k", taken)
-    accs = [_fresh("acc", taken) for _ in sums]
-    totals = [_fresh("total", taken) for _ in sums]
+    k = fresh("k", taken)
+    accs = [fresh("acc", taken) for _ in sums]
+    totals = [fresh("total", taken) for _ in sums]
     kinds = [_element_type(source, name) for name, _, _ in sums]
     limit = f"({end}) + 1" if cmp == "<=" else end
     step = bounds.step

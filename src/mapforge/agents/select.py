@@ -39,7 +39,9 @@ from mapforge.agents.dependence import (
     ASSIGN,
     COMMENT,
     HEADER,
+    IDENT,
     declared_type,
+    fresh_prefix,
     last_line,
     loop_at,
 )
@@ -207,10 +209,7 @@ def if_convert(header: str, body: str, source: str) -> Select | None:
     items = None if m is None else read_body(COMMENT.sub(" ", body))
     if m is None or items is None or not any(isinstance(item, Chain) for item in items):
         return None
-    taken = set(re.findall(r"\b[A-Za-z_]\w*\b", source + body))
-    prefix = "mf"
-    while any(t.startswith(prefix + "_") for t in taken):
-        prefix += "_"
+    prefix = fresh_prefix("mf", set(IDENT.findall(source + body)))
     kinds = {declared_type(source, name) for name in _branch_targets(items, True)}
     if len(kinds) != 1 or None in kinds:
         return None  # no element assigned in a branch, one not float or double, or both (masks of two widths)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import ASSIGN, assigned_next, loop_bounds
+from mapforge.agents.dependence import ASSIGN, assigned_next, fresh, loop_bounds
 from mapforge.agents.interchange import analyse, offset_of, plus
 
 ROWS, COLS = 64, 16
@@ -36,12 +36,6 @@ class Tiled:
     nest: str
     strided: tuple[str, ...]
 
-
-def _fresh(base: str, taken: set[str]) -> str:
-    while base in taken:
-        base += "_"
-    taken.add(base)
-    return base
 
 
 def _exclusive(hi: str, op: str) -> str:
@@ -73,7 +67,7 @@ def tile(outer: str, inner: str, body: str, around: frozenset[str] = frozenset()
             up is not None and low is not None):
         return None  # an inner bound that is not the outer variable plus a constant, or two of them
     names = set(taken) | set(_IDENT.findall(outer + inner + body + after))
-    ot, it, oe, ie = (_fresh(n, names) for n in (f"{o}{o}", f"{v}{v}", f"{o}_end", f"{v}_end"))
+    ot, it, oe, ie = (fresh(n, names) for n in (f"{o}{o}", f"{v}{v}", f"{o}_end", f"{v}_end"))
     o_hi, v_hi = _exclusive(a.hi, a.op), _exclusive(b.hi, b.op)
     if up is not None:  # v < o + c: the tile's last row reaches furthest; each row stops at its own bound
         c = up + (b.op == "<=")

@@ -38,8 +38,8 @@ def vectorisation_report(text: str, source_name: str, source: str = "") -> list[
     """The loops in gcc's -fopt-info-vec-all output for ``source_name``, one per source line, quoting that line
     of ``source`` when given. A line the compiler vectorised in the end is not also reported as missed (gcc
     first reports its failed attempts), and a missed line gives the compiler's most specific reason, not its
-    generic "couldn't vectorize loop" (a call that may set errno "clobbers memory"). A loop vectorised with an in-order (fold-left) reduction is marked
-    ``in_order``: its additions are as serial as the source's."""
+    generic "couldn't vectorize loop" (a call that may set errno "clobbers memory"). A loop vectorised with an
+    in-order (fold-left) reduction is marked ``in_order``: its additions are as serial as the source's."""
     lines = source.splitlines()
     versioned: dict[str, list[str]] = {}
     why: dict[str, list[str]] = {}
