@@ -19,16 +19,19 @@ sys.path.insert(0, str(REPO / "src"))
 
 from mapforge.agents.mathcalls import DEFINITIONS, define  # noqa: E402
 
-#: Each function's inputs: where its results are finite and not trivially 0, 1 or -1.
+#: Each function's inputs: where its results are finite and not trivially 0, 1 or -1 (the rounding functions,
+#: fmax and fmin: across zero).
 RANGES = {"expf": (-10.0, 10.0), "exp": (-10.0, 10.0), "tanhf": (-3.0, 3.0), "logf": (0.001, 370.0)}
+#: The second argument of the functions of two: half the elements below it.
+SECOND = ", (@T@)0.25"
 
 PROGRAM = """#include <math.h>
 #include <stdio.h>
 #include <time.h>
 @DEFINITIONS@
 #define N 65536
-static void mine(@T@ *restrict y, const @T@ *restrict x, int n) { for (int i = 0; i < n; i++) y[i] = @INLINE@(x[i]); }
-static void libm(@T@ *restrict y, const @T@ *restrict x, int n) { for (int i = 0; i < n; i++) y[i] = @FUNCTION@(x[i]); }
+static void mine(@T@ *restrict y, const @T@ *restrict x, int n) { for (int i = 0; i < n; i++) y[i] = @INLINE@(x[i]@MORE@); }
+static void libm(@T@ *restrict y, const @T@ *restrict x, int n) { for (int i = 0; i < n; i++) y[i] = @FUNCTION@(x[i]@MORE@); }
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
 int main(void) {
     static @T@ x[N], y[N];
@@ -49,8 +52,9 @@ def measure(function: str, folder: Path) -> tuple[float, float]:
     """(inline ms, glibc ms): the best of 200 alternated runs."""
     names = {function: "inline_" + function, **{n: "inline_" + n for n in DEFINITIONS[function].needs}}
     kind = "double" if "inline double" in DEFINITIONS[function].text else "float"
-    lo, hi = RANGES[function]
-    source = PROGRAM
+    lo, hi = RANGES.get(function, (-1.0, 1.0) if function.rstrip("f") in ("fmax", "fmin") else (-100.0, 100.0))
+    binary = ", float y)" in DEFINITIONS[function].text or ", double y)" in DEFINITIONS[function].text
+    source = PROGRAM.replace("@MORE@", SECOND if binary else "")
     for key, value in {"DEFINITIONS": define("", names), "INLINE": names[function], "FUNCTION": function,
                        "T": kind, "LO": repr(lo), "HI": repr(hi)}.items():
         source = source.replace(f"@{key}@", value)

@@ -377,9 +377,18 @@ def test_a_loop_left_scalar_by_a_math_call_gets_the_call_inline_in_the_whole_cod
     code = plans[0].code
     assert code is not None and "static inline float mf_expf(" in code and "static inline double mf_exp(" in code
     assert code.endswith("y[i] = mf_expf(x[i]);\n    for (int i = 0; i < n; i++)\n        z[i] = mf_exp(w[i]);\n}\n")
-    # another reason, or no call it has, and no plan
-    other = report.model_copy(update={"missed": "not vectorized: control flow in loop"})
-    assert Analyst().run([Measured("reference", Profile(loops=[other]), 0.2, EXP)]) == []
+    # the rounding functions and fmaxf: gcc gives another reason, and the plan is made the same way
+    clamp = EXP.replace("expf(x[i])", "floorf(fmaxf(x[i], 0.0f))")
+    other = report.model_copy(update={"missed": "not vectorized: no vectype for stmt"})
+    plans = Analyst().run([Measured("reference", Profile(loops=[other]), 0.2, clamp)])
+    assert [p.title for p in plans] == ["Compute `floorf`, `fmaxf` inline so the loop on line 5 vectorises"]
+    code = plans[0].code
+    assert code is not None and code.endswith("        y[i] = mf_floorf(mf_fmaxf(x[i], 0.0f));\n}\n")
+    # a loop gcc vectorised, or no call it has, or another call beside: no plan
+    vectorised = LoopReport(line=5, code="for (int i = 0; i < n; i++)", width=16)
+    assert Analyst().run([Measured("reference", Profile(loops=[vectorised]), 0.2, EXP)]) == []
+    assert Analyst().run([Measured("reference", Profile(loops=[other]), 0.2,
+                                   clamp.replace("0.0f)", "sqrtf(x[i]))"))]) == []
     logs = EXP.replace("expf(", "log10f(")
     assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, logs)]) == []
 

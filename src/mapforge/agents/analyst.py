@@ -322,13 +322,12 @@ def counted_appends(m: Measured) -> list[Plan]:
 
 
 def math_calls(m: Measured) -> list[Plan]:
-    """gcc left scalar loops that call a libm function it may not vectorise without ``-ffast-math`` (the call may
-    set ``errno``: it "clobbers memory"). Where :mod:`~mapforge.agents.mathcalls` has an inline version of the
-    function, in arithmetic and bit operations alone, one plan gives the whole code with every such loop's calls
-    renamed to it and its definition put before the code; whatever the code's bandwidth (a call per element is far
-    from it)."""
-    found = sorted(((lp, got) for lp, got, _ in _left_scalar(m, inline_calls, "clobbers memory")),
-                   key=lambda f: f[1].lines[0])
+    """gcc left scalar loops that call a libm function it does not vectorise without ``-ffast-math`` (``expf``
+    may set ``errno``: the call "clobbers memory"; ``floorf`` is expanded to a scalar instruction; ``fmaxf``
+    stays a call). Where :mod:`~mapforge.agents.mathcalls` has an inline version of each function the loop calls,
+    in arithmetic and bit operations alone, one plan gives the whole code with every such loop's calls renamed to
+    it and its definition put before the code; whatever the code's bandwidth (a scalar loop is far from it)."""
+    found = sorted(((lp, got) for lp, got, _ in _left_scalar(m, inline_calls)), key=lambda f: f[1].lines[0])
     if not found:
         return []
     whole: str | None = m.source
@@ -337,21 +336,23 @@ def math_calls(m: Measured) -> list[Plan]:
     names = {f: name for _, got in found for f, name in got.names.items()}
     if whole is None:
         return []
-    named = ", ".join(f"`{f}`" for f in names)
+    named = ", ".join(f"`{f}`" for f in dict.fromkeys(f for _, got in found for f in got.called))
     where = ", ".join(f"{got.lines[0]}-{got.lines[1]}" for _, got in found)
     said = "; ".join(dict.fromkeys(f"line {lp.line} (`{lp.code}`): {lp.missed}" for lp, _ in found))
     return [_rewrite(
         f"Compute {named} inline so the loop{'s' if len(found) > 1 else ''} on line{'s' if len(found) > 1 else ''} "
         f"{', '.join(str(got.lines[0]) for _, got in found)} vectorise{'' if len(found) > 1 else 's'}",
-        (f"the compiler's report (measured): {said}. The loops on lines {where} call {named}, a library call "
-         "that may set errno, and the compiler vectorises no such call without -ffast-math, so each loop stays "
-         "scalar, one call per element"),
+        (f"the compiler's report (measured): {said}. The loops on lines {where} call {named}, and the compiler "
+         "vectorises no such call without -ffast-math (it may set errno, or its NaN, signed-zero and exception "
+         "rules keep it a call or a scalar instruction), so each loop stays scalar"),
         (f"Replace the calls of {named} by a static inline function computed with arithmetic and bit operations "
-         "alone (range reduction, a polynomial, a power of two by its exponent bits; overflow, underflow and NaN "
-         "chosen by masks): no call, no branch and no errno, so the loops vectorise."),
+         "alone (for exp and log: range reduction, a polynomial, a power of two by its exponent bits; for the "
+         "rounding functions: rint and a correction; special values chosen by masks): no call, no branch and no "
+         "errno, so the loops vectorise."),
         f"the loops on lines {where}", define(whole, names),
         ("This computes the same up to rounding: the inline function is within 2 ulp of the library's on every "
-         "value checked, with the same infinities, zeros and NaNs (within the task's tolerance)."))]
+         "value checked (floor, ceil, trunc, round, fmax and fmin: the same bits), with the same infinities, zeros "
+         "and NaNs (within the task's tolerance)."))]
 
 
 def search_loop(m: Measured) -> list[Plan]:
