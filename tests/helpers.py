@@ -121,7 +121,7 @@ def rewrites_that_differ(folder: Path, functions: str, same: str, cases: list[in
     program.write_text("#include <stdio.h>\n#include <string.h>\n" + same + functions
                        + "int main(void) {\n    int bad = 0;\n" + calls + "    return bad != 0;\n}\n")
     exe = folder / "check"
-    subprocess.run(["gcc", "-O1", "-o", str(exe), str(program)], check=True, capture_output=True)
+    subprocess.run(["gcc", "-O1", "-o", str(exe), str(program), "-lm"], check=True, capture_output=True)
     run = subprocess.run([str(exe)], capture_output=True, text=True)
     assert run.returncode in (0, 1), run.stderr
     return run.stdout

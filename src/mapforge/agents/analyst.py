@@ -398,7 +398,7 @@ def kept_extreme(m: Measured) -> list[Plan]:
             ("Two passes over integer keys: a float's bits, with the magnitude flipped when the sign is set "
              "(after adding zero, which makes -0 +0; a NaN gets the key that never wins), order as the "
              f"floats do. The first pass takes the {which} key, a reduction of integers, the second the "
-             f"{'first' if got.first else 'last'} index with that key; the loop's own `if` then runs once, "
+             f"{'first' if got.first else 'last'} index with that key; the loop's own statement then runs once, "
              "at that index. Both passes vectorise."),
             f"lines {got.lines[0]}-{got.lines[1]}", whole,
             "This computes exactly what the loop computes, NaNs and signed zeros included."))

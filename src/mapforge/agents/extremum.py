@@ -16,7 +16,11 @@ value is the largest (``>``: later equal values do not pass), or the last (``>=`
 ``for (int v = lo; v < hi; v++)`` (or ``<=``, a constant step, ``v`` an ``int`` declared before) whose body,
 braced or not, is one ``if`` with no ``else``: its condition compares a scalar ``m`` declared ``float`` or
 ``double`` with an expression ``e`` (``e > m``, ``m < e``, or ``>=``, ``<=``, and the mirror for a minimum);
-its branch sets ``m = e`` and any other scalars to expressions with no side effect. ``e`` has no side effect and
+its branch sets ``m = e`` and any other scalars to expressions with no side effect. A body ``m = c ? e : m;`` is
+read as ``if (c) m = e;``, and ``m = fmaxf(m, e);`` (``fminf``, ``fmax``, ``fmin``; the element either side) as a
+maximum kept with NaNs skipped, whose call runs once where the passes found the value: the result is the loop's
+but for the sign of a zero that ties, which glibc takes from the second argument and gcc, to which the call is
+commutative, may swap. ``e`` has no side effect and
 no call but ``fabs`` (``fabsf`` for a float), and holds only values of ``m``'s type, so comparing it with ``m``
 is comparing values of that type. Nothing the branch sets is read by ``e``, the other values or the bounds.
 """
@@ -87,6 +91,69 @@ def _if(text: str) -> tuple[str, list[str], str] | None:
     return cond.strip(), [t.strip() for t in inner[:-1].split(";")], rest
 
 
+#: ``m = fmaxf(m, e)`` and the like: the function, and whether it keeps the largest.
+_KEEPERS = {"fmaxf": ("float", True), "fmax": ("double", True), "fminf": ("float", False), "fmin": ("double", False)}
+#: Where the element stands in the call kept from ``m = fmaxf(m, e);``.
+_ELEMENT = "@element@"
+_ASSIGN = re.compile(r"^([A-Za-z_]\w*)\s*=(?!=)\s*(.*?);", re.S)
+
+
+def _body(text: str, source: str) -> tuple[str, list[str], str, str] | None:
+    """(condition, the statements it guards, what follows, the call) of a body that is an ``if`` with no ``else``
+    (the call ""), or one assignment read as such an ``if``: ``m = c ? e : m;`` is ``if (c) m = e;``, and
+    ``m = fmaxf(m, e);`` is ``if (e >= m) m = e;`` but for a NaN in ``m`` (which ``fmaxf`` replaces: the call is
+    returned to run where the passes found the value), ``m = fmaxf(e, m);`` ``if (e > m) m = e;``; ``fminf``,
+    ``fmax`` and ``fmin`` the same. Equal values differ only in a zero's sign, and the call at the index found
+    gives the sign the loop gives."""
+    got = _if(text)
+    if got is not None:
+        return (*got, "")
+    m = _ASSIGN.match(text)
+    if m is None:
+        return None
+    target, value, rest = m.group(1), m.group(2).strip(), text[m.end():]
+    head = re.match(r"([A-Za-z_]\w*)\s*\(", value)
+    if head and head.group(1) in _KEEPERS:
+        args = parens(value[head.end() - 1:])
+        kind, largest = _KEEPERS[head.group(1)]
+        if args is None or args[1].strip() or declared_type(source, target) != kind:
+            return None
+        parts = _split_comma(args[0])
+        if parts is None:
+            return None
+        a, b = parts
+        op, call = (">" if largest else "<"), f"{target} = {head.group(1)}("
+        if a == target and b != target:  # ties take the second argument: the last index
+            return f"({b}) {op}= {target}", [f"{target} = {b}"], rest, call + f"{target}, {_ELEMENT});"
+        if b == target and a != target:
+            return f"({a}) {op} {target}", [f"{target} = {a}"], rest, call + f"{_ELEMENT}, {target});"
+        return None
+    choice = re.match(r"(.*?)\?(.*):(.*)$", value, re.S)  # c ? e : m, with no other conditional inside
+    if choice is None or "?" in choice.group(2) + choice.group(3) or choice.group(3).strip() != target:
+        return None
+    cond = choice.group(1).strip()
+    while (p := parens(cond)) is not None and not p[1].strip():
+        cond = p[0].strip()
+    return cond, [f"{target} = {choice.group(2).strip()}"], rest, ""
+
+
+def _split_comma(args: str) -> tuple[str, str] | None:
+    """The two arguments of a call, split at its one top-level comma."""
+    depth = 0
+    for i, c in enumerate(args):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            a, b = args[:i].strip(), args[i + 1:].strip()
+            return (a, b) if "," not in b and a and b else None
+    return None
+
+
+def _apply(call: str, target: str, value: str, op: str) -> str:
+    """Keep ``value`` (found by its key, not a zero) in ``target`` as the loop would: its call of ``fmax`` with
+    ``value`` for the element, or its comparison."""
+    return call.replace(_ELEMENT, value) if call else f"if ({value} {op} {target}) {target} = {value};"
+
+
 def _pure(expr: str, calls: set[str]) -> bool:
     """No side effect, member, address, conditional or braces; no call but those in ``calls``."""
     if re.search(r"\+\+|--|->|[?{};&|]|(?<![=!<>])=(?!=)|[\w\])]\s*\.\s*[A-Za-z_]", expr):
@@ -148,16 +215,16 @@ def extremum(source: str, line: int) -> Extremum | None:
         return None
     if rest.startswith("{"):
         braced = braced_body(rest)
-        parsed = None if braced is None else _if(braced[0].strip())
+        parsed = None if braced is None else _body(braced[0].strip(), source)
         if braced is None or parsed is None or parsed[2].strip():
             return None
         after = braced[1]
     else:
-        parsed = _if(rest)
+        parsed = _body(rest, source)
         if parsed is None:
             return None
         after = parsed[2]
-    cond, statements, _ = parsed
+    cond, statements, _, call = parsed
     compared = _comparison(cond)
     sets = [_SET.match(s) for s in statements]
     if compared is None or not all(sets):
@@ -182,18 +249,19 @@ def extremum(source: str, line: int) -> Extremum | None:
         return None
     largest, first = op in (">", ">="), op in (">", "<")
     branch = "; ".join(statements) + ";"
+    statement = call.replace(_ELEMENT, expr) if call else f"if ({cond}) {{ {branch} }}"
     # no index: past the last for the first, before the first for the last (not a constant, which gcc would
     # fold into the minimum, leaving a reduction it cannot vectorise)
     none = (f"({bounds.hi}) + 1" if bounds.op == "<=" else f"({bounds.hi})") if first else f"({bounds.lo}) - 1"
     code = _passes(header, var, bounds.kind == "", expr, op, target, kind, largest, first, none, bool(others),
-                   f"if ({cond}) {{ {branch} }}", set(_IDENT.findall(source)))
+                   statement, call, set(_IDENT.findall(source)))
     last = loop.last_line(after)
     return Extremum(code, (line, last), after, target, largest, first, tuple(others))
 
 
 def _passes(header: str, var: str, outside: bool, expr: str, op: str, target: str, kind: str, largest: bool,
-            first: bool, none: str, indexed: bool, statement: str, taken: set[str]) -> str:
-    """The two passes, and the loop's ``if`` at the index they found."""
+            first: bool, none: str, indexed: bool, statement: str, call: str, taken: set[str]) -> str:
+    """The two passes, and the loop's ``if`` (or its call of ``fmax``) at the index they found."""
     prefix = fresh_prefix("mf", taken)
     key, shift, mask, least, most, zero = _KEYS[kind]
     sentinel = least if largest else most  # a NaN's key, which never wins
@@ -220,7 +288,7 @@ def _passes(header: str, var: str, outside: bool, expr: str, op: str, target: st
                   f"            {key} {prefix}_u = {prefix}_best ^ (({prefix}_best >> {shift}) & {mask});\n"
                   f"            {kind} {prefix}_v;\n"
                   f"            __builtin_memcpy(&{prefix}_v, &{prefix}_u, sizeof {prefix}_v);\n"
-                  f"            if ({prefix}_v {op} {target}) {target} = {prefix}_v;\n"
+                  f"            {_apply(call, target, prefix + '_v', op)}\n"
                   f"        }} else {{\n{search}        }}\n")
     return ("{\n"
             f"    {key} {prefix}_best = {sentinel};\n"

@@ -41,7 +41,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import IDENT, any_loop_at, fresh
+from mapforge.agents.dependence import IDENT, any_loop_at, fresh, parens
 
 
 @dataclass(frozen=True)
@@ -322,6 +322,21 @@ class Inlined:
     called: tuple[str, ...]
 
 
+def _carried(loop: str, calls: set[str]) -> bool:
+    """Whether a scalar declared outside the loop and assigned in its body is an argument of one of ``calls``: its
+    value passes through the call from one iteration to the next."""
+    header = parens(loop[3:].lstrip())
+    body = header[1] if header else loop
+    assigned = set(re.findall(r"(?<![\w\].])([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", body))
+    assigned -= {name for kind, name in re.findall(r"\b([A-Za-z_]\w*)[\s*]+([A-Za-z_]\w*)\s*=(?!=)", body)
+                 if kind not in ("else", "return", "do")}  # declared inside: a new one each iteration
+    for call in re.finditer(r"(?<![\w.>])([A-Za-z_]\w*)\s*(?=\()", body):
+        args = parens(body[call.end():]) if call.group(1) in calls else None
+        if args is not None and assigned & set(IDENT.findall(args[0])):
+            return True
+    return False
+
+
 def inline_name(source: str, function: str) -> str:
     """The name of ``function``'s inline version in ``source``: ``mf_expf``, or with underscores added when taken."""
     return fresh(f"mf_{function}", set(IDENT.findall(source)))
@@ -361,6 +376,8 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     others = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", code)) - _NOT_CALLS - set(names.values())
     if others:
         return None  # another call keeps the loop scalar, and the inline version alone would be slower
+    if _carried(code, set(names.values())):
+        return None  # m = fmaxf(m, x[i]): a chain through the call, which gcc does not vectorise inline either
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
     return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called))
