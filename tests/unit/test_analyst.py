@@ -28,6 +28,24 @@ def test_an_in_order_reduction_becomes_a_partial_sums_plan_for_the_code_measured
     assert "acc[k] += /* the loop's term for element i + k */;" in plan.approach and "vector registers" in plan.approach
 
 
+def test_a_sum_the_compiler_left_scalar_gets_partial_sums_in_the_whole_code() -> None:
+    """Not vectorised at all (a float converted to a double sum: gcc found no vector type), the chain of additions is
+    the same: each waits for the one before."""
+    source = ("#include <math.h>\n\nvoid f(const float *restrict x, int n, double *restrict out)\n{\n"
+              "    double s = 0.0;\n    for (int i = 0; i < n; i++)\n        s += fabsf(x[i]);\n    out[0] = s;\n}\n")
+    report = LoopReport(line=7, code="s += fabsf(x[i]);", missed="not vectorized: no vectype for stmt")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, source)])
+    assert [p.title for p in plans] == ["Independent partial sums for the reduction on line 6"]
+    assert "did not vectorise the loop on lines 6-7 (not vectorized: no vectype for stmt)" in plans[0].bottleneck
+    code = plans[0].code
+    assert code is not None and "double acc[16] = {0};" in code and "acc[k] += fabsf(x[(i + k)]);" in code
+    assert code.endswith("        s += total;\n    }\n    out[0] = s;\n}\n")
+    # a running sum is no reduction: the scan's plan, not partial sums
+    scan = source.replace("s += fabsf(x[i]);", "{ s += fabsf(x[i]); out[i] = s; }")
+    assert [p.title[:10] for p in Analyst().run([Measured("reference", Profile(loops=[report]), 0.2, scan)])] == [
+        "Run the su"]
+
+
 def test_nothing_to_plan_without_a_finding_or_a_profile() -> None:
     assert Analyst().run([Measured("reference", Profile(loops=[SCALE, MISSED])), Measured("c0001", None)]) == []
 

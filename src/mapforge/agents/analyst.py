@@ -28,6 +28,7 @@ from mapforge.agents.interchange import interchange, loop_variables, nest_at
 from mapforge.agents.mathcalls import define, inline_calls
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
+from mapforge.agents.partial_sums import Rewrite as SumsRewrite
 from mapforge.agents.scan import CHAINS, scan
 from mapforge.agents.select import masked_loop
 from mapforge.agents.tiling import COLS, ROWS, tile
@@ -99,28 +100,33 @@ def in_order_reduction(m: Measured) -> list[Plan]:
     bandwidth: a fast candidate's leftover-elements loop is such a reduction too, and costs nothing."""
     if m.profile is None or (m.stream_share is not None and m.stream_share >= CHAIN_BOUND):
         return []
-    plans = []
-    for lp in m.profile.loops:
-        if not lp.in_order:
-            continue
+
+    def plan(line: int, bottleneck: str, rewrite: SumsRewrite | None, whole: str | None) -> Plan:
         approach = SKELETON
-        rewrite = partial_sums(m.source, lp.line) if m.source else None
-        whole = _splice(m.source, *rewrite.lines, rewrite.after, rewrite.code) if rewrite else None
         if rewrite and whole:
             approach = (f"Keep {LANES} independent partial sums instead of one and add them after the loop. The "
                         f"code, with the loop on lines {rewrite.lines[0]}-{rewrite.lines[1]} replaced:\n```c\n"
                         f"{whole}```\nThe fixed-length inner loop keeps the {LANES} sums in vector registers. "
                         "Reordering the additions changes the result only by rounding, within the task's tolerance. "
                         "Keep the rest of the code as it is.")
-        plans.append(Plan(
-            title=f"Independent partial sums for the reduction on line {lp.line}",
-            bottleneck=(f"`{lp.code}`: the compiler's report (measured) says this loop is an in-order reduction: "
-                        "its loads are vectorised but every floating-point addition waits for the previous one, "
-                        "because the compiler may not reorder them"),
-            approach=approach,
-            confidence=0.6,
-            code=whole if rewrite else None,
-        ))
+        return Plan(title=f"Independent partial sums for the reduction on line {line}", bottleneck=bottleneck,
+                    approach=approach, confidence=0.6, code=whole if rewrite else None)
+
+    plans = []
+    for lp in m.profile.loops:
+        if not lp.in_order:
+            continue
+        rewrite = partial_sums(m.source, lp.line) if m.source else None
+        whole = _splice(m.source, *rewrite.lines, rewrite.after, rewrite.code) if rewrite else None
+        plans.append(plan(lp.line, (f"`{lp.code}`: the compiler's report (measured) says this loop is an in-order "
+                                    "reduction: its loads are vectorised but every floating-point addition waits for "
+                                    "the previous one, because the compiler may not reorder them"), rewrite, whole))
+    for lp, got, whole in _left_scalar(m, partial_sums):  # not vectorised at all: the same chain, scalar
+        why = lp.missed or "no reason given"
+        plans.append(plan(got.lines[0], (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise "
+                                         f"the loop on lines {got.lines[0]}-{got.lines[1]} ({why}); it adds into a "
+                                         "floating-point sum, so every addition waits for the previous one"),
+                          got, whole))
     return plans
 
 
