@@ -1,6 +1,6 @@
 """Math functions gcc can vectorise: a loop that gcc keeps scalar because it calls a libm function this module has
-(``expf``, ``exp``, ``tanhf``, ``logf``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin`` and their
-``float`` versions) rewritten to call an inline version written in arithmetic and bit operations alone; nothing for
+(``expf``, ``exp``, ``tanhf``, ``logf``, ``erff``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``
+and their ``float`` versions) rewritten to call an inline version written in arithmetic and bit operations alone; nothing for
 the rest.
 
 Without ``-ffast-math``, gcc 12 vectorises no call of these functions. ``expf`` and the like may set ``errno``, so
@@ -15,6 +15,8 @@ no ``errno``:
   subnormal results come out too; overflow (``inf``), underflow (``0``) and NaN are chosen by bit masks;
 - ``tanhf`` is Cephes' odd polynomial below ``|x| = 0.625``, and ``1 - 2 / (e^(2|x|) + 1)`` (the inline ``expf``)
   with the sign of ``x`` above, chosen by a mask;
+- ``erff`` is Cephes' ``x T(x^2)`` below ``|x| = 1`` and ``1 - e^(-x^2) / |x| P(1/x^2)`` from 1 (``R`` from 2;
+  the inline ``expf``) with the sign of ``x``, chosen by masks;
 - ``logf`` splits ``x`` into ``m 2^e`` from its bits (subnormals scaled first), ``m`` in ``[sqrt(1/2), sqrt(2))``,
   and adds Cephes' polynomial in ``m - 1`` to ``e ln 2`` (in two parts); zero, infinity, NaN and negative ``x``
   by masks;
@@ -144,6 +146,59 @@ DEFINITIONS = {
     pb = (pb & ~big) | ((tb | sign) & big);
     float y;
     __builtin_memcpy(&y, &pb, sizeof y);
+    return y;
+}}
+""", needs=("expf",)),
+    "erff": Inline("""static inline float {name}(float x)
+{{
+    /* erf x: Cephes' x T(x^2) below |x| = 1; from 1, 1 - e^(-x^2) / |x| P(1/x^2) (R from 2; the inline expf)
+       with x's sign; chosen by masks. NaN stays NaN; the infinities give 1 and -1. */
+    float z = x * x;
+    float t = 7.853861353153693e-05f;
+    t = t * z - 0.0008010193625184903f;
+    t = t * z + 0.005188327685732524f;
+    t = t * z - 0.02685381193529856f;
+    t = t * z + 0.1128358514861418f;
+    t = t * z - 0.37612625824233f;
+    t = t * z + 1.12837916572671f;
+    t = t * x;
+    unsigned xb, ab, big, far;
+    __builtin_memcpy(&xb, &x, sizeof xb);
+    ab = xb & 0x7fffffffu;
+    big = -(unsigned)(ab >= 0x3f800000u); /* |x| >= 1, NaN too */
+    far = -(unsigned)(ab >= 0x40000000u); /* |x| >= 2 */
+    unsigned cb = (ab & big) | (0x3f800000u & ~big); /* |x|, and 1 below 1: no division by zero */
+    float a;
+    __builtin_memcpy(&a, &cb, sizeof a);
+    float q = 1.0f / a, w = q * q;
+    float p = 0.02326819970068386f;
+    p = p * w - 0.1387039388740657f;
+    p = p * w + 0.3687424674597105f;
+    p = p * w - 0.5824733027278666f;
+    p = p * w + 0.6210004621745983f;
+    p = p * w - 0.4944515323274145f;
+    p = p * w + 0.3404879937665872f;
+    p = p * w - 0.2741127028184656f;
+    p = p * w + 0.5638259427386472f;
+    float r = -10.47766399936249f;
+    r = r * w + 12.97719955372516f;
+    r = r * w - 7.495518717768503f;
+    r = r * w + 2.921019019210786f;
+    r = r * w - 1.0152652792027f;
+    r = r * w + 0.4218463358204948f;
+    r = r * w - 0.2820767439740514f;
+    r = r * w + 0.5641895067754075f;
+    unsigned pb, rb;
+    __builtin_memcpy(&pb, &p, sizeof pb);
+    __builtin_memcpy(&rb, &r, sizeof rb);
+    pb = (pb & ~far) | (rb & far);
+    __builtin_memcpy(&p, &pb, sizeof p);
+    float y = 1.0f - {expf}(-a * a) * q * p;
+    unsigned yb, tb;
+    __builtin_memcpy(&yb, &y, sizeof yb);
+    __builtin_memcpy(&tb, &t, sizeof tb);
+    tb = (tb & ~big) | ((yb | (xb & 0x80000000u)) & big);
+    __builtin_memcpy(&y, &tb, sizeof y);
     return y;
 }}
 """, needs=("expf",)),
