@@ -1,5 +1,5 @@
 """Math functions gcc can vectorise: a loop that gcc keeps scalar because it calls a libm function this module has
-(``expf``, ``exp``, ``tanhf``, ``logf``, ``erff``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``
+(``expf``, ``exp``, ``exp2f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``
 and their ``float`` versions) rewritten to call an inline version written in arithmetic and bit operations alone; nothing for
 the rest.
 
@@ -15,6 +15,10 @@ no ``errno``:
   subnormal results come out too; overflow (``inf``), underflow (``0``) and NaN are chosen by bit masks;
 - ``tanhf`` is Cephes' odd polynomial below ``|x| = 0.625``, and ``1 - 2 / (e^(2|x|) + 1)`` (the inline ``expf``)
   with the sign of ``x`` above, chosen by a mask;
+- ``exp2f`` rounds ``x`` to an integer ``k`` the same way, takes ``e^((x - k) ln 2)`` from the inline ``expf``
+  (``x - k`` is exact) and scales by ``2^k``;
+- ``log2f`` and ``log10f`` are the inline ``logf`` times ``log2 e`` or ``log10 e``; ``log1pf`` is ``log u`` for
+  ``u = 1 + x``, times ``x / (u - 1)``, which puts back what the rounding of ``1 + x`` lost (``x`` where ``u`` is 1);
 - ``erff`` is Cephes' ``x T(x^2)`` below ``|x| = 1`` and ``1 - e^(-x^2) / |x| P(1/x^2)`` from 1 (``R`` from 2;
   the inline ``expf``) with the sign of ``x``, chosen by masks;
 - ``logf`` splits ``x`` into ``m 2^e`` from its bits (subnormals scaled first), ``m`` in ``[sqrt(1/2), sqrt(2))``,
@@ -248,6 +252,62 @@ DEFINITIONS = {
     return y;
 }}
 """),
+    "log2f": Inline("""static inline float {name}(float x)
+{{
+    /* log2 x = log x * log2(e), with the inline logf: its zeros, infinities and NaNs carry over */
+    return {logf}(x) * 1.44269504088896341f;
+}}
+""", needs=("logf",)),
+    "log10f": Inline("""static inline float {name}(float x)
+{{
+    /* log10 x = log x * log10(e), with the inline logf: its zeros, infinities and NaNs carry over */
+    return {logf}(x) * 0.434294481903251828f;
+}}
+""", needs=("logf",)),
+    "log1pf": Inline("""static inline float {name}(float x)
+{{
+    /* log(1 + x) without the rounding of 1 + x: u = 1 + x, log u (the inline logf) times x / (u - 1), which puts
+       back what the rounding lost; x itself where u is 1 (|x| below half an ulp of 1), and infinity for infinity;
+       chosen by masks. x = -1 gives -inf and x < -1 NaN, from the inline logf. */
+    float u = 1.0f + x, d = u - 1.0f;
+    unsigned db, one = -(unsigned)(d == 0.0f), inf = -(unsigned)(x == __builtin_inff());
+    __builtin_memcpy(&db, &d, sizeof db);
+    db = (db & ~one) | (0x3f800000u & one); /* no division by zero */
+    __builtin_memcpy(&d, &db, sizeof d);
+    float y = {logf}(u) * (x / d);
+    unsigned xb, yb;
+    __builtin_memcpy(&xb, &x, sizeof xb);
+    __builtin_memcpy(&yb, &y, sizeof yb);
+    yb = (yb & ~(one | inf)) | (xb & (one | inf));
+    __builtin_memcpy(&y, &yb, sizeof y);
+    return y;
+}}
+""", needs=("logf",)),
+    "exp2f": Inline("""static inline float {name}(float x)
+{{
+    /* 2^x: k = x rounded (adding and subtracting 1.5 * 2^23), 2^(x - k) = e^((x - k) ln 2) by the inline expf
+       (x - k is exact), times 2^k in two steps, so subnormal results come out too; inf from 128 on, 0 below -151,
+       NaN by masks */
+    unsigned xb, big = -(unsigned)(x >= 128.0f), small = -(unsigned)(x < -151.0f), nan = -(unsigned)(x != x);
+    __builtin_memcpy(&xb, &x, sizeof xb);
+    unsigned cb = xb & ~(big | small | nan);
+    float c;
+    __builtin_memcpy(&c, &cb, sizeof c);
+    float k = (c + 12582912.0f) - 12582912.0f;
+    float e = {expf}((c - k) * 0.693147180559945309f);
+    int ki = (int)k;
+    unsigned s1b = (unsigned)(ki / 2 + 127) << 23, s2b = (unsigned)(ki - ki / 2 + 127) << 23;
+    float s1, s2, y;
+    __builtin_memcpy(&s1, &s1b, sizeof s1);
+    __builtin_memcpy(&s2, &s2b, sizeof s2);
+    y = e * s1 * s2;
+    unsigned yb;
+    __builtin_memcpy(&yb, &y, sizeof yb);
+    yb = (yb & ~(big | small | nan)) | (0x7f800000u & big) | (xb & nan);
+    __builtin_memcpy(&y, &yb, sizeof y);
+    return y;
+}}
+""", needs=("expf",)),
     "floorf": Inline("""static inline float {name}(float x)
 {{
     /* floor x without a call: x rounded to an integer by rint, which gcc vectorises (in any rounding mode it is
