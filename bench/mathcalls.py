@@ -23,7 +23,7 @@ from mapforge.agents.mathcalls import DEFINITIONS, define  # noqa: E402
 #: fmax and fmin: across zero).
 RANGES = {"expf": (-10.0, 10.0), "exp": (-10.0, 10.0), "tanhf": (-3.0, 3.0), "logf": (0.001, 370.0),
           "erff": (-3.0, 3.0), "exp2f": (-10.0, 10.0), "log2f": (0.001, 370.0), "log10f": (0.001, 370.0),
-          "log1pf": (-0.5, 370.0)}
+          "log1pf": (-0.5, 370.0), "expm1f": (-10.0, 10.0)}
 #: The second argument of the functions of two: half the elements below it.
 SECOND = ", (@T@)0.25"
 

@@ -54,6 +54,7 @@ def test_a_loops_calls_are_renamed_and_the_definition_goes_after_the_includes() 
 @pytest.mark.parametrize("call", ["expf(x[i]) * 2.0f", "(float)exp((double)x[i])", "tanhf(x[i] * 0.5f)",
                                   "logf(x[i] + 1.0f)", "0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678f))",
                                   "log1pf(x[i] * x[i]) + log2f(x[i] + 2.0f) * log10f(x[i] + 3.0f) - exp2f(x[i])",
+                                  "expm1f(x[i]) * 1.5f",
                                   "floorf(x[i] * 4.0f) + ceilf(x[i])", "roundf(x[i]) - truncf(x[i])",
                                   "(float)floor((double)x[i] * 3.0)", "fmaxf(fminf(x[i], 1.0f), 0.0f)",
                                   "(float)fmax((double)x[i], 0.5)"])

@@ -1,5 +1,5 @@
 """Math functions gcc can vectorise: a loop that gcc keeps scalar because it calls a libm function this module has
-(``expf``, ``exp``, ``exp2f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``
+(``expf``, ``exp``, ``exp2f``, ``expm1f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``
 and their ``float`` versions) rewritten to call an inline version written in arithmetic and bit operations alone; nothing for
 the rest.
 
@@ -17,6 +17,8 @@ no ``errno``:
   with the sign of ``x`` above, chosen by a mask;
 - ``exp2f`` rounds ``x`` to an integer ``k`` the same way, takes ``e^((x - k) ln 2)`` from the inline ``expf``
   (``x - k`` is exact) and scales by ``2^k``;
+- ``expm1f`` takes ``e^r - 1 = r + r^2 p(r)`` from the same reduction and polynomial, then ``2^k (e^r - 1) +
+  (2^k - 1)`` while ``2^k - 1`` is exact, ``e^r 2^k - 1`` above;
 - ``log2f`` and ``log10f`` are the inline ``logf`` times ``log2 e`` or ``log10 e``; ``log1pf`` is ``log u`` for
   ``u = 1 + x``, times ``x / (u - 1)``, which puts back what the rounding of ``1 + x`` lost (``x`` where ``u`` is 1);
 - ``erff`` is Cephes' ``x T(x^2)`` below ``|x| = 1`` and ``1 - e^(-x^2) / |x| P(1/x^2)`` from 1 (``R`` from 2;
@@ -249,6 +251,44 @@ DEFINITIONS = {
     yb = (yb & ~(zero | bad | inf | nan)) | (0xff800000u & zero) | (0x7fc00000u & bad) | (0x7f800000u & inf)
          | (xb & nan);
     __builtin_memcpy(&y, &yb, sizeof y);
+    return y;
+}}
+"""),
+    "expm1f": Inline("""static inline float {name}(float x)
+{{
+    /* e^x - 1 without the cancellation: x = k ln2 + r as in expf, e^r - 1 = r + r^2 p(r) (Cephes' polynomial),
+       then 2^k (e^r - 1) + (2^k - 1) for k up to 24 (2^k - 1 exact) and e^r 2^k - 1 (2^k in two steps) above;
+       inf above 88.72, -1 below -17.33, zeros and NaN themselves; chosen by masks */
+    unsigned xb, big = -(unsigned)(x > 88.7228394f), small = -(unsigned)(x < -17.3286795f),
+             same = -(unsigned)(x != x || x == 0.0f);
+    __builtin_memcpy(&xb, &x, sizeof xb);
+    unsigned cb = xb & ~(big | small | same);
+    float c;
+    __builtin_memcpy(&c, &cb, sizeof c);
+    float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = c - k * 0.693359375f;
+    r = r - k * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float em = p * r * r + r;
+    int ki = (int)k;
+    unsigned sb = (unsigned)(ki + 127) << 23, s1b = (unsigned)(ki / 2 + 127) << 23,
+             s2b = (unsigned)(ki - ki / 2 + 127) << 23;
+    float s, s1, s2;
+    __builtin_memcpy(&s, &sb, sizeof s);
+    __builtin_memcpy(&s1, &s1b, sizeof s1);
+    __builtin_memcpy(&s2, &s2b, sizeof s2);
+    float near = em * s + (s - 1.0f), far = (em + 1.0f) * s1 * s2 - 1.0f, y;
+    unsigned nb, fb, high = -(unsigned)(ki > 24);
+    __builtin_memcpy(&nb, &near, sizeof nb);
+    __builtin_memcpy(&fb, &far, sizeof fb);
+    nb = (nb & ~high) | (fb & high);
+    nb = (nb & ~(big | small | same)) | (0x7f800000u & big) | (0xbf800000u & small) | (xb & same);
+    __builtin_memcpy(&y, &nb, sizeof y);
     return y;
 }}
 """),
