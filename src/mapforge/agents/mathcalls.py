@@ -34,6 +34,11 @@ no ``errno``:
   glibc's does for ``+0`` and ``-0``). A signalling NaN, which no arithmetic makes, counts as NaN: glibc's gives
   NaN for it.
 
+A loop whose one statement assigns a choice with a call in an arm (``y[i] = x[i] > 0 ? x[i] : expm1f(x[i]);``, an
+ELU) would still not vectorise: gcc moves the call's computation back into its arm, where it might trap. There both
+arms are computed and the condition's picked by a bit mask (:func:`_hoisted`), when the arms read only elements the
+condition or the assignment reads too.
+
 Checked against glibc (tests/unit/test_mathcalls.py): within 2 ulp on every value sampled, with the same
 infinities, zeros and NaNs; the rounding functions, ``fmax`` and ``fmin`` bit for bit (the rounding functions in
 all four rounding modes).
@@ -49,7 +54,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import IDENT, any_loop_at, fresh, parens
+from mapforge.agents.dependence import IDENT, any_loop_at, braced_body, declared_type, fresh, parens
 
 
 @dataclass(frozen=True)
@@ -533,6 +538,67 @@ def inline_calls(source: str, line: int) -> Inlined | None:
         return None  # another call keeps the loop scalar, and the inline version alone would be slower
     if _carried(code, set(names.values())):
         return None  # m = fmaxf(m, x[i]): a chain through the call, which gcc does not vectorise inline either
+    code = _hoisted(code, {names[f]: f for f in called}, source)
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
     return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called))
+
+
+def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
+    """``loop`` with its one statement, an assignment of a choice that calls inline functions in an arm
+    (``y[i] = x[i] > 0 ? x[i] : mf_expm1f(x[i]);``), computing both arms first and choosing between their values by
+    a bit mask: gcc vectorises neither a choice between computations (they might trap) nor a choice between values
+    computed only for it (it moves them back into the arm). The inline functions have no side effect and are
+    defined for every value; the arms are computed unconditionally only when they read nothing but scalars and
+    elements ``a[v]`` of arrays that the condition or the assigned element reads at ``[v]`` too (so they exist),
+    ``v`` the loop variable, and the element assigned is of the functions' type. ``loop`` itself otherwise."""
+    header = parens(loop[3:].lstrip())
+    var = re.match(r"\s*(?:[A-Za-z_]\w*\s+)?([A-Za-z_]\w*)\s*=", header[0]) if header else None
+    if header is None or var is None:
+        return loop
+    rest = header[1]
+    braced = braced_body(rest) if rest.startswith("{") else None
+    statement = (braced[0] if braced else rest).strip()
+    got = re.match(r"([A-Za-z_]\w*)(\s*\[[^\[\]]*\])?\s*=(?!=)(.*);$", statement, re.S)
+    arms = _choice(got.group(3)) if got and statement.count(";") == 1 else None
+    if got is None or arms is None:
+        return loop
+    kinds = {"double" if "inline double" in DEFINITIONS[f].text else "float" for f in inline.values()}
+    kind = declared_type(source, got.group(1))
+    if len(kinds) != 1 or kind not in kinds or any(name in arms[0] for name in inline):
+        return loop
+    index, lhs = var.group(1), (got.group(1) + (got.group(2) or "")).strip()
+    anchors = arms[0] + " " + lhs
+    for arm in arms[1:]:
+        if re.search(r"\+\+|--|(?<![=!<>])=(?!=)|->|\?", arm):
+            return loop
+        for array, sub in re.findall(r"([A-Za-z_]\w*)\s*\[([^\[\]]*)\]", arm):
+            if sub.strip() != index or not re.search(rf"(?<![\w.]){array}\s*\[\s*{index}\s*\]", anchors):
+                return loop
+    taken = set(IDENT.findall(source))
+    a, b, m, ab, bb = (fresh(name, taken) for name in ("mf_a", "mf_b", "mf_m", "mf_a_bits", "mf_b_bits"))
+    bits = "unsigned long long" if kind == "double" else "unsigned"
+    lines = [f"{kind} {a} = {arms[1]}, {b} = {arms[2]};",
+             f"{bits} {m} = -({bits})({arms[0]}), {ab}, {bb};",
+             f"__builtin_memcpy(&{ab}, &{a}, sizeof {ab});",
+             f"__builtin_memcpy(&{bb}, &{b}, sizeof {bb});",
+             f"{ab} = ({ab} & {m}) | ({bb} & ~{m}); /* the condition's arm, chosen without a branch */",
+             f"__builtin_memcpy(&{a}, &{ab}, sizeof {a});",
+             f"{lhs} = {a};"]
+    inner = "".join(f"    {t}\n" for t in lines)
+    return f"for ({header[0]}) {{\n{inner}}}" + (braced[1] if braced else "")
+
+
+def _choice(value: str) -> tuple[str, str, str] | None:
+    """(condition, first arm, second arm) of ``c ? a : b`` at the top level, with no other choice in it."""
+    depth, marks = 0, []
+    for i, ch in enumerate(value):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if ch in "?:" and depth == 0:
+            marks.append(i)
+        elif ch in "?:":
+            return None
+    if len(marks) != 2 or value[marks[0]] != "?" or value[marks[1]] != ":":
+        return None
+    cond, first, second = value[:marks[0]], value[marks[0] + 1:marks[1]], value[marks[1] + 1:]
+    return (cond.strip(), first.strip(), second.strip()) if all(t.strip() for t in (cond, first, second)) else None
