@@ -194,12 +194,13 @@ def test_a_choice_of_an_inline_call_computes_both_arms_and_picks_one_by_a_mask_w
     """``y[i] = c ? a : f(x[i])``: gcc vectorises no choice between computations, so both arms are computed and one
     is picked by a mask. Against the same statement with the inline function called in its arm, on values with
     NaNs, infinities and zeros: the same bits. Arms that might read what the loop does not are left in place."""
-    statements = {"elu": "x[i] > 0.0f ? x[i] : expm1f(x[i])",
-                  "soft": "x[i] < 20.0f ? log1pf(expf(x[i])) : x[i] + b",
-                  "both": "(x[i] >= y[i]) ? fmaxf(x[i], 1.0f) - y[i] : floorf(x[i] * b)"}
+    statements = {"elu": "y[i] = x[i] > 0.0f ? x[i] : expm1f(x[i]);",
+                  "soft": "y[i] = x[i] < 20.0f ? log1pf(expf(x[i])) : x[i] + b;",
+                  "both": "y[i] = (x[i] >= y[i]) ? fmaxf(x[i], 1.0f) - y[i] : floorf(x[i] * b);",
+                  "ifelse": "if (x[i] > b) { y[i] = expf(-x[i]); } else y[i] = x[i] - b;"}
     functions = []
     for name, value in statements.items():
-        source = SOURCE.replace("y[i] = expf(x[i]) * 2.0f;", f"y[i] = {value};").replace(
+        source = SOURCE.replace("y[i] = expf(x[i]) * 2.0f;", value).replace(
             "const float *restrict x, int n)", "const float *restrict x, int n, float b)").replace("void f(", "void f_(")
         got = inline_calls(source, 6)
         assert got is not None and "mf_m = -(unsigned)(" in got.code and "? " not in got.code, got

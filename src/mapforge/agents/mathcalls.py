@@ -35,7 +35,7 @@ no ``errno``:
   NaN for it.
 
 A loop whose one statement assigns a choice with a call in an arm (``y[i] = x[i] > 0 ? x[i] : expm1f(x[i]);``, an
-ELU) would still not vectorise: gcc moves the call's computation back into its arm, where it might trap. There both
+ELU, or the same written with ``if`` and ``else``) would still not vectorise: gcc moves the call's computation back into its arm, where it might trap. There both
 arms are computed and the condition's picked by a bit mask (:func:`_hoisted`), when the arms read only elements the
 condition or the assignment reads too.
 
@@ -546,7 +546,7 @@ def inline_calls(source: str, line: int) -> Inlined | None:
 
 def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
     """``loop`` with its one statement, an assignment of a choice that calls inline functions in an arm
-    (``y[i] = x[i] > 0 ? x[i] : mf_expm1f(x[i]);``), computing both arms first and choosing between their values by
+    (``y[i] = x[i] > 0 ? x[i] : mf_expm1f(x[i]);``, or the same as an ``if`` and ``else``), computing both arms first and choosing between their values by
     a bit mask: gcc vectorises neither a choice between computations (they might trap) nor a choice between values
     computed only for it (it moves them back into the arm). The inline functions have no side effect and are
     defined for every value; the arms are computed unconditionally only when they read nothing but scalars and
@@ -558,16 +558,15 @@ def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
         return loop
     rest = header[1]
     braced = braced_body(rest) if rest.startswith("{") else None
-    statement = (braced[0] if braced else rest).strip()
-    got = re.match(r"([A-Za-z_]\w*)(\s*\[[^\[\]]*\])?\s*=(?!=)(.*);$", statement, re.S)
-    arms = _choice(got.group(3)) if got and statement.count(";") == 1 else None
-    if got is None or arms is None:
+    chosen = _assigned_choice((braced[0] if braced else rest).strip())
+    if chosen is None:
         return loop
+    lhs, arms = chosen
     kinds = {"double" if "inline double" in DEFINITIONS[f].text else "float" for f in inline.values()}
-    kind = declared_type(source, got.group(1))
+    kind = declared_type(source, re.match(r"\w+", lhs).group(0))  # type: ignore[union-attr]
     if len(kinds) != 1 or kind not in kinds or any(name in arms[0] for name in inline):
         return loop
-    index, lhs = var.group(1), (got.group(1) + (got.group(2) or "")).strip()
+    index = var.group(1)
     anchors = arms[0] + " " + lhs
     for arm in arms[1:]:
         if re.search(r"\+\+|--|(?<![=!<>])=(?!=)|->|\?", arm):
@@ -587,6 +586,28 @@ def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
              f"{lhs} = {a};"]
     inner = "".join(f"    {t}\n" for t in lines)
     return f"for ({header[0]}) {{\n{inner}}}" + (braced[1] if braced else "")
+
+
+_ASSIGNED = re.compile(r"([A-Za-z_]\w*(?:\s*\[[^\[\]]*\])?)\s*=(?!=)([^;]*);$", re.S)
+
+
+def _assigned_choice(statement: str) -> tuple[str, tuple[str, str, str]] | None:
+    """(the element or scalar assigned, (condition, first value, second value)) of one statement that assigns one
+    of two values: ``t = c ? a : b;``, or ``if (c) t = a; else t = b;`` (each branch one assignment, braced or not,
+    to the same ``t``)."""
+    if not re.match(r"if\s*\(", statement):
+        got = _ASSIGNED.match(statement)
+        arms = _choice(got.group(2)) if got else None
+        return (got.group(1), arms) if got and arms else None
+    cond = parens(statement[2:].lstrip())
+    if cond is None:
+        return None
+    branch = re.match(r"(\{)?\s*([^;{}]*;)\s*(?(1)\})\s*else\s*(\{)?\s*([^;{}]*;)\s*(?(3)\})$", cond[1], re.S)
+    first = _ASSIGNED.match(branch.group(2).strip()) if branch else None
+    second = _ASSIGNED.match(branch.group(4).strip()) if branch else None
+    if first is None or second is None or "".join(first.group(1).split()) != "".join(second.group(1).split()):
+        return None
+    return first.group(1), (cond[0].strip(), first.group(2).strip(), second.group(2).strip())
 
 
 def _choice(value: str) -> tuple[str, str, str] | None:
