@@ -66,17 +66,22 @@ class Inline:
     needs: tuple[str, ...] = ()
 
 
-#: The inline definitions, by the libm function each stands in for.
-DEFINITIONS = {
-    "expf": Inline("""static inline float {name}(float x)
-{{
-    /* e^x without a call: x = k ln2 + r, e^r by Cephes' polynomial, times 2^k; inf, 0 and NaN by masks */
-    unsigned xb, big = -(unsigned)(x > 88.7228394f), small = -(unsigned)(x < -103.972084f), nan = -(unsigned)(x != x);
-    __builtin_memcpy(&xb, &x, sizeof xb);
-    unsigned cb = (xb & ~(big | small | nan)) | (0x42b17218u & big) | (0xc2cff1b5u & small);
-    float c;
-    __builtin_memcpy(&c, &cb, sizeof c);
-    float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+def _float_and_double(name: str, text: str, needs: tuple[str, ...] = ()) -> dict[str, Inline]:
+    """A function in ``float`` (``name`` + ``f``) and in ``double`` (``name``) from one C text, in which ``@T@`` is
+    the type, ``@U@`` the unsigned integer of its width, ``@F@`` the builtins' suffix (``f`` or nothing) and
+    ``@need@`` the inline function ``need`` of the same type."""
+    out = {}
+    for suffix, kind, bits in (("f", "float", "unsigned"), ("", "double", "unsigned long long")):
+        typed = text.replace("@T@", kind).replace("@U@", bits).replace("@F@", suffix)
+        for need in needs:
+            typed = typed.replace(f"@{need}@", "{" + need + suffix + "}")
+        out[name + suffix] = Inline(typed, tuple(need + suffix for need in needs))
+    return out
+
+
+#: The float exponential's reduction, shared by expf and expm1f: from c, k = c / ln 2 rounded (adding and subtracting
+#: 1.5 * 2^23), r = c - k ln 2 (ln 2 in two parts), and Cephes' polynomial p, e^r = 1 + r + r^2 p.
+_EXPF_REDUCED = """    float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = c - k * 0.693359375f;
     r = r - k * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
@@ -85,8 +90,12 @@ DEFINITIONS = {
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int ki = (int)k;
+"""
+
+
+#: p times 2^k, in two steps (so subnormal results come out too), with inf, 0 and NaN chosen by the masks big, small
+#: and nan: the end of expf and exp2f.
+_TIMES_2K = """    int ki = (int)k;
     unsigned s1b = (unsigned)(ki / 2 + 127) << 23, s2b = (unsigned)(ki - ki / 2 + 127) << 23;
     float s1, s2, y;
     __builtin_memcpy(&s1, &s1b, sizeof s1);
@@ -97,7 +106,21 @@ DEFINITIONS = {
     yb = (yb & ~(big | small | nan)) | (0x7f800000u & big) | (xb & nan);
     __builtin_memcpy(&y, &yb, sizeof y);
     return y;
-}}
+"""
+
+
+#: The inline definitions, by the libm function each stands in for.
+DEFINITIONS = {
+    "expf": Inline("""static inline float {name}(float x)
+{{
+    /* e^x without a call: x = k ln2 + r, e^r by Cephes' polynomial, times 2^k; inf, 0 and NaN by masks */
+    unsigned xb, big = -(unsigned)(x > 88.7228394f), small = -(unsigned)(x < -103.972084f), nan = -(unsigned)(x != x);
+    __builtin_memcpy(&xb, &x, sizeof xb);
+    unsigned cb = (xb & ~(big | small | nan)) | (0x42b17218u & big) | (0xc2cff1b5u & small);
+    float c;
+    __builtin_memcpy(&c, &cb, sizeof c);
+""" + _EXPF_REDUCED + """    p = p * r * r + r + 1.0f;
+""" + _TIMES_2K + """}}
 """),
     "exp": Inline("""static inline double {name}(double x)
 {{
@@ -270,16 +293,7 @@ DEFINITIONS = {
     unsigned cb = xb & ~(big | small | same);
     float c;
     __builtin_memcpy(&c, &cb, sizeof c);
-    float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = c - k * 0.693359375f;
-    r = r - k * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float em = p * r * r + r;
+""" + _EXPF_REDUCED + """    float em = p * r * r + r;
     int ki = (int)k;
     unsigned sb = (unsigned)(ki + 127) << 23, s1b = (unsigned)(ki / 2 + 127) << 23,
              s2b = (unsigned)(ki - ki / 2 + 127) << 23;
@@ -339,115 +353,55 @@ DEFINITIONS = {
     float c;
     __builtin_memcpy(&c, &cb, sizeof c);
     float k = (c + 12582912.0f) - 12582912.0f;
-    float e = {expf}((c - k) * 0.693147180559945309f);
-    int ki = (int)k;
-    unsigned s1b = (unsigned)(ki / 2 + 127) << 23, s2b = (unsigned)(ki - ki / 2 + 127) << 23;
-    float s1, s2, y;
-    __builtin_memcpy(&s1, &s1b, sizeof s1);
-    __builtin_memcpy(&s2, &s2b, sizeof s2);
-    y = e * s1 * s2;
-    unsigned yb;
-    __builtin_memcpy(&yb, &y, sizeof yb);
-    yb = (yb & ~(big | small | nan)) | (0x7f800000u & big) | (xb & nan);
-    __builtin_memcpy(&y, &yb, sizeof y);
-    return y;
-}}
+    float p = {expf}((c - k) * 0.693147180559945309f);
+""" + _TIMES_2K + """}}
 """, needs=("expf",)),
-    "floorf": Inline("""static inline float {name}(float x)
+    # the rounding functions, fmax and fmin, in float and double
+    **_float_and_double("floor", """static inline @T@ {name}(@T@ x)
 {{
     /* floor x without a call: x rounded to an integer by rint, which gcc vectorises (in any rounding mode it is
        within 1, and infinities and NaN stay), minus 1 where it came out above x (a 1 or a 0 chosen by a bit mask:
        gcc if-converts no arithmetic that may trap), with x's sign (floor(-0) is -0, and 1 - 1 is -0 rounding
        down) */
-    float t = __builtin_rintf(x), one = 1;
-    unsigned above = -(unsigned)(t > x), ob;
+    @T@ t = __builtin_rint@F@(x), one = 1;
+    @U@ above = -(@U@)(t > x), ob;
     __builtin_memcpy(&ob, &one, sizeof ob);
     ob &= above;
     __builtin_memcpy(&one, &ob, sizeof one);
-    return __builtin_copysignf(t - one, x);
+    return __builtin_copysign@F@(t - one, x);
 }}
 """),
-    "ceilf": Inline("""static inline float {name}(float x)
+    **_float_and_double("ceil", """static inline @T@ {name}(@T@ x)
 {{
     /* ceil x = -floor(-x), with the inline floor */
-    return -{floorf}(-x);
+    return -@floor@(-x);
 }}
-""", ("floorf",)),
-    "truncf": Inline("""static inline float {name}(float x)
+""", ("floor",)),
+    **_float_and_double("trunc", """static inline @T@ {name}(@T@ x)
 {{
     /* trunc x = floor |x| with x's sign, with the inline floor */
-    return __builtin_copysignf({floorf}(__builtin_fabsf(x)), x);
+    return __builtin_copysign@F@(@floor@(__builtin_fabs@F@(x)), x);
 }}
-""", ("floorf",)),
-    "roundf": Inline("""static inline float {name}(float x)
+""", ("floor",)),
+    **_float_and_double("round", """static inline @T@ {name}(@T@ x)
 {{
     /* round x, halves away from zero: floor |x| (the inline floor), plus 1 where the rest (exact) is at least 1/2,
        with x's sign; infinities and NaN stay. The 1 is selected by a bit mask, as in floor. */
-    float a = __builtin_fabsf(x), f = {floorf}(a), one = 1;
-    unsigned up = -(unsigned)(a - f >= (float)0.5), ob;
+    @T@ a = __builtin_fabs@F@(x), f = @floor@(a), one = 1;
+    @U@ up = -(@U@)(a - f >= (@T@)0.5), ob;
     __builtin_memcpy(&ob, &one, sizeof ob);
     ob &= up;
     __builtin_memcpy(&one, &ob, sizeof one);
-    return __builtin_copysignf(f + one, x);
-}}
-""", ("floorf",)),
-    "floor": Inline("""static inline double {name}(double x)
-{{
-    /* floor x without a call: x rounded to an integer by rint, which gcc vectorises (in any rounding mode it is
-       within 1, and infinities and NaN stay), minus 1 where it came out above x (a 1 or a 0 chosen by a bit mask:
-       gcc if-converts no arithmetic that may trap), with x's sign (floor(-0) is -0, and 1 - 1 is -0 rounding
-       down) */
-    double t = __builtin_rint(x), one = 1;
-    unsigned long long above = -(unsigned long long)(t > x), ob;
-    __builtin_memcpy(&ob, &one, sizeof ob);
-    ob &= above;
-    __builtin_memcpy(&one, &ob, sizeof one);
-    return __builtin_copysign(t - one, x);
-}}
-"""),
-    "ceil": Inline("""static inline double {name}(double x)
-{{
-    /* ceil x = -floor(-x), with the inline floor */
-    return -{floor}(-x);
+    return __builtin_copysign@F@(f + one, x);
 }}
 """, ("floor",)),
-    "trunc": Inline("""static inline double {name}(double x)
-{{
-    /* trunc x = floor |x| with x's sign, with the inline floor */
-    return __builtin_copysign({floor}(__builtin_fabs(x)), x);
-}}
-""", ("floor",)),
-    "round": Inline("""static inline double {name}(double x)
-{{
-    /* round x, halves away from zero: floor |x| (the inline floor), plus 1 where the rest (exact) is at least 1/2,
-       with x's sign; infinities and NaN stay. The 1 is selected by a bit mask, as in floor. */
-    double a = __builtin_fabs(x), f = {floor}(a), one = 1;
-    unsigned long long up = -(unsigned long long)(a - f >= (double)0.5), ob;
-    __builtin_memcpy(&ob, &one, sizeof ob);
-    ob &= up;
-    __builtin_memcpy(&one, &ob, sizeof one);
-    return __builtin_copysign(f + one, x);
-}}
-""", ("floor",)),
-    "fmaxf": Inline("""static inline float {name}(float x, float y)
+    **_float_and_double("fmax", """static inline @T@ {name}(@T@ x, @T@ y)
 {{
     /* the larger of x and y, or the one that is not NaN; y when they compare equal (+0 and -0), as glibc's does */
     return y != y ? x : (x > y ? x : y);
 }}
 """),
-    "fminf": Inline("""static inline float {name}(float x, float y)
-{{
-    /* the smaller of x and y, or the one that is not NaN; y when they compare equal (+0 and -0), as glibc's does */
-    return y != y ? x : (x < y ? x : y);
-}}
-"""),
-    "fmax": Inline("""static inline double {name}(double x, double y)
-{{
-    /* the larger of x and y, or the one that is not NaN; y when they compare equal (+0 and -0), as glibc's does */
-    return y != y ? x : (x > y ? x : y);
-}}
-"""),
-    "fmin": Inline("""static inline double {name}(double x, double y)
+    **_float_and_double("fmin", """static inline @T@ {name}(@T@ x, @T@ y)
 {{
     /* the smaller of x and y, or the one that is not NaN; y when they compare equal (+0 and -0), as glibc's does */
     return y != y ? x : (x < y ? x : y);
