@@ -197,7 +197,8 @@ def test_a_choice_of_an_inline_call_computes_both_arms_and_picks_one_by_a_mask_w
     statements = {"elu": "y[i] = x[i] > 0.0f ? x[i] : expm1f(x[i]);",
                   "soft": "y[i] = x[i] < 20.0f ? log1pf(expf(x[i])) : x[i] + b;",
                   "both": "y[i] = (x[i] >= y[i]) ? fmaxf(x[i], 1.0f) - y[i] : floorf(x[i] * b);",
-                  "ifelse": "if (x[i] > b) { y[i] = expf(-x[i]); } else y[i] = x[i] - b;"}
+                  "ifelse": "if (x[i] > b) { y[i] = expf(-x[i]); } else y[i] = x[i] - b;",
+                  "temps": "float v = x[i];\n        const float e = expm1f(v) * b; if (v > 0.0f) y[i] = v; else y[i] = e;"}
     functions = []
     for name, value in statements.items():
         source = SOURCE.replace("y[i] = expf(x[i]) * 2.0f;", value).replace(

@@ -499,9 +499,10 @@ def inline_calls(source: str, line: int) -> Inlined | None:
 
 
 def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
-    """``loop`` with its one statement, an assignment of a choice that calls inline functions in an arm
-    (``y[i] = x[i] > 0 ? x[i] : mf_expm1f(x[i]);``, or the same as an ``if`` and ``else``), computing both arms first and choosing between their values by
-    a bit mask: gcc vectorises neither a choice between computations (they might trap) nor a choice between values
+    """``loop`` with its last statement, an assignment of a choice that calls inline functions in an arm
+    (``y[i] = x[i] > 0 ? x[i] : mf_expm1f(x[i]);``, or the same as an ``if`` and ``else``), after nothing but
+    declarations of temporaries (``float v = x[i];``), computing both arms first and choosing between their values
+    by a bit mask: gcc vectorises neither a choice between computations (they might trap) nor a choice between values
     computed only for it (it moves them back into the arm). The inline functions have no side effect and are
     defined for every value; the arms are computed unconditionally only when they read nothing but scalars and
     elements ``a[v]`` of arrays that the condition or the assigned element reads at ``[v]`` too (so they exist),
@@ -512,8 +513,10 @@ def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
         return loop
     rest = header[1]
     braced = braced_body(rest) if rest.startswith("{") else None
-    chosen = _assigned_choice((braced[0] if braced else rest).strip())
-    if chosen is None:
+    body = (braced[0] if braced else rest).strip()
+    declared = _DECLARATIONS.match(body)
+    chosen = _assigned_choice(body[declared.end():].strip()) if declared else None
+    if declared is None or chosen is None:
         return loop
     lhs, arms = chosen
     kinds = {"double" if "inline double" in DEFINITIONS[f].text else "float" for f in inline.values()}
@@ -538,10 +541,13 @@ def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
              f"{ab} = ({ab} & {m}) | ({bb} & ~{m}); /* the condition's arm, chosen without a branch */",
              f"__builtin_memcpy(&{a}, &{ab}, sizeof {a});",
              f"{lhs} = {a};"]
+    lines[:0] = [t.strip() + ";" for t in declared.group(0).split(";") if t.strip()]
     inner = "".join(f"    {t}\n" for t in lines)
     return f"for ({header[0]}) {{\n{inner}}}" + (braced[1] if braced else "")
 
 
+#: Declarations of temporaries with their values, one type each (``const float v = x[i];``), at a body's start.
+_DECLARATIONS = re.compile(r"(?:\s*(?:const\s+)?[A-Za-z_]\w*\s+[A-Za-z_]\w*\s*=[^;{}?]*;)*")
 _ASSIGNED = re.compile(r"([A-Za-z_]\w*(?:\s*\[[^\[\]]*\])?)\s*=(?!=)([^;]*);$", re.S)
 
 
