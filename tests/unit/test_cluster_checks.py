@@ -94,12 +94,15 @@ def test_an_interrupted_spread_stops_running_jobs_and_drops_queued_ones() -> Non
 
     from mapforge.cluster.sweep import spread_jobs
 
-    stop, seen, ran = threading.Event(), [], []
+    stop, started, seen, ran = threading.Event(), threading.Event(), [], []
 
     def running(ctrl_c: bool = False) -> None:
         if ctrl_c:
+            started.wait(10)  # both jobs run (on a loaded machine the second may start late)
             time.sleep(0.1)
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, delivered to the driver's main thread
+        else:
+            started.set()
         deadline = time.monotonic() + 10
         while not stop.is_set() and time.monotonic() < deadline:
             time.sleep(0.01)

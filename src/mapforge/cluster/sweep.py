@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +43,10 @@ def spread_jobs(jobs: Sequence[Callable[[], T]], max_parallel: int,
         if on_done is not None:
             on_done(i, results[i])
 
+    futures: list[Future[None]] = []
     with ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="mapforge-sweep") as pool:
-        futures = [pool.submit(one, i) for i in range(len(jobs))]
-        try:
+        try:  # Ctrl-C may come while jobs are still being queued
+            futures.extend(pool.submit(one, i) for i in range(len(jobs)))
             for f in futures:
                 f.result()
         except BaseException:  # Ctrl-C: the jobs not started yet never start; the running ones end first
