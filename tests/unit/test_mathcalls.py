@@ -46,7 +46,7 @@ def test_a_loops_calls_are_renamed_and_the_definition_goes_after_the_includes() 
     assert got is not None and got.code == "for (int i = 0; i < n; i++) y[i] = mf_expf_(y[i]);"
     # no call of a function it has: no rewrite (a longer name, a member, another function)
     for body in ("y[i] = my_expf(x[i]);", "y[i] = s.expf(x[i]);", "y[i] = cbrtf(x[i]);",
-                 "y[i] = expf(sqrtf(x[i]));"):  # ... or another call beside it, which keeps the loop scalar
+                 "y[i] = expf(cbrtf(x[i]));"):  # ... or another call beside it, which keeps the loop scalar
         assert inline_calls(SOURCE.replace("y[i] = expf(x[i]) * 2.0f;", body), 6) is None, body
     assert inline_calls(SOURCE, 5) is None  # no loop there
 
@@ -56,6 +56,7 @@ def test_a_loops_calls_are_renamed_and_the_definition_goes_after_the_includes() 
                                   "logf(x[i] + 1.0f)", "0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678f))",
                                   "log1pf(x[i] * x[i]) + log2f(x[i] + 2.0f) * log10f(x[i] + 3.0f) - exp2f(x[i])",
                                   "expm1f(x[i]) * 1.5f", "x[i] > 0.0f ? x[i] * 1.0507f : 1.7581f * expm1f(x[i])",
+                                  "sqrtf(x[i] * x[i] + 1.0f) * expf(-x[i])",
                                   "floorf(x[i] * 4.0f) + ceilf(x[i])", "roundf(x[i]) - truncf(x[i])",
                                   "(float)floor((double)x[i] * 3.0)", "fmaxf(fminf(x[i], 1.0f), 0.0f)",
                                   "(float)fmax((double)x[i], 0.5)"])
@@ -241,3 +242,73 @@ int main(void) {
     assert got is not None and "mf_m" not in got.code
     got = inline_calls(SOURCE.replace("y[i] = expf(x[i]) * 2.0f;", "y[i] = x[i] > 0.0f ? x[i] : exp(x[i]);"), 6)
     assert got is not None and "mf_m" not in got.code  # a double function into a float element
+
+
+@gcc
+def test_square_roots_are_taken_8_at_a_time_by_the_vector_instruction_with_the_same_bits(tmp_path: Path) -> None:
+    """A loop calling sqrtf or sqrt runs in blocks of 8 whose roots are taken first by the vector instruction:
+    against the same loop calling the library (and the same inline functions), on every count from 0 to 20 and
+    on 41, with negative values, zeros and NaNs among the roots' arguments: the same bits (any NaN for a NaN)."""
+    bodies = {"hyp": "y[i] = sqrtf(x[i] * x[i] + z[i] * z[i]);",
+              "temps": "float a = x[i] * 0.5f; const float q = sqrtf(a + z[i]) * b; y[i] = q + expf(-q) * sqrtf(z[i]);",
+              "le": "y[i] = logf(sqrtf(z[i]) + 1.0f) - x[i];"}
+    functions = []
+    for name, body in bodies.items():
+        source = ("#include <math.h>\nvoid f_(float *restrict y, const float *restrict x, const float *restrict z, "
+                  "float b, int n)\n{\n    for (int i = 0; i " + ("<= n - 1" if name == "le" else "< n")
+                  + "; i++) {\n        " + body + "\n    }\n}\n")
+        got = inline_calls(source, 4)
+        assert got is not None and "mf_sqrtf8(" in got.code and got.names["sqrtf"] == "mf_sqrtf8", got
+        lines = source.splitlines()
+        blocked = define("\n".join([*lines[:3], *("    " + t for t in got.code.splitlines()), *lines[got.lines[1]:]])
+                         + "\n", got.names)
+        plain = source
+        for function, inline in got.names.items():
+            if function != "sqrtf":
+                plain = re.sub(rf"(?<![\w])({function})\(", inline + "(", plain)
+        functions.append(blocked.split("#include <math.h>\n")[1].replace("void f_(", f"void {name}_new(")
+                         .replace("mf_", f"{name}_mf_").replace("static inline", "static inline __attribute__((unused))")
+                         + plain.split("#include <math.h>\n")[1].replace("void f_(", f"void {name}_old(")
+                         .replace("mf_", f"{name}_mf_"))
+    program = "#include <math.h>\n#include <stdio.h>\n#include <string.h>\n" + "".join(functions) + """
+static int same(const float *a, const float *b, int n) {
+    for (int i = 0; i < n; i++)
+        if (memcmp(a + i, b + i, sizeof *a) && !(isnan(a[i]) && isnan(b[i]))) return 0;
+    return 1;
+}
+int main(void) {
+    enum { N = 41 };
+    float x[N], z[N], y1[N], y2[N];
+    for (int i = 0; i < N; i++) { x[i] = (float)(i * 7 % 13) - 4.5f; z[i] = (float)(i * 5 % 11) - 2.0f; }
+    z[3] = -0.0f; z[4] = NAN; z[5] = INFINITY; z[6] = 1e-40f;
+    int bad = 0;
+    for (int n = 0; n <= N; n += (n < 20 ? 1 : N - 20)) {
+#define SAME(name) \\
+        memset(y1, 0, sizeof y1); memset(y2, 0, sizeof y2); \\
+        name##_old(y1, x, z, 0.75f, n); name##_new(y2, x, z, 0.75f, n); \\
+        if (!same(y1, y2, N)) { printf("%s differs at n=%d\\n", #name, n); bad = 1; }
+        NAMES
+    }
+    return bad;
+}
+""".replace("NAMES", " ".join(f"SAME({n})" for n in bodies))
+    (tmp_path / "check.c").write_text(program)
+    subprocess.run(["gcc", "-O2", "-march=native", "-o", str(tmp_path / "check"), str(tmp_path / "check.c"), "-lm"],
+                   check=True, capture_output=True, text=True)
+    run = subprocess.run([str(tmp_path / "check")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
+
+
+def test_no_blocks_of_roots_where_the_block_would_compute_something_else() -> None:
+    loop = "#include <math.h>\nvoid f(float *y, float *x, float b, int n)\n{\n    for (int i = 0; i < n; i++) {\n        BODY\n    }\n}\n"
+    for body in ("y[i] = sqrtf(y[i] + 1.0f);",  # reads what the loop writes (an earlier iteration's, in a block)
+                 "b = b * 0.5f; y[i] = sqrtf(x[i] + b);",  # a scalar the loop assigns
+                 "float a = x[i]; a = a + 1.0f; y[i] = sqrtf(a);",  # a temporary assigned again
+                 "if (x[i] > 0) y[i] = sqrtf(x[i]);",  # a branch: the root would be taken where the loop does not
+                 "y[i] = x[i] > 0 ? sqrtf(x[i]) : 0.0f;",  # a choice, the same
+                 "y[i] = sqrtf(x[i]) + sqrt((double)x[i]);",  # two root functions
+                 "y[i] = sqrtf(x[i]) + cbrtf(x[i]);"):  # another call
+        assert inline_calls(loop.replace("BODY", body), 4) is None, body
+    assert inline_calls(loop.replace("BODY", "y[i] = sqrtf(x[i]);").replace("i++", "i += 2"), 4) is None  # a step
+    got = inline_calls(loop.replace("BODY", "y[i] = sqrtf(x[i]);"), 4)
+    assert got is not None and got.called == () and got.names == {"sqrtf": "mf_sqrtf8"}

@@ -39,6 +39,12 @@ ELU, or the same written with ``if`` and ``else``) would still not vectorise: gc
 arms are computed and the condition's picked by a bit mask (:func:`_hoisted`), when the arms read only elements the
 condition or the assignment reads too.
 
+``sqrtf`` and ``sqrt`` have no formula faster than the scalar instruction, and gcc vectorises neither (errno). A
+loop calling one of them, and otherwise only functions of this module, with a body that runs straight through,
+is cut into blocks of 8 iterations (:func:`_sqrt_blocks`): the block's root arguments are computed first, rooted
+8 at once by the vector instruction (the same bits), and the block's iterations then read them; the leftover
+iterations run as before. Only where the arguments read no array the body writes and no scalar it assigns.
+
 Checked against glibc (tests/unit/test_mathcalls.py): within 2 ulp on every value sampled, with the same
 infinities, zeros and NaNs; the rounding functions, ``fmax`` and ``fmin`` bit for bit (the rounding functions in
 all four rounding modes).
@@ -54,7 +60,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mapforge.agents.dependence import IDENT, any_loop_at, braced_body, declared_type, fresh, parens
+from mapforge.agents.dependence import (
+    IDENT,
+    any_loop_at,
+    body_of,
+    braced_body,
+    declared_type,
+    fresh,
+    loop_bounds,
+    parens,
+    split_header,
+)
 
 
 @dataclass(frozen=True)
@@ -463,8 +479,9 @@ def define(source: str, names: dict[str, str]) -> str:
     brace = source.find("{")
     directives = [d for d in _DIRECTIVE.finditer(source) if brace < 0 or d.start() < brace]
     end = directives[-1].end() if directives else _COMMENTS.match(source).end()  # type: ignore[union-attr]
-    ordered = sorted(names, key=lambda f: f not in {n for g in names for n in DEFINITIONS[g].needs})
-    definitions = "\n".join(DEFINITIONS[f].text.format(name=names[f], **names) for f in ordered)
+    known = {**DEFINITIONS, **ROOTS}
+    ordered = sorted(names, key=lambda f: f not in {n for g in names for n in known[g].needs})
+    definitions = "\n".join(known[f].text.format(name=names[f], **names) for f in ordered)
     return source[:end] + ("\n" if end else "") + definitions + "\n" + source[end:]
 
 
@@ -480,7 +497,7 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     text = "\n".join(lines[line - 1:]).lstrip()
     loop = text[:len(text) - len(after)]
     called = [f for f in DEFINITIONS if _call(f).search(loop)]
-    if not called:
+    if not called and not any(_call(f).search(loop) for f in ROOTS):
         return None
     indent = lines[line - 1][:len(lines[line - 1]) - len(lines[line - 1].lstrip())]
     code = "\n".join(t[len(indent):] if t.startswith(indent) else t for t in loop.split("\n"))
@@ -488,11 +505,15 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     for f in called:
         code = _call(f).sub(names[f], code)
     others = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", code)) - _NOT_CALLS - set(names.values())
-    if others:
+    blocked = _sqrt_blocks(code, set(names.values()), source) if len(others) == 1 and others <= set(ROOTS) else None
+    if others and blocked is None:
         return None  # another call keeps the loop scalar, and the inline version alone would be slower
     if _carried(code, set(names.values())):
         return None  # m = fmaxf(m, x[i]): a chain through the call, which gcc does not vectorise inline either
-    code = _hoisted(code, {names[f]: f for f in called}, source)
+    code = blocked[0] if blocked else _hoisted(code, {names[f]: f for f in called}, source)
+    if blocked:
+        names[blocked[1]] = inline_name(source, blocked[1] + "8")
+        code = code.replace("@root@", names[blocked[1]])
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
     return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called))
@@ -583,3 +604,115 @@ def _choice(value: str) -> tuple[str, str, str] | None:
         return None
     cond, first, second = value[:marks[0]], value[marks[0] + 1:marks[1]], value[marks[1] + 1:]
     return (cond.strip(), first.strip(), second.strip()) if all(t.strip() for t in (cond, first, second)) else None
+
+
+#: Square roots of a block of 8 by the vector instruction, for the function each stands in for: gcc vectorises no
+#: ``sqrtf`` without ``-fno-math-errno`` (the call may set errno), and no function of this module can compute it
+#: faster than the scalar instruction. The vector instruction rounds as ``sqrtf`` does (IEEE), so the results are
+#: the same bits; only errno is not set. Without SSE (not x86), the library's, one by one.
+ROOTS = {kind_name: Inline(f"""static inline void {{name}}({kind} *s)
+{{{{
+    /* s[k] = {kind_name}(s[k]) for k < 8, {lanes} at a time by the vector instruction */
+#if defined(__SSE2__)
+    typedef {kind} v __attribute__((vector_size(16)));
+    for (int k = 0; k < 8; k += {lanes}) {{{{
+        v t;
+        __builtin_memcpy(&t, s + k, sizeof t);
+        t = {builtin}(t);
+        __builtin_memcpy(s + k, &t, sizeof t);
+    }}}}
+#else
+    for (int k = 0; k < 8; k++)
+        s[k] = {kind_name}(s[k]);
+#endif
+}}}}
+""") for kind_name, kind, lanes, builtin in (("sqrtf", "float", 4, "__builtin_ia32_sqrtps"),
+                                            ("sqrt", "double", 2, "__builtin_ia32_sqrtpd"))}
+_ROOT_KINDS = {"sqrtf": "float", "sqrt": "double"}
+_STRAIGHT = re.compile(r"\b(if|else|for|while|do|switch|goto|return|break|continue)\b|[?{}]")
+
+
+def _sqrt_blocks(loop: str, inline: set[str], source: str) -> tuple[str, str] | None:
+    """(the loop cut into blocks of 8 iterations, with its square roots computed for the whole block first, by
+    ``@root@`` (8 at once; then the block's iterations run with each root read from the block's array); the root
+    function) for a loop ``for (int v = lo; v < hi; v++)`` whose body runs straight through (no branch, no choice),
+    whose only calls besides the inline ones are of one root function, ``sqrtf`` or ``sqrt``, and whose roots'
+    arguments read no array the body writes and no scalar it assigns, but temporaries declared in the body from
+    such values, which are written out in their place. The leftover iterations run as the loop did. None for any
+    other loop."""
+    got = split_header(loop)
+    bounds = loop_bounds(got[0]) if got else None
+    body = body_of(got[1]) if got else None
+    if got is None or bounds is None or body is None or body[1].strip() or bounds.kind != "int" or bounds.step != 1:
+        return None
+    statements, var = body[0].strip(), bounds.var
+    roots = [f for f in _ROOT_KINDS if _call(f).search(statements)]
+    if len(roots) != 1 or _STRAIGHT.search(statements):
+        return None
+    root = roots[0]
+    written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
+    declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
+                               statements))
+    if any(re.search(r",\s*[A-Za-z_]\w*\s*=", value) for value in declared.values()):
+        return None  # several declared at once
+    assigned = set(re.findall(r"(?<![\w\].])([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
+    if any(len(re.findall(rf"(?<![\w.]){re.escape(t)}\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements)) != 1 for t in declared):
+        return None  # a temporary assigned again
+    args: list[str] = []
+    rest = statements
+    for call in reversed(list(_call(root).finditer(statements))):
+        opened = statements.index("(", call.end())
+        inner = parens(statements[opened:])
+        if inner is None:
+            return None
+        close = opened + len(inner[0]) + 2
+        args.insert(0, inner[0])
+        rest = rest[:call.start()] + f"mf_root[mf_k][{len(args) - 1}]" + rest[close:]
+    args = [_written_out(a, declared) for a in args]
+    for arg in args:
+        names = set(IDENT.findall(arg))
+        calls = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", arg))
+        if (names & (written | (assigned - {var})) or calls - inline - _NOT_CALLS
+                or re.search(r"\+\+|--|(?<![=!<>])=(?!=)|->", arg)):
+            return None
+    # the roots were numbered from the statement's end: number them from its start
+    count = len(args)
+    rest = re.sub(r"mf_root\[mf_k\]\[(\d+)\]", lambda m: f"mf_root[{count - 1 - int(m.group(1))}][mf_k]", rest)
+    kind = _ROOT_KINDS[root]
+    taken = set(IDENT.findall(source))
+    block, k, r = fresh("mf_block", taken), fresh("mf_k", taken), fresh("mf_root", taken)
+    rest = re.sub(r"mf_root\[(\d+)\]\[mf_k\]", lambda m: f"{r}[{m.group(1)}][{k}]", rest)
+    end = f"({bounds.hi}) + 1" if bounds.op == "<=" else f"({bounds.hi})"
+
+    def each(statements: str, indent: str) -> str:
+        return "".join(f"{indent}{t.strip()};\n" for t in statements.split(";") if t.strip())
+
+    lines = ("{\n"
+             f"    int {block} = {bounds.lo};\n"
+             f"    for (; {block} + 8 <= {end}; {block} += 8) {{\n"
+             f"        {kind} {r}[{count}][8];\n"
+             f"        for (int {k} = 0; {k} < 8; {k}++) {{\n"
+             f"            int {var} = {block} + {k};\n"
+             + "".join(f"            {r}[{j}][{k}] = {arg};\n" for j, arg in enumerate(args))
+             + "        }\n"
+             + "".join(f"        @root@({r}[{j}]);\n" for j in range(count))
+             + f"        for (int {k} = 0; {k} < 8; {k}++) {{\n"
+             f"            int {var} = {block} + {k};\n"
+             + each(rest, "            ")
+             + "        }\n    }\n"
+             f"    for (int {var} = {block}; {var} {bounds.op} {bounds.hi}; {var}++) {{\n"
+             + each(statements, "        ")
+             + "    }\n}")
+    return lines, root
+
+
+def _written_out(expr: str, temporaries: dict[str, str]) -> str:
+    """``expr`` with each temporary it reads replaced by its value, in parentheses, until none is left (a value
+    may read earlier temporaries)."""
+    for _ in range(len(temporaries) + 1):
+        new = re.sub(r"(?<![\w.])([A-Za-z_]\w*)(?!\s*\()",
+                     lambda m: f"({temporaries[m.group(1)].strip()})" if m.group(1) in temporaries else m.group(0), expr)
+        if new == expr:
+            return expr
+        expr = new
+    return expr
