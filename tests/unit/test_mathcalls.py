@@ -312,3 +312,65 @@ def test_no_blocks_of_roots_where_the_block_would_compute_something_else() -> No
     assert inline_calls(loop.replace("BODY", "y[i] = sqrtf(x[i]);").replace("i++", "i += 2"), 4) is None  # a step
     got = inline_calls(loop.replace("BODY", "y[i] = sqrtf(x[i]);"), 4)
     assert got is not None and got.called == () and got.names == {"sqrtf": "mf_sqrtf8"}
+
+
+@gcc
+def test_a_static_helper_the_loop_calls_gets_the_inline_functions_a_masked_return_and_always_inline(
+        tmp_path: Path) -> None:
+    """A loop calling a helper of the code's own that calls expf (a normal CDF, as in Black-Scholes): the helper's
+    calls are renamed too, its ``return c ? a : b;`` picks by a mask, and it is made always_inline (gcc found it too
+    large to inline otherwise, and the loop stayed scalar). The result: the same bits as the plain form, and the
+    loop vectorised."""
+    source = """#include <math.h>
+
+static float cnd(float d)
+{
+    float k = 1.0f / (1.0f + 0.2316419f * fabsf(d));
+    float w = k * (0.31938153f + k * (-0.356563782f + k * (1.781477937f + k * (-1.821255978f + k * 1.330274429f))));
+    float c = 0.3989422804f * expf(-0.5f * d * d) * w;
+    return d > 0 ? 1.0f - c : c;
+}
+
+void f(float *restrict y, const float *restrict x, int n)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = cnd(x[i]) - cnd(-x[i] * 0.5f) + logf(x[i] * x[i] + 1.0f);
+}
+"""
+    got = inline_calls(source, 13)
+    assert got is not None and got.called == ("logf", "expf") and len(got.edits) == 1
+    old, new = got.edits[0]
+    assert old.startswith("static float cnd(float d)\n{") and old.endswith("return d > 0 ? 1.0f - c : c;\n}")
+    assert new.startswith("static inline __attribute__((always_inline)) float cnd(float d)\n{")
+    assert "mf_expf(-0.5f * d * d)" in new and "?" not in new and new.endswith("    return mf_a;\n}")
+    lines = source.splitlines()
+    rewritten = define("\n".join([*lines[:12], *("    " + t for t in got.code.splitlines()), *lines[got.lines[1]:]])
+                       .replace(old, new) + "\n", got.names)
+    plain = define(re.sub(r"(?<![\w])(expf|logf)\(", r"mf_\1(", source), got.names)
+    (tmp_path / "new.c").write_text(rewritten)
+    report = subprocess.run(["gcc", "-O3", "-march=native", "-c", "new.c", "-fopt-info-vec"], cwd=tmp_path,
+                            capture_output=True, text=True, check=True).stderr
+    assert "loop vectorized" in report, report  # the only loop
+    program = ("#include <stdio.h>\n#include <string.h>\n"
+               + re.sub(r"\b(mf_\w+|cnd)\b", r"new_\1", rewritten.replace("void f(", "void f_new("))
+               + plain.replace("void f(", "void f_old(").replace("#include <math.h>", "") + """
+int main(void) {
+    enum { N = 1000 };
+    static float x[N], a[N], b[N];
+    for (int i = 0; i < N; i++) x[i] = (float)(i % 97) / 9.0f - 5.0f;
+    x[0] = NAN; x[1] = INFINITY; x[2] = -INFINITY; x[3] = -0.0f; x[4] = 0.0f;
+    f_old(a, x, N);
+    f_new(b, x, N);
+    for (int i = 0; i < N; i++)
+        if (memcmp(a + i, b + i, sizeof *a) && !(a[i] != a[i] && b[i] != b[i])) { printf("%d\\n", i); return 1; }
+    return 0;
+}
+""")
+    (tmp_path / "check.c").write_text(program)
+    subprocess.run(["gcc", "-O2", "-o", str(tmp_path / "check"), str(tmp_path / "check.c"), "-lm"], check=True,
+                   capture_output=True, text=True)
+    run = subprocess.run([str(tmp_path / "check")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
+    # a helper that is not static, or that calls what has no inline version: no plan
+    assert inline_calls(source.replace("static float cnd", "float cnd"), 13) is None
+    assert inline_calls(source.replace("expf(-0.5f", "sinf(-0.5f"), 13) is None

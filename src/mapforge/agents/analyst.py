@@ -342,6 +342,8 @@ def math_calls(m: Measured) -> list[Plan]:
     names = {f: name for _, got in found for f, name in got.names.items()}
     if whole is None:
         return []
+    for old, new in dict(edit for _, got in found for edit in got.edits).items():  # helpers the loops call
+        whole = whole.replace(old, new, 1)
     inlined = list(dict.fromkeys(f for _, got in found for f in got.called))
     roots = [f for f in ROOTS if f in names]
     named = ", ".join(f"`{f}`" for f in [*inlined, *roots])

@@ -39,6 +39,11 @@ ELU, or the same written with ``if`` and ``else``) would still not vectorise: gc
 arms are computed and the condition's picked by a bit mask (:func:`_hoisted`), when the arms read only elements the
 condition or the assignment reads too.
 
+A loop may call a static helper function of the code's own that calls functions of this module (a normal CDF with
+an ``expf``, in Black-Scholes): the helper gets the inline versions too, its ``return c ? a : b;`` picks by a mask,
+and it is made ``always_inline`` (:func:`_helpers`), or gcc may find it too large to inline and keep the loop
+scalar.
+
 ``sqrtf`` and ``sqrt`` have no formula faster than the scalar instruction, and gcc vectorises neither (errno). A
 loop calling one of them, and otherwise only functions of this module, with a body that runs straight through,
 is cut into blocks of 8 iterations (:func:`_sqrt_blocks`): the block's root arguments are computed first, rooted
@@ -442,14 +447,16 @@ def _call(function: str) -> re.Pattern[str]:
 @dataclass(frozen=True)
 class Inlined:
     """A loop whose calls are replaced: the new loop, its first and last lines (1-based), the source after it, the
-    inline functions' names, by the libm function each replaces (and those they call), and the functions the loop
-    itself called."""
+    inline functions' names, by the libm function each replaces (and those they call), the functions the loop
+    (and the helpers it calls) called, and the helpers' new text."""
 
     code: str
     lines: tuple[int, int]
     after: str
     names: dict[str, str]
     called: tuple[str, ...]
+    edits: tuple[tuple[str, str], ...] = ()
+    """Functions of the code's own that the loop calls, each (as written, with its calls renamed too)."""
 
 
 def _carried(loop: str, calls: set[str]) -> bool:
@@ -497,14 +504,23 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     text = "\n".join(lines[line - 1:]).lstrip()
     loop = text[:len(text) - len(after)]
     called = [f for f in DEFINITIONS if _call(f).search(loop)]
-    if not called and not any(_call(f).search(loop) for f in ROOTS):
-        return None
     indent = lines[line - 1][:len(lines[line - 1]) - len(lines[line - 1].lstrip())]
     code = "\n".join(t[len(indent):] if t.startswith(indent) else t for t in loop.split("\n"))
     names = {f: inline_name(source, f) for f in called}
     for f in called:
         code = _call(f).sub(names[f], code)
     others = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", code)) - _NOT_CALLS - set(names.values())
+    helpers = _helpers(source, others - set(ROOTS))
+    if helpers is None:
+        return None
+    for _, _, inside in helpers:
+        called += [f for f in inside if f not in called]
+    names = {f: inline_name(source, f) for f in called}
+    edits = tuple((old, _always_inline(_masked_returns(_renamed(old, inside, names), source)))
+                  for old, _, inside in helpers)
+    others -= {name for _, name, _ in helpers}
+    if not called and not others & set(ROOTS):
+        return None
     blocked = _sqrt_blocks(code, set(names.values()), source) if len(others) == 1 and others <= set(ROOTS) else None
     if others and blocked is None:
         return None  # another call keeps the loop scalar, and the inline version alone would be slower
@@ -516,7 +532,67 @@ def inline_calls(source: str, line: int) -> Inlined | None:
         code = code.replace("@root@", names[blocked[1]])
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
-    return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called))
+    return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called), edits)
+
+
+def _always_inline(definition: str) -> str:
+    """A static helper made ``always_inline``: with the inline functions in it, gcc may find it too large to
+    inline, and a loop that calls it stays scalar."""
+    return re.sub(r"^(\s*)static\s+(?:inline\s+)?", r"\1static inline __attribute__((always_inline)) ", definition, count=1)
+
+
+def _renamed(code: str, functions: list[str], names: dict[str, str]) -> str:
+    for f in functions:
+        code = _call(f).sub(names[f], code)
+    return code
+
+
+def _masked_returns(definition: str, source: str) -> str:
+    """A helper's ``return c ? a : b;`` with both values computed first and ``c``'s picked by a bit mask (gcc
+    would move their arithmetic back into the choice's arms, which it vectorises in no loop the helper is inlined
+    into); only where the values read no memory and have no side effect, and the helper returns a float or a
+    double."""
+    kind = re.match(r"\s*(?:static\s+)?(?:inline\s+)?(float|double)\b", definition)
+    if kind is None:
+        return definition
+    bits = "unsigned long long" if kind.group(1) == "double" else "unsigned"
+    taken = set(IDENT.findall(source))
+
+    def masked(m: re.Match[str]) -> str:
+        arms = _choice(m.group(2))
+        if arms is None or any(re.search(r"\[|->|\+\+|--|(?<![=!<>])=(?!=)|[*&]\s*[A-Za-z_(]\w*\s*$", a)
+                               for a in arms[1:]):
+            return m.group(0)
+        a, b, mask, ab, bb = (fresh(name, taken) for name in ("mf_a", "mf_b", "mf_m", "mf_a_bits", "mf_b_bits"))
+        pad = m.group(1)
+        return (f"{pad}{kind.group(1)} {a} = {arms[1]}, {b} = {arms[2]};\n"
+                f"{pad}{bits} {mask} = -({bits})({arms[0]}), {ab}, {bb};\n"
+                f"{pad}__builtin_memcpy(&{ab}, &{a}, sizeof {ab});\n"
+                f"{pad}__builtin_memcpy(&{bb}, &{b}, sizeof {bb});\n"
+                f"{pad}{ab} = ({ab} & {mask}) | ({bb} & ~{mask}); /* the condition's value, chosen without a branch */\n"
+                f"{pad}__builtin_memcpy(&{a}, &{ab}, sizeof {a});\n"
+                f"{pad}return {a};")
+    return re.sub(r"^([ \t]*)return\s+([^;]*\?[^;]*);", masked, definition, flags=re.M)
+
+
+def _helpers(source: str, functions: set[str]) -> list[tuple[str, str, list[str]]] | None:
+    """For each of ``functions``, a static function the code defines whose body calls nothing but functions of this
+    module (which then get their inline versions there too) and those gcc vectorises: (its definition, its name,
+    the functions of this module it calls); None when one is not such a function (or not defined in the code),
+    which would keep the loop scalar. gcc inlines such a helper into the loop."""
+    found = []
+    for name in sorted(functions):
+        head = re.search(rf"^[ \t]*static\s+(?:inline\s+)?(?:float|double|int)\s+{re.escape(name)}\s*\([^;{{}}()]*\)\s*"
+                         r"(?=\{)", source, re.M)
+        body = braced_body(source[head.end():]) if head else None
+        if head is None or body is None:
+            return None
+        definition = source[head.start():head.end() + len(body[0]) + 2]
+        calls = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", body[0])) - _NOT_CALLS
+        if calls - set(DEFINITIONS):
+            return None
+        found.append((definition, name, [f for f in DEFINITIONS if f in calls]))
+    return found
 
 
 def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
