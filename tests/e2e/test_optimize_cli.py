@@ -656,19 +656,21 @@ def test_the_analyst_splits_then_swaps_a_nest_with_a_running_sum_beside_its_inne
 
 
 def test_a_round_of_the_analysts_plans_alone_does_not_count_for_patience(tmp_path: Path) -> None:
-    """With patience 1, the analyst's round (matmul's interchange, coded wrong here) ends without a better
-    candidate, and the job goes on to the planner's round: only that one counts."""
+    """With patience 1, the analyst's round (matmul's interchange, and partial sums for its scalar inner sum,
+    coded wrong here) ends without a better candidate, and the job goes on to the planner's round: only that one
+    counts."""
     script = write_script(tmp_path / "s.json", {"planner": [plans_reply("First")],
-                                                "coder": [code_reply(WRONG), code_reply(WRONG.replace("+=", "-="))]})
+                                                "coder": [code_reply(WRONG), code_reply(WRONG.replace("+=", "-=")),
+                                                          code_reply(WRONG.replace("+=", "*="))]})
     run = tmp_path / "run"
     optimize("tasks/matmul", script, run, "--max-iters", "6",
              env={**ANALYST, "MAPFORGE_AGENTS__DEBUG_ROUNDS": "0", "MAPFORGE_SEARCH__PATIENCE": "1",
                   "MAPFORGE_AGENTS__FREE_PLAN": "false", "MAPFORGE_AGENTS__ANALYST_WRITES": "false"})
     events = read_events(run)
     assert [e["plan"] for e in events if e["event"] == "iteration"] == [
-        "Interchange the loops of the nest on line 4", "First"]
+        "Interchange the loops of the nest on line 4", "Independent partial sums for the reduction on line 6", "First"]
     summary = read_summary(run)
-    assert summary["search"]["rounds"] == 2  # type: ignore[index]
+    assert summary["search"]["rounds"] == 3  # type: ignore[index]  # the analyst's two, and the planner's
     assert summary["stop_reason"] == "no improvement: nothing beat the best in 1 planning rounds"
 
 

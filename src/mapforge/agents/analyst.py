@@ -25,7 +25,7 @@ from mapforge.agents.extremum import extremum
 from mapforge.agents.fission import fission
 from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
-from mapforge.agents.mathcalls import ROOTS, define, inline_calls
+from mapforge.agents.mathcalls import ROOTS, Inlined, define, inline_calls
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.partial_sums import Rewrite as SumsRewrite
@@ -348,7 +348,7 @@ def math_calls(m: Measured) -> list[Plan]:
     roots = [f for f in ROOTS if f in names]
     named = ", ".join(f"`{f}`" for f in [*inlined, *roots])
     where = ", ".join(f"{got.lines[0]}-{got.lines[1]}" for _, got in found)
-    said = "; ".join(dict.fromkeys(f"line {lp.line} (`{lp.code}`): {lp.missed}" for lp, _ in found))
+    said = "; ".join(dict.fromkeys(f"line {lp.line} (`{lp.code}`): {lp.missed}" for lp in _specific(m, found)))
     how = " and ".join([*([f"{', '.join(f'`{f}`' for f in inlined)} inline"] if inlined else []),
                         *([f"{', '.join(f'`{f}`' for f in roots)} 8 at a time"] if roots else [])])
     return [_rewrite(
@@ -368,6 +368,17 @@ def math_calls(m: Measured) -> list[Plan]:
         ("This computes the same up to rounding: the inline function is within 2 ulp of the library's on every "
          "value checked (floor, ceil, trunc, round, fmax and fmin: the same bits), with the same infinities, zeros "
          "and NaNs (within the task's tolerance)."))]
+
+
+def _specific(m: Measured, found: list[tuple[LoopReport, Inlined]]) -> list[LoopReport]:
+    """For each loop found, the report's entries on its lines with the compiler's most specific reasons (a call
+    that "clobbers memory" rather than "couldn't vectorize loop"), or the entry it was found by."""
+    out = []
+    for lp, got in found:
+        inside = [r for r in (m.profile.loops if m.profile else []) if r.width is None and r.missed
+                  and got.lines[0] <= r.line <= got.lines[1]]
+        out += [r for r in inside if "couldn't vectorize loop" not in r.missed.lower()] or [lp]
+    return out
 
 
 def search_loop(m: Measured) -> list[Plan]:
