@@ -494,9 +494,11 @@ def define(source: str, names: dict[str, str]) -> str:
 
 def inline_calls(source: str, line: int) -> Inlined | None:
     """The ``for`` loop starting on ``line`` (1-based), braced or not, with its calls of the functions in
-    :data:`DEFINITIONS` renamed to inline versions (:func:`inline_name`), or None when it calls none of them, or
-    calls something else too (``sqrtf``, a function of the code's own). The names cover the functions those need
-    too."""
+    :data:`DEFINITIONS` renamed to inline versions (:func:`inline_name`), a choice in its last statement made by
+    a mask (:func:`_hoisted`), or its square roots taken in blocks (:func:`_sqrt_blocks`), and the static helpers
+    it calls rewritten likewise (:func:`_helpers`, as edits); None when it calls none of these functions, or
+    calls something else too (``cbrtf``, a function of the code's own that calls one), or carries a scalar through
+    a call. The names cover the functions those need too."""
     found = any_loop_at(source, line)
     if found is None:
         return None
