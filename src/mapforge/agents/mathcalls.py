@@ -15,8 +15,8 @@ no ``errno``:
   subnormal results come out too; overflow (``inf``), underflow (``0``) and NaN are chosen by bit masks;
 - ``tanhf`` is Cephes' odd polynomial below ``|x| = 0.625``, and ``1 - 2 / (e^(2|x|) + 1)`` (the inline ``expf``)
   with the sign of ``x`` above, chosen by a mask;
-- ``exp2f`` rounds ``x`` to an integer ``k`` the same way, takes ``e^((x - k) ln 2)`` from the inline ``expf``
-  (``x - k`` is exact) and scales by ``2^k``;
+- ``exp2f`` rounds ``x`` to an integer ``k`` the same way, takes ``e^r`` for ``r = (x - k) ln 2`` from the same
+  polynomial (``x - k`` is exact) and scales by ``2^k``;
 - ``expm1f`` takes ``e^r - 1 = r + r^2 p(r)`` from the same reduction and polynomial, then ``2^k (e^r - 1) +
   (2^k - 1)`` while ``2^k - 1`` is exact, ``e^r 2^k - 1`` above;
 - ``log2f`` and ``log10f`` are the inline ``logf`` times ``log2 e`` or ``log10 e``; ``log1pf`` is ``log u`` for
@@ -100,18 +100,20 @@ def _float_and_double(name: str, text: str, needs: tuple[str, ...] = ()) -> dict
     return out
 
 
-#: The float exponential's reduction, shared by expf and expm1f: from c, k = c / ln 2 rounded (adding and subtracting
-#: 1.5 * 2^23), r = c - k ln 2 (ln 2 in two parts), and Cephes' polynomial p, e^r = 1 + r + r^2 p.
-_EXPF_REDUCED = """    float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = c - k * 0.693359375f;
-    r = r - k * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
+#: The float exponential's polynomial, Cephes': e^r = 1 + r + r^2 p(r) for |r| <= ln 2 / 2 (expf, expm1f, exp2f); and
+#: its reduction, shared by expf and expm1f: from c, k = c / ln 2 rounded (adding and subtracting 1.5 * 2^23) and
+#: r = c - k ln 2 (ln 2 in two parts).
+_EXPF_POLYNOMIAL = """    float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
 """
+_EXPF_REDUCED = """    float k = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = c - k * 0.693359375f;
+    r = r - k * -2.12194440e-4f;
+""" + _EXPF_POLYNOMIAL
 
 
 #: p times 2^k, in two steps (so subnormal results come out too), with inf, 0 and NaN chosen by the masks big, small
@@ -365,18 +367,18 @@ DEFINITIONS = {
 """, needs=("logf",)),
     "exp2f": Inline("""static inline float {name}(float x)
 {{
-    /* 2^x: k = x rounded (adding and subtracting 1.5 * 2^23), 2^(x - k) = e^((x - k) ln 2) by the inline expf
-       (x - k is exact), times 2^k in two steps, so subnormal results come out too; inf from 128 on, 0 below -151,
-       NaN by masks */
+    /* 2^x: k = x rounded (adding and subtracting 1.5 * 2^23), 2^(x - k) = e^r for r = (x - k) ln 2 (x - k is
+       exact) by expf's polynomial, times 2^k in two steps, so subnormal results come out too; inf from 128 on, 0
+       below -151, NaN by masks */
     unsigned xb, big = -(unsigned)(x >= 128.0f), small = -(unsigned)(x < -151.0f), nan = -(unsigned)(x != x);
     __builtin_memcpy(&xb, &x, sizeof xb);
     unsigned cb = xb & ~(big | small | nan);
     float c;
     __builtin_memcpy(&c, &cb, sizeof c);
-    float k = (c + 12582912.0f) - 12582912.0f;
-    float p = {expf}((c - k) * 0.693147180559945309f);
+    float k = (c + 12582912.0f) - 12582912.0f, r = (c - k) * 0.693147180559945309f;
+""" + _EXPF_POLYNOMIAL + """    p = p * r * r + r + 1.0f;
 """ + _TIMES_2K + """}}
-""", needs=("expf",)),
+"""),
     # the rounding functions, fmax and fmin, in float and double
     **_float_and_double("floor", """static inline @T@ {name}(@T@ x)
 {{
