@@ -559,7 +559,6 @@ def _masked_returns(definition: str, source: str) -> str:
     kind = re.match(r"\s*(?:static\s+)?(?:inline\s+)?(float|double)\b", definition)
     if kind is None:
         return definition
-    bits = "unsigned long long" if kind.group(1) == "double" else "unsigned"
     taken = set(IDENT.findall(source))
 
     def masked(m: re.Match[str]) -> str:
@@ -567,15 +566,8 @@ def _masked_returns(definition: str, source: str) -> str:
         if arms is None or any(re.search(r"\[|->|\+\+|--|(?<![=!<>])=(?!=)|[*&]\s*[A-Za-z_(]\w*\s*$", a)
                                for a in arms[1:]):
             return m.group(0)
-        a, b, mask, ab, bb = (fresh(name, taken) for name in ("mf_a", "mf_b", "mf_m", "mf_a_bits", "mf_b_bits"))
-        pad = m.group(1)
-        return (f"{pad}{kind.group(1)} {a} = {arms[1]}, {b} = {arms[2]};\n"
-                f"{pad}{bits} {mask} = -({bits})({arms[0]}), {ab}, {bb};\n"
-                f"{pad}__builtin_memcpy(&{ab}, &{a}, sizeof {ab});\n"
-                f"{pad}__builtin_memcpy(&{bb}, &{b}, sizeof {bb});\n"
-                f"{pad}{ab} = ({ab} & {mask}) | ({bb} & ~{mask}); /* the condition's value, chosen without a branch */\n"
-                f"{pad}__builtin_memcpy(&{a}, &{ab}, sizeof {a});\n"
-                f"{pad}return {a};")
+        chosen, value = _masked_choice(kind.group(1), arms, taken)
+        return "\n".join(m.group(1) + t for t in [*chosen, f"return {value};"])
     return re.sub(r"^([ \t]*)return\s+([^;]*\?[^;]*);", masked, definition, flags=re.M)
 
 
@@ -632,18 +624,9 @@ def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
         for array, sub in re.findall(r"([A-Za-z_]\w*)\s*\[([^\[\]]*)\]", arm):
             if sub.strip() != index or not re.search(rf"(?<![\w.]){array}\s*\[\s*{index}\s*\]", anchors):
                 return loop
-    taken = set(IDENT.findall(source))
-    a, b, m, ab, bb = (fresh(name, taken) for name in ("mf_a", "mf_b", "mf_m", "mf_a_bits", "mf_b_bits"))
-    bits = "unsigned long long" if kind == "double" else "unsigned"
-    lines = [f"{kind} {a} = {arms[1]}, {b} = {arms[2]};",
-             f"{bits} {m} = -({bits})({arms[0]}), {ab}, {bb};",
-             f"__builtin_memcpy(&{ab}, &{a}, sizeof {ab});",
-             f"__builtin_memcpy(&{bb}, &{b}, sizeof {bb});",
-             f"{ab} = ({ab} & {m}) | ({bb} & ~{m}); /* the condition's arm, chosen without a branch */",
-             f"__builtin_memcpy(&{a}, &{ab}, sizeof {a});",
-             f"{lhs} = {a};"]
-    lines[:0] = [t.strip() + ";" for t in declared.group(0).split(";") if t.strip()]
-    inner = "".join(f"    {t}\n" for t in lines)
+    picked, value = _masked_choice(kind, arms, set(IDENT.findall(source)))
+    temporaries = [t.strip() + ";" for t in declared.group(0).split(";") if t.strip()]
+    inner = "".join(f"    {t}\n" for t in [*temporaries, *picked, f"{lhs} = {value};"])
     return f"for ({header[0]}) {{\n{inner}}}" + (braced[1] if braced else "")
 
 
@@ -669,6 +652,19 @@ def _assigned_choice(statement: str) -> tuple[str, tuple[str, str, str]] | None:
     if first is None or second is None or "".join(first.group(1).split()) != "".join(second.group(1).split()):
         return None
     return first.group(1), (cond[0].strip(), first.group(2).strip(), second.group(2).strip())
+
+
+def _masked_choice(kind: str, arms: tuple[str, str, str], taken: set[str]) -> tuple[list[str], str]:
+    """C lines that compute both values of ``c ? a : b`` (``arms``) as ``kind`` and pick ``c``'s by a bit mask,
+    with no branch (their names fresh in ``taken``), and the name that holds the value picked."""
+    a, b, m, ab, bb = (fresh(name, taken) for name in ("mf_a", "mf_b", "mf_m", "mf_a_bits", "mf_b_bits"))
+    bits = "unsigned long long" if kind == "double" else "unsigned"
+    return [f"{kind} {a} = {arms[1]}, {b} = {arms[2]};",
+            f"{bits} {m} = -({bits})({arms[0]}), {ab}, {bb};",
+            f"__builtin_memcpy(&{ab}, &{a}, sizeof {ab});",
+            f"__builtin_memcpy(&{bb}, &{b}, sizeof {bb});",
+            f"{ab} = ({ab} & {m}) | ({bb} & ~{m}); /* the condition's value, chosen without a branch */",
+            f"__builtin_memcpy(&{a}, &{ab}, sizeof {a});"], a
 
 
 def _choice(value: str) -> tuple[str, str, str] | None:
