@@ -66,6 +66,7 @@ import re
 from dataclasses import dataclass
 
 from mapforge.agents.dependence import (
+    ACCESS,
     IDENT,
     any_loop_at,
     body_of,
@@ -563,7 +564,7 @@ def _masked_returns(definition: str, source: str) -> str:
 
     def masked(m: re.Match[str]) -> str:
         arms = _choice(m.group(2))
-        if arms is None or any(re.search(r"\[|->|\+\+|--|(?<![=!<>])=(?!=)|[*&]\s*[A-Za-z_(]\w*\s*$", a)
+        if arms is None or any("[" in a or _EFFECT.search(a) or re.search(r"[*&]\s*[A-Za-z_(]\w*\s*$", a)
                                for a in arms[1:]):
             return m.group(0)
         chosen, value = _masked_choice(kind.group(1), arms, taken)
@@ -619,9 +620,9 @@ def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
     index = var.group(1)
     anchors = arms[0] + " " + lhs
     for arm in arms[1:]:
-        if re.search(r"\+\+|--|(?<![=!<>])=(?!=)|->|\?", arm):
+        if _EFFECT.search(arm) or "?" in arm:
             return loop
-        for array, sub in re.findall(r"([A-Za-z_]\w*)\s*\[([^\[\]]*)\]", arm):
+        for array, sub in ACCESS.findall(arm):
             if sub.strip() != index or not re.search(rf"(?<![\w.]){array}\s*\[\s*{index}\s*\]", anchors):
                 return loop
     picked, value = _masked_choice(kind, arms, set(IDENT.findall(source)))
@@ -630,6 +631,8 @@ def _hoisted(loop: str, inline: dict[str, str], source: str) -> str:
     return f"for ({header[0]}) {{\n{inner}}}" + (braced[1] if braced else "")
 
 
+#: What makes an expression more than a value: an increment, an assignment, a member through a pointer.
+_EFFECT = re.compile(r"\+\+|--|(?<![=!<>])=(?!=)|->")
 #: Declarations of temporaries with their values, one type each (``const float v = x[i];``), at a body's start.
 _DECLARATIONS = re.compile(r"(?:\s*(?:const\s+)?[A-Za-z_]\w*\s+[A-Za-z_]\w*\s*=[^;{}?]*;)*")
 _ASSIGNED = re.compile(r"([A-Za-z_]\w*(?:\s*\[[^\[\]]*\])?)\s*=(?!=)([^;]*);$", re.S)
@@ -749,7 +752,7 @@ def _sqrt_blocks(loop: str, inline: set[str], source: str) -> tuple[str, str] | 
         names = set(IDENT.findall(arg))
         calls = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", arg))
         if (names & (written | (assigned - {var})) or calls - inline - _NOT_CALLS
-                or re.search(r"\+\+|--|(?<![=!<>])=(?!=)|->", arg)):
+                or _EFFECT.search(arg)):
             return None
     # the roots were numbered from the statement's end: number them from its start
     count = len(args)
