@@ -44,11 +44,14 @@ an ``expf``, in Black-Scholes): the helper gets the inline versions too, its ``r
 and it is made ``always_inline`` (:func:`_helpers`), or gcc may find it too large to inline and keep the loop
 scalar.
 
-``sqrtf`` and ``sqrt`` have no formula faster than the scalar instruction, and gcc vectorises neither (errno). A
-loop calling one of them, and otherwise only functions of this module, with a body that runs straight through,
-is cut into blocks of 8 iterations (:func:`_sqrt_blocks`): the block's root arguments are computed first, rooted
-8 at once by the vector instruction (the same bits), and the block's iterations then read them; the leftover
-iterations run as before. Only where the arguments read no array the body writes and no scalar it assigns.
+``sqrtf``, ``sqrt``, ``sinf``, ``cosf`` and ``powf`` have no inline formula both fast and right for every argument
+(the square root's is the instruction; the others' would need the library's reduction of huge arguments and its
+special cases), and gcc vectorises none of them (errno). A loop calling them (of one type), and otherwise only
+functions of this module, with a body that runs straight through, is cut into blocks of 8 iterations
+(:func:`_blocks`): the block's arguments are computed first, then each call's 8 values at once (:data:`BLOCKS`: the
+vector instruction for roots; for the others a fast path in ``double`` for all 8 and the library's call for a lane
+outside its range), and the block's iterations read them; the leftover iterations run as before. Only where the
+arguments read no array the body writes and no scalar it assigns.
 
 Checked against glibc (tests/unit/test_mathcalls.py): within 2 ulp on every value sampled, with the same
 infinities, zeros and NaNs; the rounding functions, ``fmax`` and ``fmin`` bit for bit (the rounding functions in
@@ -489,7 +492,7 @@ def define(source: str, names: dict[str, str]) -> str:
     brace = source.find("{")
     directives = [d for d in _DIRECTIVE.finditer(source) if brace < 0 or d.start() < brace]
     end = directives[-1].end() if directives else _COMMENTS.match(source).end()  # type: ignore[union-attr]
-    known = {**DEFINITIONS, **ROOTS}
+    known = {**DEFINITIONS, **BLOCKS, **RANGED}
     ordered = sorted(names, key=lambda f: f not in {n for g in names for n in known[g].needs})
     definitions = "\n".join(known[f].text.format(name=names[f], **names) for f in ordered)
     return source[:end] + ("\n" if end else "") + definitions + "\n" + source[end:]
@@ -498,8 +501,9 @@ def define(source: str, names: dict[str, str]) -> str:
 def inline_calls(source: str, line: int) -> Inlined | None:
     """The ``for`` loop starting on ``line`` (1-based), braced or not, with its calls of the functions in
     :data:`DEFINITIONS` renamed to inline versions (:func:`inline_name`), a choice in its last statement made by
-    a mask (:func:`_hoisted`), or its square roots taken in blocks (:func:`_sqrt_blocks`), and the static helpers
-    it calls rewritten likewise (:func:`_helpers`, as edits); None when it calls none of these functions, or
+    a mask (:func:`_hoisted`), or its calls of the functions of :data:`BLOCKS` made 8 at a time (:func:`_blocks`), or
+    of :data:`RANGED` inline with the iterations outside their range run again (:func:`_ranged`), and the static
+    helpers it calls rewritten likewise (:func:`_helpers`, as edits); None when it calls none of these functions, or
     calls something else too (``cbrtf``, a function of the code's own that calls one), or carries a scalar through
     a call. The names cover the functions those need too."""
     found = any_loop_at(source, line)
@@ -510,12 +514,12 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     loop = text[:len(text) - len(after)]
     called = [f for f in DEFINITIONS if _call(f).search(loop)]
     indent = lines[line - 1][:len(lines[line - 1]) - len(lines[line - 1].lstrip())]
-    code = "\n".join(t[len(indent):] if t.startswith(indent) else t for t in loop.split("\n"))
+    code = plain = "\n".join(t[len(indent):] if t.startswith(indent) else t for t in loop.split("\n"))
     names = {f: inline_name(source, f) for f in called}
     for f in called:
         code = _call(f).sub(names[f], code)
     others = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", code)) - _NOT_CALLS - set(names.values())
-    helpers = _helpers(source, others - set(ROOTS))
+    helpers = _helpers(source, others - set(BLOCKS) - set(RANGED))
     if helpers is None:
         return None
     for _, _, inside in helpers:
@@ -524,17 +528,29 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     edits = tuple((old, _always_inline(_masked_returns(_renamed(old, inside, names), source)))
                   for old, _, inside in helpers)
     others -= {name for _, name, _ in helpers}
-    if not called and not others & set(ROOTS):
+    if not called and not others & (set(BLOCKS) | set(RANGED)):
         return None
-    blocked = _sqrt_blocks(code, set(names.values()), source) if len(others) == 1 and others <= set(ROOTS) else None
+    ranged = [f for f in RANGED if f in others]
+    if ranged:
+        names |= {f: inline_name(source, f) for f in ranged}
+        code = _renamed(code, ranged, names)
+        if others - set(ranged) or edits or _carried(code, set(names.values())):
+            return None
+        code = _ranged(code, plain, {names[f]: f for f in ranged}, set(names.values()), source)  # type: ignore[assignment]
+        if code is None:
+            return None
+        for f in called:
+            names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
+        return Inlined(code, (line, line + loop.count("\n")), after, names, (*called, *ranged), edits)
+    blocked = _blocks(code, set(names.values()), source) if others and others <= set(BLOCKS) else None
     if others and blocked is None:
         return None  # another call keeps the loop scalar, and the inline version alone would be slower
     if _carried(code, set(names.values())):
         return None  # m = fmaxf(m, x[i]): a chain through the call, which gcc does not vectorise inline either
     code = blocked[0] if blocked else _hoisted(code, {names[f]: f for f in called}, source)
-    if blocked:
-        names[blocked[1]] = inline_name(source, blocked[1] + "8")
-        code = code.replace("@root@", names[blocked[1]])
+    for f in blocked[1] if blocked else []:
+        names[f] = inline_name(source, f + "8")
+        code = code.replace(f"@{f}@", names[f])
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
     return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called), edits)
@@ -685,50 +701,85 @@ def _choice(value: str) -> tuple[str, str, str] | None:
     return (cond.strip(), first.strip(), second.strip()) if all(t.strip() for t in (cond, first, second)) else None
 
 
-#: Square roots of a block of 8 by the vector instruction, for the function each stands in for: gcc vectorises no
-#: ``sqrtf`` without ``-fno-math-errno`` (the call may set errno), and no function of this module can compute it
-#: faster than the scalar instruction. The vector instruction rounds as ``sqrtf`` does (IEEE), so the results are
-#: the same bits; only errno is not set. Without SSE (not x86), the library's, one by one.
-ROOTS = {kind_name: Inline(f"""static inline void {{name}}({kind} *s)
-{{{{
-    /* s[k] = {kind_name}(s[k]) for k < 8, {lanes} at a time by the vector instruction */
+#: Square roots of a block of 8 values at once, by the function each stands in for: gcc vectorises no ``sqrtf``
+#: without ``-fno-math-errno`` (the call may set errno), and no formula computes it faster than the scalar
+#: instruction. The vector instruction rounds as the call does (IEEE), so the results are the same bits; only errno
+#: is not set. Without SSE (not x86), the library's, one by one.
+_SQRT = """static inline void {name}(@T@ *s)
+{{
+    /* s[k] = @f@(s[k]) for k < 8, @lanes@ at a time by the vector instruction */
 #if defined(__SSE2__)
-    typedef {kind} v __attribute__((vector_size(16)));
-    for (int k = 0; k < 8; k += {lanes}) {{{{
+    typedef @T@ v __attribute__((vector_size(16)));
+    for (int k = 0; k < 8; k += @lanes@) {{
         v t;
         __builtin_memcpy(&t, s + k, sizeof t);
-        t = {builtin}(t);
+        t = @builtin@(t);
         __builtin_memcpy(s + k, &t, sizeof t);
-    }}}}
+    }}
 #else
     for (int k = 0; k < 8; k++)
-        s[k] = {kind_name}(s[k]);
+        s[k] = @f@(s[k]);
 #endif
-}}}}
-""") for kind_name, kind, lanes, builtin in (("sqrtf", "float", 4, "__builtin_ia32_sqrtps"),
-                                            ("sqrt", "double", 2, "__builtin_ia32_sqrtpd"))}
-_ROOT_KINDS = {"sqrtf": "float", "sqrt": "double"}
+}}
+"""
+BLOCKS = {f: Inline(_SQRT.replace("@T@", kind).replace("@f@", f).replace("@lanes@", str(16 // size))
+                    .replace("@builtin@", builtin))
+          for f, kind, size, builtin in (("sqrtf", "float", 4, "__builtin_ia32_sqrtps"),
+                                         ("sqrt", "double", 8, "__builtin_ia32_sqrtpd"))}
+_BLOCK_KINDS = {"sqrtf": "float", "sqrt": "double"}
+
+#: Functions whose inline version is right only on part of the arguments (``{a}`` in the condition): a loop calling
+#: them runs with the inline versions, notes whether an argument was outside, and if one was, runs those iterations
+#: again as written (:func:`_ranged`).
+#:
+#: ``sinf`` and ``cosf``: ``x`` is reduced by the nearest multiple ``q`` of pi/2 (pi/2 in three parts, the first two
+#: short enough that ``q`` times them is exact while ``|x| <= 2^17``) and the sine and cosine of the rest
+#: approximated in ``double`` (Taylor's terms to ``r^11`` and ``r^12`` on ``|r| <= pi/4``), the quadrant's picked and
+#: its sign set by bit masks: within 1 ulp of the library's. Beyond ``2^17`` (and infinities, NaNs) the library's.
+_SINE = """static inline float {name}(float x)
+{{
+    /* @f@(x) for |x| <= 2^17: x = q pi/2 + r, |r| <= pi/4, and the sine or cosine of r in double */
+    double d = x;
+    double t = d * 0x1.45f306dc9c883p-1 + 0x1.8p52; /* 2/pi; q, rounded, in the low bits */
+    double q = t - 0x1.8p52;
+    unsigned long long n;
+    __builtin_memcpy(&n, &t, sizeof n);
+    n += @quadrant@;
+    double r = ((d - q * 0x1.921fb544p+0) - q * 0x1.0b4611a6p-34) - q * 0x1.3198a2e037073p-69;
+    double r2 = r * r;
+    double sn = r + r * r2 * (-1.0 / 6 + r2 * (1.0 / 120 + r2 * (-1.0 / 5040 + r2 * (1.0 / 362880))));
+    double cs = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24 + r2 * (-1.0 / 720 + r2 * (1.0 / 40320 + r2 * (-1.0 / 3628800)))));
+    unsigned long long sb, cb, odd = -(n & 1);
+    __builtin_memcpy(&sb, &sn, sizeof sb);
+    __builtin_memcpy(&cb, &cs, sizeof cb);
+    sb = ((sb & ~odd) | (cb & odd)) ^ ((n & 2) << 62); /* quadrants 1 and 3: the cosine; 2 and 3: negated */
+    __builtin_memcpy(&d, &sb, sizeof d);
+    return (float)d;
+}}
+"""
+RANGED = {f: Inline(_SINE.replace("@f@", f).replace("@quadrant@", quadrant)) for f, quadrant in (("sinf", "0"),
+                                                                                               ("cosf", "1"))}
+_RANGES = {"sinf": "__builtin_fabsf({a}) <= 131072.0f", "cosf": "__builtin_fabsf({a}) <= 131072.0f"}
 _STRAIGHT = re.compile(r"\b(if|else|for|while|do|switch|goto|return|break|continue)\b|[?{}]")
 
 
-def _sqrt_blocks(loop: str, inline: set[str], source: str) -> tuple[str, str] | None:
-    """(the loop cut into blocks of 8 iterations, with its square roots computed for the whole block first, by
-    ``@root@`` (8 at once; then the block's iterations run with each root read from the block's array); the root
-    function) for a loop ``for (int v = lo; v < hi; v++)`` whose body runs straight through (no branch, no choice),
-    whose only calls besides the inline ones are of one root function, ``sqrtf`` or ``sqrt``, and whose roots'
-    arguments read no array the body writes and no scalar it assigns, but temporaries declared in the body from
-    such values, which are written out in their place. The leftover iterations run as the loop did. None for any
-    other loop."""
+def _blocks(loop: str, inline: set[str], source: str) -> tuple[str, list[str]] | None:
+    """(the loop cut into blocks of 8 iterations, the calls of the functions of :data:`BLOCKS` computed for the whole
+    block first, each by ``@f@`` (8 at once; then the block's iterations run with each value read from the block's
+    array); the functions) for a loop ``for (int v = lo; v < hi; v++)`` whose body runs straight through (no branch,
+    no choice), whose calls besides the inline ones are of functions of :data:`BLOCKS` of one type, whose arguments
+    read no array the body writes and no scalar it assigns, but temporaries declared in the body from such values,
+    which are written out in their place. The leftover iterations run as the loop did. None for any other loop."""
     got = split_header(loop)
     bounds = loop_bounds(got[0]) if got else None
     body = body_of(got[1]) if got else None
     if got is None or bounds is None or body is None or body[1].strip() or bounds.kind != "int" or bounds.step != 1:
         return None
     statements, var = body[0].strip(), bounds.var
-    roots = [f for f in _ROOT_KINDS if _call(f).search(statements)]
-    if len(roots) != 1 or _STRAIGHT.search(statements):
+    functions = [f for f in BLOCKS if _call(f).search(statements)]
+    kinds = {_BLOCK_KINDS[f] for f in functions}
+    if len(kinds) != 1 or _STRAIGHT.search(statements):
         return None
-    root = roots[0]
     written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
     declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
                                statements))
@@ -737,30 +788,29 @@ def _sqrt_blocks(loop: str, inline: set[str], source: str) -> tuple[str, str] | 
     assigned = set(re.findall(r"(?<![\w\].])([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
     if any(len(re.findall(rf"(?<![\w.]){re.escape(t)}\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements)) != 1 for t in declared):
         return None  # a temporary assigned again
-    args: list[str] = []
-    rest = statements
-    for call in reversed(list(_call(root).finditer(statements))):
+    taken = set(IDENT.findall(source))
+    block, k, r = fresh("mf_block", taken), fresh("mf_k", taken), fresh("mf_v", taken)
+    rows: list[str] = []  # each argument of each call, in order: a row of the block's array
+    calls: list[tuple[str, int]] = []  # each call's function and its first row (where its values go)
+    rest, at = "", 0
+    for call in sorted((m for f in functions for m in _call(f).finditer(statements)), key=lambda m: m.start()):
+        if call.start() < at:
+            return None  # a call in another's arguments
         opened = statements.index("(", call.end())
         inner = parens(statements[opened:])
-        if inner is None:
+        args = _arguments(inner[0]) if inner else []
+        if len(args) != 1:
             return None
-        close = opened + len(inner[0]) + 2
-        args.insert(0, inner[0])
-        rest = rest[:call.start()] + f"mf_root[mf_k][{len(args) - 1}]" + rest[close:]
-    args = [_written_out(a, declared) for a in args]
-    for arg in args:
+        calls.append((call.group(0), len(rows)))
+        rest += statements[at:call.start()] + f"{r}[{len(rows)}][{k}]"
+        rows += [_written_out(a, declared) for a in args]
+        at = opened + len(inner[0]) + 2  # type: ignore[index]
+    rest += statements[at:]
+    for arg in rows:
         names = set(IDENT.findall(arg))
-        calls = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", arg))
-        if (names & (written | (assigned - {var})) or calls - inline - _NOT_CALLS
-                or _EFFECT.search(arg)):
+        called = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", arg))
+        if names & (written | (assigned - {var})) or called - inline - _NOT_CALLS or _EFFECT.search(arg):
             return None
-    # the roots were numbered from the statement's end: number them from its start
-    count = len(args)
-    rest = re.sub(r"mf_root\[mf_k\]\[(\d+)\]", lambda m: f"mf_root[{count - 1 - int(m.group(1))}][mf_k]", rest)
-    kind = _ROOT_KINDS[root]
-    taken = set(IDENT.findall(source))
-    block, k, r = fresh("mf_block", taken), fresh("mf_k", taken), fresh("mf_root", taken)
-    rest = re.sub(r"mf_root\[(\d+)\]\[mf_k\]", lambda m: f"{r}[{m.group(1)}][{k}]", rest)
     end = f"({bounds.hi}) + 1" if bounds.op == "<=" else f"({bounds.hi})"
 
     def each(statements: str, indent: str) -> str:
@@ -769,12 +819,12 @@ def _sqrt_blocks(loop: str, inline: set[str], source: str) -> tuple[str, str] | 
     lines = ("{\n"
              f"    int {block} = {bounds.lo};\n"
              f"    for (; {block} + 8 <= {end}; {block} += 8) {{\n"
-             f"        {kind} {r}[{count}][8];\n"
+             f"        {kinds.pop()} {r}[{len(rows)}][8];\n"
              f"        for (int {k} = 0; {k} < 8; {k}++) {{\n"
              f"            int {var} = {block} + {k};\n"
-             + "".join(f"            {r}[{j}][{k}] = {arg};\n" for j, arg in enumerate(args))
+             + "".join(f"            {r}[{j}][{k}] = {arg};\n" for j, arg in enumerate(rows))
              + "        }\n"
-             + "".join(f"        @root@({r}[{j}]);\n" for j in range(count))
+             + "".join(f"        @{f}@({r}[{j}]);\n" for f, j in calls)
              + f"        for (int {k} = 0; {k} < 8; {k}++) {{\n"
              f"            int {var} = {block} + {k};\n"
              + each(rest, "            ")
@@ -782,7 +832,72 @@ def _sqrt_blocks(loop: str, inline: set[str], source: str) -> tuple[str, str] | 
              f"    for (int {var} = {block}; {var} {bounds.op} {bounds.hi}; {var}++) {{\n"
              + each(statements, "        ")
              + "    }\n}")
-    return lines, root
+    return lines, functions
+
+
+def _ranged(loop: str, plain: str, ranged: dict[str, str], inline: set[str], source: str) -> str | None:
+    """``loop`` (its calls of :data:`RANGED` renamed to the inline names ``ranged`` maps to their functions) noting
+    whether an argument of them was outside the inline version's range, then, if one was, running those iterations
+    again as ``plain`` (the loop as written) does. For a loop whose body runs straight through (no branch, no
+    choice), assigns no scalar but temporaries it declares (once each), and writes arrays only by plain assignment,
+    reading none of them: so an iteration run again reads what it read the first time and writes what it would
+    have written. The arguments must call nothing but inline functions. None for any other loop."""
+    got, was = split_header(loop), split_header(plain)
+    body = body_of(got[1]) if got else None
+    before = body_of(was[1]) if was else None
+    if got is None or was is None or body is None or before is None or body[1].strip() or _STRAIGHT.search(body[0]):
+        return None
+    statements, header = body[0].strip(), got[0]
+    var = re.match(r"for\s*\(\s*(?:[A-Za-z_]\w*\s+)?([A-Za-z_]\w*)", header)
+    written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
+    declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
+                               statements))
+    assigned = set(re.findall(r"(?<![\w\].])([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
+    if var is None or assigned - set(declared) - {var.group(1)} or any(
+            len(re.findall(rf"(?<![\w.]){re.escape(t)}\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements)) != 1
+            for t in declared) or any(re.search(r",\s*[A-Za-z_]\w*\s*=", v) for v in declared.values()):
+        return None
+    for array in written:  # written only by plain assignment, never read
+        if (len(re.findall(rf"(?<![\w.]){array}\s*\[", statements))
+                != len(re.findall(rf"(?<![\w.]){array}\s*\[[^\[\]]*\]\s*=(?!=)", statements))):
+            return None
+    outside, again = [], []  # the range tests in the loop (temporaries in scope), and written out for the fix-up
+    for name, function in ranged.items():
+        for call in _call(name).finditer(statements):
+            inner = parens(statements[statements.index("(", call.end()):])
+            args = _arguments(inner[0]) if inner else []
+            called = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", args[0])) if len(args) == 1 else {"?"}
+            if called - inline - _NOT_CALLS or _EFFECT.search(args[0]):
+                return None
+            outside.append(f"!({_RANGES[function].format(a=args[0])})")
+            again.append(f"!({_RANGES[function].format(a=_written_out(args[0], declared))})")
+    far = fresh("mf_far", set(IDENT.findall(source)))
+
+    def each(statements: str, indent: str) -> str:
+        return "".join(f"{indent}{t.strip()};\n" for t in statements.split(";") if t.strip())
+
+    return ("{\n"
+            f"    int {far} = 0;\n"
+            f"    {header} {{\n"
+            + each(statements, "        ")
+            + f"        {far} |= {' | '.join(outside)};\n"
+            "    }\n"
+            f"    if ({far}) /* an argument outside the inline version's range: those iterations again, as written */\n"
+            f"        {was[0]}\n"
+            f"            if ({' || '.join(again)}) {{\n"
+            + each(before[0].strip(), "                ")
+            + "            }\n}")
+
+
+def _arguments(text: str) -> list[str]:
+    """The arguments of a call, split at its top-level commas."""
+    args, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            args.append(text[start:i].strip())
+            start = i + 1
+    return [*args, text[start:].strip()] if text.strip() else []
 
 
 def _written_out(expr: str, temporaries: dict[str, str]) -> str:
