@@ -139,6 +139,19 @@ def test_clean_objects_pass(tmp_path: Path) -> None:
 
 
 @needs_toolchain
+def test_calls_gcc_makes_of_libm_pass(tmp_path: Path) -> None:
+    """gcc turns a sine and a cosine of one value into one call of ``sincosf``, which is libm's too (a rotary
+    embedding was rejected for it)."""
+    source = ("#include <math.h>\nvoid f(float *y, const float *x, int n) {\n"
+              "    for (int i = 0; i < n; i++) { float c = cosf(x[i]), s = sinf(x[i]); y[2 * i] = c; y[2 * i + 1] = s; }\n}\n")
+    src = tmp_path / "sc.c"
+    src.write_text(source)
+    _run(native.compile_cmd("c", ["-O2"], src.name, "sc.o"), tmp_path)
+    assert "sincosf" in _run(["nm", "-P", "--undefined-only", "sc.o"], tmp_path)
+    assert check_object(tmp_path, source) == []
+
+
+@needs_toolchain
 def test_clean_cpp_object_with_inline_instantiations_passes(tmp_path: Path) -> None:
     src = """#include <vector>
 #include <algorithm>

@@ -12,9 +12,10 @@ LIBC_MEMORY = {
     "memcpy", "memmove", "memset", "memcmp", "memchr", "strlen", "malloc", "calloc", "realloc", "free",
     "aligned_alloc", "posix_memalign", "abort", "__stack_chk_fail", "__assert_fail",
 }
-_M = ("sqrt exp exp2 expm1 log log2 log10 log1p pow sin cos tan sinh cosh tanh asin acos atan atan2 fabs "
-      "fmax fmin floor ceil round lround llround rint lrint nearbyint trunc fma erf erfc copysign ldexp frexp "
-      "hypot cbrt fmod remainder").split()
+#: libm's functions, as written and as gcc emits them (``sincos`` for a sine and a cosine of one value).
+_M = ("sqrt exp exp2 expm1 log log2 log10 log1p pow sin cos sincos tan sinh cosh tanh asin acos atan atan2 asinh "
+      "acosh atanh fabs fmax fmin fdim floor ceil round lround llround rint lrint llrint nearbyint trunc fma erf erfc "
+      "lgamma tgamma copysign ldexp scalbn frexp modf logb ilogb nextafter hypot cbrt fmod remainder").split()
 LIBM = {f for name in _M for f in (name, name + "f", name + "l")}
 COMPILER_RUNTIME = {
     "__muldc3", "__mulsc3", "__divdc3", "__divsc3", "__popcountdi2", "__udivti3", "__divti3", "__umodti3",
