@@ -25,9 +25,9 @@ from mapforge.agents.mathcalls import BLOCKS, DEFINITIONS, RANGED, define, inlin
 RANGES = {"expf": (-10.0, 10.0), "exp": (-10.0, 10.0), "tanhf": (-3.0, 3.0), "logf": (0.001, 370.0),
           "erff": (-3.0, 3.0), "exp2f": (-10.0, 10.0), "log2f": (0.001, 370.0), "log10f": (0.001, 370.0),
           "log1pf": (-0.5, 370.0), "expm1f": (-10.0, 10.0), "sqrtf": (0.0, 100.0), "sqrt": (0.0, 100.0),
-          "sinf": (-10.0, 10.0), "cosf": (-10.0, 10.0), "powf": (0.01, 10.0)}
-#: The second argument of the functions of two: half the elements below it (powf: an exponent, x^1.7).
-SECOND = {"powf": ", 1.7f"}
+          "sinf": (-10.0, 10.0), "cosf": (-10.0, 10.0)}
+#: The second argument of the functions of two: half the elements below it (pow: a constant exponent, x^3).
+SECOND = {"powf": ", 3.0f", "pow": ", 3.0"}
 
 PROGRAM = """#include <math.h>
 #include <stdio.h>

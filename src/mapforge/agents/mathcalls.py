@@ -1,7 +1,8 @@
 """Math functions gcc can vectorise: a loop that gcc keeps scalar because it calls a libm function this module has
-(``expf``, ``exp``, ``exp2f``, ``expm1f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``
-and their ``float`` versions) rewritten to call an inline version written in arithmetic and bit operations alone; nothing for
-the rest.
+(``expf``, ``exp``, ``exp2f``, ``expm1f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``; ``floor``,
+``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``, and ``pow`` to the constant 2, 3, 4 or -1, and their ``float``
+versions; ``sinf`` and ``cosf`` where the argument is at most ``2^17`` in size) rewritten to call an inline version
+written in arithmetic and bit operations alone; nothing for the rest.
 
 Without ``-ffast-math``, gcc 12 vectorises no call of these functions. ``expf`` and the like may set ``errno``, so
 the call "clobbers memory". ``floorf`` and the like have no ``errno``, but gcc expands them only as scalar
@@ -30,6 +31,10 @@ no ``errno``:
   is within 1), subtracts 1 where it came out above ``x`` (a 1 or 0 chosen by a mask: gcc if-converts no
   arithmetic that may trap), and gives the result ``x``'s sign. ``ceil x = -floor(-x)``, ``trunc x`` is ``floor |x|`` with ``x``'s sign, and ``round`` adds 1 to it where the
   rest (exact) is at least 1/2;
+- ``pow(x, 3)`` and the like (the exponent a constant in the call) are products of ``x`` and ``x * x`` (``1 / x``
+  for -1);
+- ``sinf`` and ``cosf`` reduce ``x`` by the nearest multiple of pi/2 and approximate in ``double`` (:data:`RANGED`);
+  the iterations of a loop with an argument beyond ``2^17`` (or infinite, or NaN) run again with the library's;
 - ``fmax`` and ``fmin`` compare and select, the number when the other is NaN, ``y`` when they compare equal (as
   glibc's does for ``+0`` and ``-0``). A signalling NaN, which no arithmetic makes, counts as NaN: glibc's gives
   NaN for it.
@@ -434,7 +439,17 @@ DEFINITIONS = {
     return y != y ? x : (x < y ? x : y);
 }}
 """),
+    **_float_and_double("pow", """static inline @T@ {name}(@T@ x, @T@ y)
+{{
+    /* x^y for y = 2, 3, 4 or -1, a constant (gcc folds the choice): products, or a quotient, of x */
+    @T@ x2 = x * x;
+    return y == 2 ? x2 : y == 3 ? x2 * x : y == 4 ? x2 * x2 : 1 / x;
+}}
+"""),
 }
+#: The exponents the inline ``pow`` takes, written as constants in the call (``powf(x, 3.0f)``): a product of two
+#: or three roundings is within 2 ulp of the library's, with its infinities, zeros and NaNs.
+_POWERS = re.compile(r"\(*\s*(?:2|3|4|-\s*1)(?:\.0*)?[fF]?\s*\)*")
 
 #: A preprocessor line, and what may open a C file before its first declaration: blank lines and comments.
 _DIRECTIVE = re.compile(r"^[ \t]*#[^\n]*\n?", re.M)
@@ -512,7 +527,7 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     lines, after = source.splitlines(), found[2]
     text = "\n".join(lines[line - 1:]).lstrip()
     loop = text[:len(text) - len(after)]
-    called = [f for f in DEFINITIONS if _call(f).search(loop)]
+    called = [f for f in DEFINITIONS if _call(f).search(loop) and _constant_powers(loop, f)]
     indent = lines[line - 1][:len(lines[line - 1]) - len(lines[line - 1].lstrip())]
     code = plain = "\n".join(t[len(indent):] if t.startswith(indent) else t for t in loop.split("\n"))
     names = {f: inline_name(source, f) for f in called}
@@ -554,6 +569,17 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
     return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called), edits)
+
+
+def _constant_powers(code: str, function: str) -> bool:
+    """Whether every call of ``function`` in ``code`` that is ``powf`` or ``pow`` raises to a constant the inline
+    version takes (:data:`_POWERS`); true for the other functions."""
+    for call in _call(function).finditer(code) if function in ("pow", "powf") else ():
+        inner = parens(code[code.index("(", call.end()):])
+        args = _arguments(inner[0]) if inner else []
+        if len(args) != 2 or not _POWERS.fullmatch(args[1]):
+            return False
+    return True
 
 
 def _always_inline(definition: str) -> str:
@@ -602,7 +628,7 @@ def _helpers(source: str, functions: set[str]) -> list[tuple[str, str, list[str]
             return None
         definition = source[head.start():head.end() + len(body[0]) + 2]
         calls = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", body[0])) - _NOT_CALLS
-        if calls - set(DEFINITIONS):
+        if calls - set(DEFINITIONS) or any(not _constant_powers(body[0], f) for f in calls & {"pow", "powf"}):
             return None
         found.append((definition, name, [f for f in DEFINITIONS if f in calls]))
     return found
