@@ -476,6 +476,11 @@ def test_no_inline_sine_where_running_an_iteration_again_would_compute_something
         assert inline_calls(loop.replace("BODY", body), 4) is None, body
     got = inline_calls(loop.replace("BODY", "y[i] = sinf(x[i] * b);"), 4)
     assert got is not None and got.called == ("sinf",) and got.names == {"sinf": "mf_sinf"}
+    # a sine and a cosine declared at once (gcc makes them one sincosf call): one declaration each, one range test
+    got = inline_calls(loop.replace("BODY", "float a = x[i] * b;\n        float c = cosf(a), s = sinf(a);\n"
+                                            "        y[i] = c * s;"), 4)
+    assert got is not None and "    float c = mf_cosf(a);\n        float s = mf_sinf(a);\n" in got.code
+    assert "mf_far |= !(__builtin_fabsf(a) <= 131072.0f);" in got.code
 
 
 @gcc

@@ -529,7 +529,8 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     loop = text[:len(text) - len(after)]
     called = [f for f in DEFINITIONS if _call(f).search(loop) and _constant_powers(loop, f)]
     indent = lines[line - 1][:len(lines[line - 1]) - len(lines[line - 1].lstrip())]
-    code = plain = "\n".join(t[len(indent):] if t.startswith(indent) else t for t in loop.split("\n"))
+    code = plain = _one_per_declaration("\n".join(t[len(indent):] if t.startswith(indent) else t
+                                                   for t in loop.split("\n")))
     names = {f: inline_name(source, f) for f in called}
     for f in called:
         code = _call(f).sub(names[f], code)
@@ -569,6 +570,21 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     for f in called:
         names |= {n: inline_name(source, n) for n in DEFINITIONS[f].needs}
     return Inlined(code, (line, line + loop.count("\n")), after, names, tuple(called), edits)
+
+
+_SEVERAL = re.compile(r"^([ \t]*)((?:const\s+)?(?:float|double|int)\s+)([A-Za-z_]\w*\s*=[^;{}]*,\s*[A-Za-z_]\w*\s*=[^;{}]*);",
+                      re.M)
+
+
+def _one_per_declaration(code: str) -> str:
+    """``code`` with each line that declares several scalars with values (``float c = cosf(a), s = sinf(a);``)
+    written as one declaration per scalar, in the same order (where every comma at its top level separates two)."""
+    def split(m: re.Match[str]) -> str:
+        parts = _arguments(m.group(3))
+        if not all(re.match(r"[A-Za-z_]\w*\s*=(?!=)", p) for p in parts):
+            return m.group(0)
+        return "\n".join(f"{m.group(1)}{m.group(2)}{p};" for p in parts)
+    return _SEVERAL.sub(split, code)
 
 
 def _constant_powers(code: str, function: str) -> bool:
@@ -898,6 +914,7 @@ def _ranged(loop: str, plain: str, ranged: dict[str, str], inline: set[str], sou
             outside.append(f"!({_RANGES[function].format(a=args[0])})")
             again.append(f"!({_RANGES[function].format(a=_written_out(args[0], declared))})")
     far = fresh("mf_far", set(IDENT.findall(source)))
+    outside, again = list(dict.fromkeys(outside)), list(dict.fromkeys(again))  # one test per argument
 
     def each(statements: str, indent: str) -> str:
         return "".join(f"{indent}{t.strip()};\n" for t in statements.split(";") if t.strip())
