@@ -34,7 +34,7 @@ no ``errno``:
 - ``pow(x, 3)`` and the like (the exponent a constant in the call) are products of ``x`` and ``x * x`` (``1 / x``
   for -1);
 - ``sinf`` and ``cosf`` reduce ``x`` by the nearest multiple of pi/2 and approximate in ``double`` (:data:`RANGED`);
-  the iterations of a loop with an argument beyond ``2^17`` (or infinite, or NaN) run again with the library's;
+  a first pass over the arguments picks the loop as written where one is beyond ``2^17`` (or infinite, or NaN);
 - ``fmax`` and ``fmin`` compare and select, the number when the other is NaN, ``y`` when they compare equal (as
   glibc's does for ``+0`` and ``-0``). A signalling NaN, which no arithmetic makes, counts as NaN: glibc's gives
   NaN for it.
@@ -517,7 +517,7 @@ def inline_calls(source: str, line: int) -> Inlined | None:
     """The ``for`` loop starting on ``line`` (1-based), braced or not, with its calls of the functions in
     :data:`DEFINITIONS` renamed to inline versions (:func:`inline_name`), a choice in its last statement made by
     a mask (:func:`_hoisted`), or its calls of the functions of :data:`BLOCKS` made 8 at a time (:func:`_blocks`), or
-    of :data:`RANGED` inline with the iterations outside their range run again (:func:`_ranged`), and the static
+    of :data:`RANGED` inline where a first pass finds every argument in their range (:func:`_ranged`), and the static
     helpers it calls rewritten likewise (:func:`_helpers`, as edits); None when it calls none of these functions, or
     calls something else too (``cbrtf``, a function of the code's own that calls one), or carries a scalar through
     a call. The names cover the functions those need too."""
@@ -770,13 +770,13 @@ BLOCKS = {f: Inline(_SQRT.replace("@T@", kind).replace("@f@", f).replace("@lanes
                                          ("sqrt", "double", 8, "__builtin_ia32_sqrtpd"))}
 _BLOCK_KINDS = {"sqrtf": "float", "sqrt": "double"}
 
-#: Functions whose inline version is right only on part of the arguments (``{a}`` in the condition): a loop calling
-#: them runs with the inline versions, notes whether an argument was outside, and if one was, runs those iterations
-#: again as written (:func:`_ranged`).
+#: Functions whose inline version is right only on part of the arguments (``{a}`` in the test): a first pass tests
+#: every argument the loop will pass, and the loop runs with the inline versions if all are inside, as written if
+#: one is not (:func:`_ranged`).
 #:
 #: ``sinf`` and ``cosf``: ``x`` is reduced by the nearest multiple ``q`` of pi/2 (pi/2 in three parts, the first two
 #: short enough that ``q`` times them is exact while ``|x| <= 2^17``) and the sine and cosine of the rest
-#: approximated in ``double`` (Taylor's terms to ``r^11`` and ``r^12`` on ``|r| <= pi/4``), the quadrant's picked and
+#: approximated in ``double`` (Taylor's terms to ``r^9`` and ``r^10`` on ``|r| <= pi/4``), the quadrant's picked and
 #: its sign set by bit masks: within 1 ulp of the library's. Beyond ``2^17`` (and infinities, NaNs) the library's.
 _SINE = """static inline float {name}(float x)
 {{
@@ -878,58 +878,48 @@ def _blocks(loop: str, inline: set[str], source: str) -> tuple[str, list[str]] |
 
 
 def _ranged(loop: str, plain: str, ranged: dict[str, str], inline: set[str], source: str) -> str | None:
-    """``loop`` (its calls of :data:`RANGED` renamed to the inline names ``ranged`` maps to their functions) noting
-    whether an argument of them was outside the inline version's range, then, if one was, running those iterations
-    again as ``plain`` (the loop as written) does. For a loop whose body runs straight through (no branch, no
-    choice), assigns no scalar but temporaries it declares (once each), and writes arrays only by plain assignment,
-    reading none of them: so an iteration run again reads what it read the first time and writes what it would
-    have written. The arguments must call nothing but inline functions. None for any other loop."""
+    """A first pass that tests whether every argument of the calls of :data:`RANGED` in ``loop`` (renamed to the
+    inline names ``ranged`` maps to their functions) is inside the inline version's range, then ``loop`` if all
+    are, else ``plain`` (the loop as written). For a counting loop whose body runs straight through (no branch,
+    no choice) and whose arguments read no array the body writes and no scalar it assigns, but temporaries it
+    declares (once each) from such values, which are written out in the first pass: so the first pass sees the
+    arguments the loop will compute. The arguments must call nothing but inline functions. None for any other
+    loop."""
     got, was = split_header(loop), split_header(plain)
+    bounds = loop_bounds(got[0]) if got else None
     body = body_of(got[1]) if got else None
-    before = body_of(was[1]) if was else None
-    if got is None or was is None or body is None or before is None or body[1].strip() or _STRAIGHT.search(body[0]):
+    if got is None or was is None or bounds is None or body is None or body[1].strip() or _STRAIGHT.search(body[0]):
         return None
-    statements, header = body[0].strip(), got[0]
-    var = re.match(r"for\s*\(\s*(?:[A-Za-z_]\w*\s+)?([A-Za-z_]\w*)", header)
+    statements = body[0].strip()
     written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
     declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
                                statements))
     assigned = set(re.findall(r"(?<![\w\].])([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
-    if var is None or assigned - set(declared) - {var.group(1)} or any(
-            len(re.findall(rf"(?<![\w.]){re.escape(t)}\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements)) != 1
-            for t in declared) or any(re.search(r",\s*[A-Za-z_]\w*\s*=", v) for v in declared.values()):
-        return None
-    for array in written:  # written only by plain assignment, never read
-        if (len(re.findall(rf"(?<![\w.]){array}\s*\[", statements))
-                != len(re.findall(rf"(?<![\w.]){array}\s*\[[^\[\]]*\]\s*=(?!=)", statements))):
-            return None
-    outside, again = [], []  # the range tests in the loop (temporaries in scope), and written out for the fix-up
+    if any(len(re.findall(rf"(?<![\w.]){re.escape(t)}\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements)) != 1
+           for t in declared) or any(re.search(r",\s*[A-Za-z_]\w*\s*=", v) for v in declared.values()):
+        return None  # a temporary assigned again, or several declared at once
+    tests = []
     for name, function in ranged.items():
         for call in _call(name).finditer(statements):
             inner = parens(statements[statements.index("(", call.end()):])
             args = _arguments(inner[0]) if inner else []
-            called = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", args[0])) if len(args) == 1 else {"?"}
-            if called - inline - _NOT_CALLS or _EFFECT.search(args[0]):
+            if len(args) != 1:
                 return None
-            outside.append(f"!({_RANGES[function].format(a=args[0])})")
-            again.append(f"!({_RANGES[function].format(a=_written_out(args[0], declared))})")
+            arg = _written_out(args[0], declared)
+            called = set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", arg))
+            if (set(IDENT.findall(arg)) & (written | (assigned - {bounds.var})) or called - inline - _NOT_CALLS
+                    or _EFFECT.search(arg)):
+                return None
+            tests.append(f"!({_RANGES[function].format(a=arg)})")
     far = fresh("mf_far", set(IDENT.findall(source)))
-    outside, again = list(dict.fromkeys(outside)), list(dict.fromkeys(again))  # one test per argument
-
-    def each(statements: str, indent: str) -> str:
-        return "".join(f"{indent}{t.strip()};\n" for t in statements.split(";") if t.strip())
-
+    step = "++" if bounds.step == 1 else f" += {bounds.step}"
+    indent = "\n".join("    " + line if line.strip() else line for line in loop.split("\n"))
+    unchanged = "\n".join("    " + line if line.strip() else line for line in plain.split("\n"))
     return ("{\n"
-            f"    int {far} = 0;\n"
-            f"    {header} {{\n"
-            + each(statements, "        ")
-            + f"        {far} |= {' | '.join(outside)};\n"
-            "    }\n"
-            f"    if ({far}) /* an argument outside the inline version's range: those iterations again, as written */\n"
-            f"        {was[0]}\n"
-            f"            if ({' || '.join(again)}) {{\n"
-            + each(before[0].strip(), "                ")
-            + "            }\n}")
+            f"    int {far} = 0; /* is an argument outside the inline versions' range? then the loop as written */\n"
+            f"    for ({bounds.kind or 'long'} {bounds.var} = {bounds.lo}; {bounds.var} {bounds.op} {bounds.hi}; {bounds.var}{step})\n"
+            f"        {far} |= {' | '.join(dict.fromkeys(tests))};\n"
+            f"    if (!{far})\n    {indent.lstrip()}\n    else\n    {unchanged.lstrip()}\n}}")
 
 
 def _arguments(text: str) -> list[str]:
