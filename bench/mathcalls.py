@@ -56,7 +56,7 @@ def measure(function: str, folder: Path) -> tuple[float, float]:
     known = {**DEFINITIONS, **BLOCKS, **RANGED}[function]
     kind = "double" if "inline double" in known.text or "(double *s)" in known.text else "float"
     lo, hi = RANGES.get(function, (-1.0, 1.0) if function.rstrip("f") in ("fmax", "fmin") else (-100.0, 100.0))
-    binary = any(f", {t} y)" in known.text for t in ("float", "double"))
+    binary = "," in known.text.split("{name}(", 1)[1].split(")", 1)[0]
     more = SECOND.get(function, f", ({kind})0.25" if binary else "")
     loop = (f"static void mine({kind} *restrict y, const {kind} *restrict x, int n)\n{{\n"
             f"    for (int i = 0; i < n; i++) y[i] = {function}(x[i]{more});\n}}\n")

@@ -1,5 +1,6 @@
 """Math functions gcc can vectorise: a loop that gcc keeps scalar because it calls a libm function this module has
-(``expf``, ``exp``, ``exp2f``, ``expm1f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``; ``floor``,
+(``expf``, ``exp``, ``exp2f``, ``expm1f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``,
+``atanf``, ``atan2f``; ``floor``,
 ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``, and ``pow`` to the constant 2, 3, 4 or -1, and their ``float``
 versions; ``sinf`` and ``cosf`` where the argument is at most ``2^17`` in size) rewritten to call an inline version
 written in arithmetic and bit operations alone; nothing for the rest.
@@ -31,6 +32,10 @@ no ``errno``:
   is within 1), subtracts 1 where it came out above ``x`` (a 1 or 0 chosen by a mask: gcc if-converts no
   arithmetic that may trap), and gives the result ``x``'s sign. ``ceil x = -floor(-x)``, ``trunc x`` is ``floor |x|`` with ``x``'s sign, and ``round`` adds 1 to it where the
   rest (exact) is at least 1/2;
+- ``atanf`` and ``atan2f`` work in ``double``: the argument (for ``atan2f``, the smaller of ``|y|`` and ``|x|`` over
+  the larger) reduced below tan pi/8 by ``(a - 1) / (a + 1)`` (adding pi/4) or ``-1 / a`` (adding pi/2), an odd
+  polynomial fitted to atan, then the quadrant (pi/2 minus it, pi minus it) and the sign by masks, zeros and
+  infinities as glibc's; within 1 ulp;
 - ``pow(x, 3)`` and the like (the exponent a constant in the call) are products of ``x`` and ``x * x`` (``1 / x``
   for -1);
 - ``sinf`` and ``cosf`` reduce ``x`` by the nearest multiple of pi/2 and approximate in ``double`` (:data:`RANGED`);
@@ -142,6 +147,11 @@ _TIMES_2K = """    int ki = (int)k;
 
 
 #: The inline definitions, by the libm function each stands in for.
+#: atan r for |r| <= tan pi/8 in double, given r and z = r * r: r + r z P(z), P fitted (least squares on Chebyshev
+#: points, weighted for atan's relative error) to (atan r / r - 1) / z; relative error below 3e-11.
+_ATAN = ("r + r * z * (-0.3333333246849669 + z * (0.1999990178072872 + z * (-0.14281956632116907\n"
+         "               + z * (0.11044137123109261 + z * (-0.08473484181127848 + z * 0.04738776808781963)))))")
+
 DEFINITIONS = {
     "expf": Inline("""static inline float {name}(float x)
 {{
@@ -215,6 +225,66 @@ DEFINITIONS = {
     return y;
 }}
 """, needs=("expf",)),
+    "atanf": Inline("""static inline float {name}(float x)
+{{
+    /* atan x in double: |x| reduced to r = |x|, (|x| - 1) / (|x| + 1) (above tan pi/8, adding pi/4) or -1 / |x|
+       (above tan 3pi/8, adding pi/2), an odd polynomial in r fitted to atan (relative error below 3e-11), x's sign;
+       the reduction chosen by masks */
+    double a = __builtin_fabs((double)x), mid = (a - 1.0) / (a + 1.0), far = -1.0 / a, r, off;
+    unsigned long long ab, mb, fb, m1 = -(unsigned long long)(a > 0x1.a827999fcef32p-2),
+                       m2 = -(unsigned long long)(a > 0x1.3504f333f9de6p+1), ob;
+    __builtin_memcpy(&ab, &a, sizeof ab);
+    __builtin_memcpy(&mb, &mid, sizeof mb);
+    __builtin_memcpy(&fb, &far, sizeof fb);
+    ab = (ab & ~m1) | (((mb & ~m2) | (fb & m2)) & m1);
+    __builtin_memcpy(&r, &ab, sizeof r);
+    ob = (0x3fe921fb54442d18ull & m1 & ~m2) | (0x3ff921fb54442d18ull & m2); /* pi/4, pi/2 */
+    __builtin_memcpy(&off, &ob, sizeof off);
+    double z = r * r;
+    return __builtin_copysignf((float)(off + @ATAN@), x);
+}}
+""".replace("@ATAN@", _ATAN)),
+    "atan2f": Inline("""static inline float {name}(float y, float x)
+{{
+    /* atan2(y, x) in double: atan t of t, the smaller of |y| and |x| over the larger (reduced as in atanf), from
+       pi/2 when |y| is the larger, from pi when x's sign is set, y's sign; both zero: 0 or pi; both infinite: pi/4
+       or 3pi/4; chosen by masks */
+    double ax = __builtin_fabs((double)x), ay = __builtin_fabs((double)y), num, den, r, off, a, b, c;
+    unsigned long long xb, nb, db, swap = -(unsigned long long)(ay > ax);
+    unsigned long long zero = -(unsigned long long)((ax == 0.0) & (ay == 0.0));
+    unsigned long long inf = -(unsigned long long)((ax == __builtin_inf()) & (ay == __builtin_inf()));
+    __builtin_memcpy(&nb, &ay, sizeof nb);
+    __builtin_memcpy(&db, &ax, sizeof db);
+    xb = (nb & ~swap) | (db & swap);
+    db = (db & ~swap) | (nb & swap);
+    __builtin_memcpy(&num, &xb, sizeof num);
+    __builtin_memcpy(&den, &db, sizeof den);
+    double t = num / den, mid = (t - 1.0) / (t + 1.0);
+    unsigned long long m1 = -(unsigned long long)(t > 0x1.a827999fcef32p-2), tb, mb;
+    __builtin_memcpy(&tb, &t, sizeof tb);
+    __builtin_memcpy(&mb, &mid, sizeof mb);
+    tb = (tb & ~m1) | (mb & m1);
+    __builtin_memcpy(&r, &tb, sizeof r);
+    tb = 0x3fe921fb54442d18ull & m1; /* pi/4 */
+    __builtin_memcpy(&off, &tb, sizeof off);
+    double z = r * r;
+    a = off + @ATAN@;
+    b = 0x1.921fb54442d18p+0 - a;
+    unsigned long long ab, bb, cb;
+    __builtin_memcpy(&ab, &a, sizeof ab);
+    __builtin_memcpy(&bb, &b, sizeof bb);
+    ab = (((ab & ~swap) | (bb & swap)) & ~zero & ~inf) | (0x3fe921fb54442d18ull & inf); /* 0; pi/4 */
+    __builtin_memcpy(&a, &ab, sizeof a);
+    c = 0x1.921fb54442d18p+1 - a;
+    __builtin_memcpy(&cb, &c, sizeof cb);
+    unsigned neg;
+    __builtin_memcpy(&neg, &x, sizeof neg);
+    unsigned long long n = -(unsigned long long)(neg >> 31);
+    ab = (ab & ~n) | (cb & n);
+    __builtin_memcpy(&a, &ab, sizeof a);
+    return __builtin_copysignf((float)a, y);
+}}
+""".replace("@ATAN@", _ATAN)),
     "erff": Inline("""static inline float {name}(float x)
 {{
     /* erf x: Cephes' x T(x^2) below |x| = 1; from 1, 1 - e^(-x^2) / |x| P(1/x^2) (R from 2; the inline expf)
