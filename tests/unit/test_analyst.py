@@ -533,3 +533,37 @@ def test_a_loop_left_scalar_carrying_a_running_sum_it_reads_runs_eight_chains_si
                                         "`b[i - 1]` as 8 chains side by side in the loop on line 4"]
     integer = RUNNING.replace("float sum = 0;", "int sum = 0;")
     assert Analyst().run([Measured("reference", Profile(loops=[report]), 0.3, integer)]) == []
+
+
+def test_a_loop_over_a_blocked_loops_leftover_iterations_gets_no_plan_of_its_own() -> None:
+    """The analyst's own square-root blocks leave a loop over the last few iterations that calls sqrtf and that gcc
+    leaves scalar; a rule must not block it again (nor sum it in 16 parts): fewer iterations than a block."""
+    from mapforge.agents.dependence import remainder_loops
+    from mapforge.agents.mathcalls import define, inline_calls
+
+    source = ("#include <math.h>\nvoid f(float *restrict y, const float *restrict x, int n)\n{\n"
+              "    for (int i = 0; i < n; i++)\n        y[i] = sqrtf(x[i] + 1.0f);\n}\n")
+    got = inline_calls(source, 4)
+    assert got is not None
+    lines = source.splitlines()
+    blocked = define("\n".join([*lines[:3], *("    " + t for t in got.code.splitlines()), *lines[got.lines[1]:]])
+                     + "\n", got.names)
+    numbered = blocked.splitlines()
+    leftover = next(k for k, t in enumerate(numbered, 1) if "for (int i = mf_block;" in t)
+    assert remainder_loops(blocked) == [(leftover, leftover + 2)]
+    report = LoopReport(line=leftover, code=numbered[leftover - 1].strip(),
+                        missed="not vectorized: statement clobbers memory")
+    assert Analyst(per_round=20).run([Measured("c1", Profile(loops=[report]), None, blocked)]) == []
+    # the same report on the loop as written gets the blocks
+    first = LoopReport(line=4, code="for (int i = 0; i < n; i++)", missed="not vectorized: statement clobbers memory")
+    assert Analyst(per_round=20).run([Measured("reference", Profile(loops=[first]), None, source)])
+    # a loop starting from a blocked loop's variable inside that loop (a triangle) is no remainder; nor a loop
+    # starting from a variable no earlier loop stepped by a block
+    triangle = ("void g(float *a, int n)\n{\n    for (int i = 0; i < n; i += 4)\n        for (int j = i; j < n; j++)\n"
+                "            a[j] += 1.0f;\n    int k = n / 2;\n    for (int j = k; j < n; j++)\n        a[j] *= 2.0f;\n}\n")
+    assert remainder_loops(triangle) == []
+    # the coder's own unrolling: the loop after it, with no initialisation, is a remainder
+    unrolled = ("void h(float *a, int n)\n{\n    int i = 0;\n    for (; i + 4 <= n; i += 4) {\n        a[i] = 0;\n"
+                "        a[i + 1] = 0;\n        a[i + 2] = 0;\n        a[i + 3] = 0;\n    }\n    for (; i < n; i++)\n"
+                "        a[i] = 0;\n}\n")
+    assert remainder_loops(unrolled) == [(10, 11)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from mapforge.agents.compaction import compact
-from mapforge.agents.dependence import Split, distribute, last_line, loop_at
+from mapforge.agents.dependence import Split, distribute, last_line, loop_at, remainder_loops
 from mapforge.agents.early_exit import BLOCK, blocked_search
 from mapforge.agents.extremum import extremum
 from mapforge.agents.fission import fission
@@ -588,6 +588,16 @@ RULES: tuple[Callable[[Measured], list[Plan]], ...] = (
     counted_appends, math_calls, search_loop, kept_extreme, running_chain, in_order_reduction)
 
 
+def _without_remainders(m: Measured) -> Measured:
+    """``m`` without the report's entries on loops that run a blocked loop's leftover iterations (a rewrite's, or the
+    coder's own unrolling): fewer iterations than a block, not worth a plan of their own."""
+    spans = remainder_loops(m.source) if m.profile and m.source else []
+    if not spans or m.profile is None:
+        return m
+    loops = [lp for lp in m.profile.loops if not any(first <= lp.line <= last for first, last in spans)]
+    return Measured(m.id, m.profile.model_copy(update={"loops": loops}), m.stream_share, m.source)
+
+
 class Analyst:
     def __init__(self, per_round: int = 1, temperature: float | None = 0.0) -> None:
         self.per_round, self.temperature = per_round, temperature
@@ -596,7 +606,7 @@ class Analyst:
     def run(self, subjects: Iterable[Measured]) -> list[Plan]:
         """Up to ``per_round`` plans not offered before, for the codes in the order given (the best first)."""
         out: list[Plan] = []
-        for m in subjects:
+        for m in map(_without_remainders, subjects):
             for rule in RULES:
                 for plan in rule(m):
                     if (m.id, plan.title) in self._offered or len(out) >= self.per_round:

@@ -364,3 +364,34 @@ def parens(text: str) -> tuple[str, str] | None:
         if depth == 0:
             return text[1:i], text[i + 1:].lstrip()
     return None
+
+
+_HEADER_STEP = re.compile(r"\b([A-Za-z_]\w*)\s*\+=\s*(\d+)\s*\)\s*$")
+
+
+def remainder_loops(source: str) -> list[tuple[int, int]]:
+    """The first and last lines (1-based) of each loop in ``source`` that runs the iterations a blocked loop before
+    it left over: it starts from the variable that loop stepped by 4 or more (``for (int j = b; j < n; j++)``
+    after ``for (; b + 8 <= n; b += 8)``, or ``for (; i < n; i++)`` after ``for (; i + 16 <= n; i += 16)``), and
+    begins after that loop ends. Fewer iterations than a block: not worth a rewrite of its own."""
+    lines = source.splitlines()
+    loops = []  # (first line, last line, the variable stepped by a block, or None; the start variable)
+    for number, text in enumerate(lines, 1):
+        if not re.match(r"\s*for\s*\(", text):
+            continue
+        found = any_loop_at(source, number)
+        header = split_header("\n".join(lines[number - 1:]).lstrip()) if found else None
+        if found is None or header is None:
+            continue
+        parts = header[0][header[0].index("(") + 1:-1].split(";")
+        if len(parts) != 3:
+            continue
+        step = _HEADER_STEP.search(parts[2] + ")")
+        blocked = step.group(1) if step and int(step.group(2)) >= 4 else None
+        start = re.fullmatch(r"\s*(?:(?:unsigned|signed|long|int|size_t|short)\s+)*[A-Za-z_]\w*\s*=\s*([A-Za-z_]\w*)\s*",
+                             parts[0])
+        var = re.match(r"\s*([A-Za-z_]\w*)", parts[1]) if not parts[0].strip() else None
+        loops.append((number, last_line(source, number, found[2]), blocked,
+                      start.group(1) if start else var.group(1) if var else None))
+    return [(first, last) for first, last, _, begins in loops
+            if begins and any(b == begins and end < first for _, end, b, _ in loops)]
