@@ -253,7 +253,7 @@ int main(void) {
 def test_square_roots_are_taken_8_at_a_time_by_the_vector_instruction_with_the_same_bits(tmp_path: Path) -> None:
     """A loop calling sqrtf or sqrt runs in blocks of 8 whose roots are taken first by the vector instruction:
     against the same loop calling the library (and the same inline functions), on every count from 0 to 20 and
-    on 41, with negative values, zeros and NaNs among the roots' arguments: the same bits (any NaN for a NaN)."""
+    on 31, 32, 33, 64 and 100 (blocks of 32 and leftovers), with negative values, zeros and NaNs among the roots' arguments: the same bits (any NaN for a NaN)."""
     bodies = {"hyp": "y[i] = sqrtf(x[i] * x[i] + z[i] * z[i]);",
               "temps": "float a = x[i] * 0.5f; const float q = sqrtf(a + z[i]) * b; y[i] = q + expf(-q) * sqrtf(z[i]);",
               "le": "y[i] = logf(sqrtf(z[i]) + 1.0f) - x[i];"}
@@ -263,7 +263,7 @@ def test_square_roots_are_taken_8_at_a_time_by_the_vector_instruction_with_the_s
                   "float b, int n)\n{\n    for (int i = 0; i " + ("<= n - 1" if name == "le" else "< n")
                   + "; i++) {\n        " + body + "\n    }\n}\n")
         got = inline_calls(source, 4)
-        assert got is not None and "mf_sqrtf8(" in got.code and got.names["sqrtf"] == "mf_sqrtf8", got
+        assert got is not None and "mf_sqrtf_block(" in got.code and got.names["sqrtf"] == "mf_sqrtf_block", got
         lines = source.splitlines()
         blocked = define("\n".join([*lines[:3], *("    " + t for t in got.code.splitlines()), *lines[got.lines[1]:]])
                          + "\n", got.names)
@@ -282,12 +282,14 @@ static int same(const float *a, const float *b, int n) {
     return 1;
 }
 int main(void) {
-    enum { N = 41 };
+    enum { N = 100 };
     float x[N], z[N], y1[N], y2[N];
     for (int i = 0; i < N; i++) { x[i] = (float)(i * 7 % 13) - 4.5f; z[i] = (float)(i * 5 % 11) - 2.0f; }
-    z[3] = -0.0f; z[4] = NAN; z[5] = INFINITY; z[6] = 1e-40f;
+    z[3] = -0.0f; z[4] = NAN; z[5] = INFINITY; z[6] = 1e-40f; z[40] = NAN; z[70] = -1.0f;
     int bad = 0;
-    for (int n = 0; n <= N; n += (n < 20 ? 1 : N - 20)) {
+    static const int counts[] = {31, 32, 33, 64, N};
+    for (int c = 0; c < 26; c++) {
+        int n = c <= 20 ? c : counts[c - 21];
 #define SAME(name) \\
         memset(y1, 0, sizeof y1); memset(y2, 0, sizeof y2); \\
         name##_old(y1, x, z, 0.75f, n); name##_new(y2, x, z, 0.75f, n); \\
@@ -304,6 +306,45 @@ int main(void) {
     assert run.returncode == 0, run.stdout
 
 
+@gcc
+def test_sums_in_a_blocked_loop_are_kept_in_lanes_and_the_loop_vectorises(tmp_path: Path) -> None:
+    """An n-body-like loop: a root in each iteration and three sums (one declared with another, one subtracted
+    from). The block's iterations add into lanes, which are added into the sums after the blocks: gcc vectorises
+    the block's loops, and on values whose roots and sums are exact in any order (perfect squares, small integers)
+    the results are the plain loop's bits, at counts 0 to 40, 64, 65 and 100."""
+    source = ("#include <math.h>\nvoid f_(const float *restrict x, const float *restrict m, float *restrict out, "
+              "int n)\n{\n    float sx = 0.0f, sy = 1.0f;\n    double sz = 2.0;\n    for (int j = 0; j < n; j++) {\n"
+              "        float r = sqrtf(x[j] * x[j]);\n        float w = m[j] * r;\n        sx += w;\n"
+              "        sy -= r;\n        sz += (double)w * 2.0;\n    }\n    out[0] = sx;\n    out[1] = sy;\n"
+              "    out[2] = (float)sz;\n}\n")
+    got = inline_calls(source, 6)
+    assert got is not None and "mf_sx_lanes[mf_k] += w;" in got.code and "mf_sy_lanes[mf_k] -= r;" in got.code
+    assert "double mf_sz_lanes[32] = {0};" in got.code
+    lines = source.splitlines()
+    new = define("\n".join([*lines[:5], *("    " + t for t in got.code.splitlines()), *lines[got.lines[1]:]]) + "\n",
+                 got.names)
+    (tmp_path / "new.c").write_text(new)
+    report = subprocess.run(["gcc", "-O3", "-march=native", "-c", "new.c", "-fopt-info-vec"], cwd=tmp_path,
+                            capture_output=True, text=True, check=True).stderr
+    assert report.count("loop vectorized") >= 2, report  # the arguments' loop and the block's iterations
+    program = ("#include <stdio.h>\n#include <string.h>\n" + new.replace("void f_(", "void f_new(")
+               + source.replace("void f_(", "void f_old(").replace("#include <math.h>", "") + """
+int main(void) {
+    enum { N = 100 };
+    float x[N], m[N], a[3], b[3];
+    for (int i = 0; i < N; i++) { x[i] = (float)(i % 9) - 4.0f; m[i] = (float)(i % 5) - 2.0f; }
+    for (int n = 0; n <= N; n = n < 40 ? n + 1 : n == 40 ? 64 : n == 64 ? 65 : n == 65 ? N : N + 1) {
+        f_old(x, m, a, n);
+        f_new(x, m, b, n);
+        if (memcmp(a, b, sizeof a)) { printf("n=%d: %g %g %g against %g %g %g\\n", n, a[0], a[1], a[2], b[0], b[1], b[2]); return 1; }
+    }
+    return 0;
+}
+""")
+    run = _compile_and_run(tmp_path, program)
+    assert run.returncode == 0, run.stdout
+
+
 def test_no_blocks_of_roots_where_the_block_would_compute_something_else() -> None:
     loop = "#include <math.h>\nvoid f(float *y, float *x, float b, int n)\n{\n    for (int i = 0; i < n; i++) {\n        BODY\n    }\n}\n"
     for body in ("y[i] = sqrtf(y[i] + 1.0f);",  # reads what the loop writes (an earlier iteration's, in a block)
@@ -316,7 +357,7 @@ def test_no_blocks_of_roots_where_the_block_would_compute_something_else() -> No
         assert inline_calls(loop.replace("BODY", body), 4) is None, body
     assert inline_calls(loop.replace("BODY", "y[i] = sqrtf(x[i]);").replace("i++", "i += 2"), 4) is None  # a step
     got = inline_calls(loop.replace("BODY", "y[i] = sqrtf(x[i]);"), 4)
-    assert got is not None and got.called == () and got.names == {"sqrtf": "mf_sqrtf8"}
+    assert got is not None and got.called == () and got.names == {"sqrtf": "mf_sqrtf_block"}
 
 
 @gcc

@@ -25,7 +25,8 @@ from mapforge.agents.extremum import extremum
 from mapforge.agents.fission import fission
 from mapforge.agents.fusion import fuse, loop_lines
 from mapforge.agents.interchange import interchange, loop_variables, nest_at
-from mapforge.agents.mathcalls import BLOCKS, Inlined, define, inline_calls
+from mapforge.agents.mathcalls import BLOCK as ROOT_BLOCK
+from mapforge.agents.mathcalls import BLOCKS, NOT_CALLS, Inlined, define, inline_calls
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.partial_sums import Rewrite as SumsRewrite
@@ -122,6 +123,8 @@ def in_order_reduction(m: Measured) -> list[Plan]:
                                     "reduction: its loads are vectorised but every floating-point addition waits for "
                                     "the previous one, because the compiler may not reorder them"), rewrite, whole))
     for lp, got, whole in _left_scalar(m, partial_sums):  # not vectorised at all: the same chain, scalar
+        if set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", got.code)) - NOT_CALLS:
+            continue  # a call keeps the sums' block scalar too, and the call, not the chain, sets the pace
         why = lp.missed or "no reason given"
         plans.append(plan(got.lines[0], (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise "
                                          f"the loop on lines {got.lines[0]}-{got.lines[1]} ({why}); it adds into a "
@@ -350,7 +353,7 @@ def math_calls(m: Measured) -> list[Plan]:
     where = ", ".join(f"{got.lines[0]}-{got.lines[1]}" for _, got in found)
     said = "; ".join(dict.fromkeys(f"line {lp.line} (`{lp.code}`): {lp.missed}" for lp in _specific(m, found)))
     how = " and ".join([*([f"{', '.join(f'`{f}`' for f in inlined)} inline"] if inlined else []),
-                        *([f"{', '.join(f'`{f}`' for f in blocks)} 8 at a time"] if blocks else [])])
+                        *([f"{', '.join(f'`{f}`' for f in blocks)} {ROOT_BLOCK} at a time"] if blocks else [])])
     return [_rewrite(
         f"Compute {how} so the loop{'s' if len(found) > 1 else ''} on line{'s' if len(found) > 1 else ''} "
         f"{', '.join(str(got.lines[0]) for _, got in found)} vectorise{'' if len(found) > 1 else 's'}",
@@ -361,11 +364,11 @@ def math_calls(m: Measured) -> list[Plan]:
          "alone (for exp and log: range reduction, a polynomial, a power of two by its exponent bits; for the "
          "rounding functions: rint and a correction; special values chosen by masks): no call, no branch and no "
          "errno, so the loops vectorise."
-         + (f" {', '.join(f'`{f}`' for f in blocks)} ha{'ve' if len(blocks) > 1 else 's'} no inline formula both "
-            "fast and right for every argument: the loop runs in blocks of 8 iterations, whose arguments are "
-            "computed first and then the 8 values at once (square roots by the vector instruction, the same bits as "
-            "the library's; sines, cosines and powers in double, the library's call only for a lane outside the "
-            "fast range), and the block's iterations then read them." if blocks else "")),
+         + (f" Square roots have no faster formula than the instruction: the loop runs in blocks of {ROOT_BLOCK} "
+            "iterations, whose root arguments are computed first and rooted all at once by the vector instruction "
+            "(the same bits as the library's), and the block's iterations then read them; a sum they add into is "
+            "kept in one lane per iteration and added up after the blocks, so the block carries nothing." if blocks
+            else "")),
         f"the loops on lines {where}", define(whole, names),
         ("This computes the same up to rounding: the inline function is within 2 ulp of the library's on every "
          "value checked (floor, ceil, trunc, round, fmax and fmin: the same bits), with the same infinities, zeros "
