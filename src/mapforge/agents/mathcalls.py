@@ -928,8 +928,7 @@ def _blocks(loop: str, inline: set[str], source: str) -> tuple[str, list[str]] |
     end = f"({bounds.hi}) + 1" if bounds.op == "<=" else f"({bounds.hi})"
     sums = _lane_sums(rest, set(declared), source, taken)
     for name, (lanes, _) in sums.items():
-        rest = re.sub(rf"(?<![\w.]){name}\s*([-+])=", lambda m, lanes=lanes: f"{lanes}[{k}] +=" if m.group(1) == "+"
-                      else f"{lanes}[{k}] -=", rest)
+        rest = re.sub(rf"(?<![\w.]){name}\s*([-+])=", rf"{lanes}[{k}] \1=", rest)
 
     def each(statements: str, indent: str) -> str:
         return "".join(f"{indent}{t.strip()};\n" for t in statements.split(";") if t.strip())
