@@ -1,9 +1,9 @@
 """Math functions gcc can vectorise: a loop that gcc keeps scalar because it calls a libm function this module has
 (``expf``, ``exp``, ``exp2f``, ``expm1f``, ``tanhf``, ``erff``, ``logf``, ``log2f``, ``log10f``, ``log1pf``,
-``atanf``, ``atan2f``; ``floor``,
-``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin``, and ``pow`` to the constant 2, 3, 4 or -1, and their ``float``
-versions; ``sinf`` and ``cosf`` where the argument is at most ``2^17`` in size) rewritten to call an inline version
-written in arithmetic and bit operations alone; nothing for the rest.
+``atanf``, ``atan2f``; ``floor``, ``ceil``, ``trunc``, ``round``, ``fmax``, ``fmin`` and ``pow`` to the constant 2, 3,
+4 or -1, and their ``float`` versions; ``sinf`` and ``cosf`` where every argument is at most ``2^17`` in size)
+rewritten to call an inline version written in arithmetic and bit operations alone; square roots taken a block at
+a time; nothing for the rest.
 
 Without ``-ffast-math``, gcc 12 vectorises no call of these functions. ``expf`` and the like may set ``errno``, so
 the call "clobbers memory". ``floorf`` and the like have no ``errno``, but gcc expands them only as scalar
