@@ -30,7 +30,7 @@ from mapforge.agents.mathcalls import BLOCKS, NOT_CALLS, Inlined, define, inline
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.partial_sums import Rewrite as SumsRewrite
-from mapforge.agents.scan import CHAINS, scan
+from mapforge.agents.scan import CHAINS, SECOND_CHAINS, scan
 from mapforge.agents.select import masked_loop
 from mapforge.agents.tiling import COLS, ROWS, tile
 from mapforge.agents.wraparound import wraparound
@@ -246,6 +246,9 @@ _CHAIN_WORDS = {
     "*": ("product", "multiplication", "multiplies each segment's factors"),
     "affine": ("linear recurrence (a factor times it plus a term)", "multiply-add",
                "composes each segment's factors and terms into one factor and one term"),
+    "second": ("second-order linear recurrence (factors times its two previous values plus a term)", "multiply-add",
+               "runs each segment's recurrence from a zero state and from two unit states without the term, which "
+               "give the two values it leaves with as a linear function of the two it enters with"),
 }
 
 
@@ -259,16 +262,17 @@ def running_chain(m: Measured) -> list[Plan]:
     for lp, found, whole in _left_scalar(m, scan):
         first, last = found.lines
         what, step, first_pass = _CHAIN_WORDS[found.op]
+        chains = SECOND_CHAINS if found.op == "second" else CHAINS
         plans.append(_rewrite(
-            f"Run the {what} carried in `{found.chain}` as {CHAINS} chains side by side in the loop on line {first}",
+            f"Run the {what} carried in `{found.chain}` as {chains} chains side by side in the loop on line {first}",
             (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
              f"{first}-{last} ({lp.missed or 'no reason given'}): `{found.chain}` carries a running {what} from one "
              f"iteration to the next and is read in the loop, so it is no reduction the compiler may vectorise, and "
              f"every iteration waits for the previous one's {step}"),
-            (f"Cut the iterations into {CHAINS} segments. A first pass {first_pass}, independently; those give each "
+            (f"Cut the iterations into {chains} segments. A first pass {first_pass}, independently; those give each "
              "segment the value the chain enters it with; a second pass runs the "
-             f"loop's own statements over the {CHAINS} segments side by side, each segment with its own copy of the "
-             f"chain: {CHAINS} independent chains, which the processor overlaps. The leftover iterations run as "
+             f"loop's own statements over the {chains} segments side by side, each segment with its own copy of the "
+             f"chain: {chains} independent chains, which the processor overlaps. The leftover iterations run as "
              "before."),
             f"lines {first}-{last}", whole,
             ("This computes the same up to rounding: but for the chain, every array the loop writes it reads and writes only at the "
