@@ -216,16 +216,16 @@ def test_random_affine_chains_composed_by_segments_compute_what_the_loops_comput
 
 
 def _random_second_order_loop(rng: random.Random, exact: bool) -> str:
-    """A second-order recurrence: constant factors on the unit circle (its solutions stay small integers, exact
-    in any order) or, for the rounding test, factors read from arrays (s322's form) and constants below 1."""
+    """A second-order recurrence with a factor read from an array: factors of -1, 0 and 1 (its solutions stay small
+    integers, exact in any order) or, for the rounding test, fractions (s322's form among them)."""
     header = f"for (int i = 2; i {rng.choice(['< n', '<= n - 1', '< n - 2'])}; i++)"
     if exact:
-        move = rng.choice(["a[i] = a[i - 1] - a[i - 2] + b[i]", "a[i] = -a[i-1] - a[i - 2] + c[i]",
-                           "a[i] += a[i - 1] - a[i - 2]", "a[i] = a[i - 2] * -1.0f + b[i]",
-                           "a[i] = b[i] - (a[i - 2] - a[i - 1])", "a[i] -= a[i - 2]"])
+        move = rng.choice(["a[i] = a[i - 1] * c[i] - a[i - 2] + b[i]", "a[i] += a[i-1] * c[i] - a[i - 2]",
+                           "a[i] = b[i] - (a[i - 2] - a[i - 1] * c[i])", "a[i] = a[i - 2] * c[i] + a[i - 1] * -1.0f + b[i]",
+                           "a[i] -= c[i] * a[i - 2]"])
     else:
         move = rng.choice(["a[i] = a[i] + a[i - 1] * b[i] + a[i - 2] * c[i]",
-                           "a[i] = 0.5f * a[i - 1] - 0.25f * a[i - 2] + b[i]",
+                           "a[i] = 0.5f * a[i - 1] - c[i] * a[i - 2] + b[i]",
                            "a[i] = c[i] - (b[i] * a[i - 1] + 0.3f * a[i - 2])", "a[i] += c[i] * a[i - 2]"])
     return f"{header}\n        {move};"
 
@@ -239,7 +239,7 @@ def test_random_second_order_recurrences_run_by_segments_compute_what_the_loops_
     solutions are small integers the rewrite gives the loop's bits; with fractional factors (stable: their sizes
     add to less than 1) within 1e-4 of the size."""
     functions, cases = _pairs(random.Random(41 + exact), lambda r: _random_second_order_loop(r, exact), 120, "second")
-    data = ("            b[i] = (float)((i * 7) % 11) - 5.0f; c[i] = (float)((i * 5) % 13) * 0.25f;\n" if exact else
+    data = ("            b[i] = (float)((i * 7) % 11) - 5.0f; c[i] = (float)((i * 5) % 3) - 1.0f;\n" if exact else
             "            b[i] = ((i * 7) % 9 - 4) / 9.0f; c[i] = ((i * 5) % 13 - 6) / 20.0f;\n")
     same = _same(data, "bits" if exact else "close_to")
     differ = rewrites_that_differ(tmp_path, functions, same, cases, "orig", "new")
@@ -247,11 +247,13 @@ def test_random_second_order_recurrences_run_by_segments_compute_what_the_loops_
 
 
 def test_second_order_forms_understood_and_not() -> None:
-    for loop in ("for (int i = 2; i < n; i++)\n        a[i] = a[i - 1] + a[i - 2];",  # Fibonacci's: understood
-                 "for (int i = 2; i < n; i++)\n        a[i] = a[i - 1] * b[i] + a[i - 2] * c[i] + 1.0f;"):
+    for loop in ("for (int i = 2; i < n; i++)\n        a[i] = a[i - 1] * b[i] + a[i - 2] * c[i] + 1.0f;",
+                 "for (int i = 2; i < n; i++)\n        a[i] = a[i - 1] + a[i - 2] * c[i];"):
         got = scan(_code(loop), 4)
         assert got is not None and got.op == "second", loop
     for loop in ("for (int i = 2; i < n; i++)\n        a[i] = a[i - 1] * a[i - 2];",  # not linear
+                 "for (int i = 2; i < n; i++)\n        a[i] = a[i - 1] + a[i - 2];",  # constant factors: no gain
+                 "for (int i = 2; i < n; i++)\n        a[i] = b[i] - 0.5f * a[i - 1] - 0.25f * a[i - 2];",
                  "for (int i = 2; i < n; i++)\n        a[i] = a[i - 3] + a[i - 2];",  # third order
                  "for (int i = 2; i < n; i++)\n        a[i] = a[i - 2] * b[i] + a[i + 1];",  # reads ahead
                  "for (int i = 2; i < n; i++)\n        a[i] = sqrtf(a[i - 1]) + a[i - 2];"):  # inside a call

@@ -22,8 +22,8 @@ them) and either
   :mod:`~mapforge.agents.partial_sums` rewrites); or
 - a recurrence: the body is the one statement ``x[v] = E`` (or ``x[v] op= E``), ``x`` declared ``float`` or
   ``double``, ``E`` an affine function of ``x[v - 1]`` reading ``x`` at ``v`` or ``v - 1`` only.
-- a second-order recurrence: the same with ``E`` an affine function of ``x[v - 1]`` and ``x[v - 2]`` together
-  (``a[i] += a[i - 1] * b[i] + a[i - 2] * c[i]``, a filter's ``y[i] = u[i] - a1 * y[i - 1] - a2 * y[i - 2]``). A
+- a second-order recurrence: the same with ``E`` an affine function of ``x[v - 1]`` and ``x[v - 2]`` together,
+  with factors read from arrays (``a[i] += a[i - 1] * b[i] + a[i - 2] * c[i]``; not a filter's constant ones). A
   segment's two last values are then an affine function of the two it enters with: the first pass runs each
   segment from the state (0, 0) with the terms and from (1, 0) and (0, 1) without them, which gives the function
   (:data:`SECOND_CHAINS` segments: six values each).
@@ -53,12 +53,14 @@ from mapforge.agents.dependence import (
 #: Chains run side by side: enough to cover the addition's latency (3-4 cycles) at two additions per cycle.
 CHAINS = 8
 #: A second-order recurrence's segments: its first pass keeps six values per segment, and eight segments' 48 spill
-#: the 16 vector registers (tsvc-s322 ran 0.75x at eight, 1.36x at four).
+#: the 16 vector registers (tsvc-s322 ran 0.75x at eight, 1.36x at four). Only for factors read from arrays: with
+#: constant ones (a filter's) the first pass costs what the loop itself does, and an IIR filter ran 0.4x.
 SECOND_CHAINS = 4
 _PREV = "scan_prev"  # the recurrence's read of the element before, while its term is taken apart
 _PREV2 = "scan_prev2"  # ... and of the one before that, in a second-order recurrence
 _NAMES = ("scan_n", "scan_len", "scan_part", "scan_mul", "scan_run", "scan_at", "scan_m", "scan_j", "scan_k", _PREV,
-          _PREV2, "scan_q", "scan_u", "scan_w", "scan_r", "scan_s", "scan_run2", "scan_b", "scan_c1", "scan_c2")
+          _PREV2, "scan_q", "scan_u", "scan_w", "scan_r", "scan_s", "scan_run2", "scan_b", "scan_c1", "scan_c2",
+          "scan_e")
 
 
 def _READ(name: str) -> re.Pattern[str]:
@@ -178,12 +180,22 @@ def _second_order(st: Statement, text: str, var: str, before: str) -> _Second | 
         return affine(text, var, kind) if re.search(rf"\b{var}\b", text) else Affine(None, text)
 
     first, second = split(full, _PREV), split(full, _PREV2)  # each factor free of the other value:
-    rest = split(re.sub(rf"\b{_PREV2}\b", "0", full), _PREV)  # then E is affine in both together
-    if (first is None or second is None or rest is None or second.m is None or _PREV2 in (first.m or "")
-            or _PREV in second.m):
+    if first is None or second is None or second.m is None or _PREV2 in (first.m or "") or _PREV in second.m:
+        return None  # then E is affine in both together, and its term is the first's term without x[v - 2]
+    uncast = re.sub(rf"\((?:float|double)\)\(([^()]*\b{_PREV2}\b[^()]*)\)", r"(\1)", first.t or "0")
+    rest = split(uncast, _PREV2) or split(re.sub(rf"\b{_PREV2}\b", "0", full), _PREV)
+    if rest is None:
         return None
+    if _constant(bare(first.m or "0"), var) and _constant(bare(second.m), var):
+        return None  # the first pass costs what the loop does, and the segments gain no more than that back
     run = prev2.sub("scan_run2[scan_k]", prev.sub("scan_run[scan_k]", text))
     return _Second(name, kind, bare(first.m or "0"), bare(second.m), bare(rest.t or "0"), run)
+
+
+def _constant(expr: str, var: str) -> bool:
+    """Whether a factor is the same in every iteration: no element, call or the loop variable in it."""
+    return "[" not in expr and "(" not in expr.replace("(float)", "").replace("(double)", "") and not re.search(
+        rf"\b{re.escape(var)}\b", expr)
 
 
 def _second_code(found: _Second, at: str, lo: str, var: str, n: int) -> str:
@@ -212,9 +224,9 @@ def _second_code(found: _Second, at: str, lo: str, var: str, n: int) -> str:
             f"        {kind} scan_at = {x}[({lo}) - 1], scan_b = {x}[({lo}) - 2];\n"
             f"        for (int scan_k = 0; scan_k < {n}; scan_k++) {{\n"
             "            scan_run[scan_k] = scan_at;\n            scan_run2[scan_k] = scan_b;\n"
-            f"            {kind} scan_m = scan_part[scan_k] + scan_u[scan_k] * scan_at + scan_r[scan_k] * scan_b;\n"
+            f"            {kind} scan_e = scan_part[scan_k] + scan_u[scan_k] * scan_at + scan_r[scan_k] * scan_b;\n"
             "            scan_b = scan_q[scan_k] + scan_w[scan_k] * scan_at + scan_s[scan_k] * scan_b;\n"
-            "            scan_at = scan_m;\n        }\n"
+            "            scan_at = scan_e;\n        }\n"
             "        for (long scan_j = 0; scan_j < scan_len; scan_j++)\n"
             f"            for (int scan_k = 0; scan_k < {n}; scan_k++) {{\n"
             f"                {at}\n"
