@@ -17,7 +17,7 @@ fast_1 (share of tasks whose best is significantly faster than the reference), g
 a win counts 1.0) and tokens per improved task.
 
     python bench/search.py [--model local/qwen2.5-coder-1.5b-instruct] [--tasks tsvc-s000,tsvc-s116]
-                           [--budget 6000] [--out bench-runs/search]
+                           [--budget 6000] [--out bench-runs/search] [--tasks-dir bench/user-tasks]
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+#: Where task names are looked up (``--tasks-dir``): the library, or a suite kept apart (bench/user-tasks).
+TASKS = REPO / "tasks"
 #: The coder's temperature in both arms: they differ in what the coder is asked, not in how it samples.
 SAMPLING = 0.8
 
@@ -47,7 +49,7 @@ def loop_arm(task: str, model: str, budget: int, out: Path) -> dict[str, Any]:
                "MAPFORGE_MODEL__TEMPERATURES": json.dumps({"planner": 0.7, "coder": SAMPLING}),
                # the bench's own ledger of yields (counts, no task knowledge), learnt over its loop runs
                "MAPFORGE_YIELDS_FILE": os.environ.get("MAPFORGE_YIELDS_FILE", str(out / "yields.json"))}
-        cmd = [sys.executable, "-m", "mapforge", "optimize", str(REPO / "tasks" / task), "--model", model,
+        cmd = [sys.executable, "-m", "mapforge", "optimize", str(TASKS / task), "--model", model,
                "--max-tokens", str(budget), "--max-iters", "100", "--run-dir", str(run), "--sandbox", "local"]
         subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     s = json.loads((run / "summary.json").read_text())
@@ -70,7 +72,7 @@ def single_arm(task_name: str, model: str, budget: int, out: Path) -> dict[str, 
     from mapforge.search.selection import Entrant, Selection
     from mapforge.tasks.loader import load_task
 
-    task = load_task(REPO / "tasks" / task_name)
+    task = load_task(TASKS / task_name)
     run = out / f"single-{task_name}"
     config = load_config(flags={"model": {"default": model, "temperature": SAMPLING},
                                 "sandbox": {"backend": "local"}, "budget": {"max_tokens": budget}})
@@ -135,7 +137,7 @@ def paired(results: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def suite(spec: str) -> list[str]:
-    names = sorted(p.name for p in (REPO / "tasks").iterdir() if (p / "task.toml").exists())
+    names = sorted(p.name for p in TASKS.iterdir() if (p / "task.toml").exists())
     if spec == "tsvc":
         return [n for n in names if n.startswith("tsvc-")]
     if spec == "library":
@@ -146,10 +148,11 @@ def suite(spec: str) -> list[str]:
 def _kind(name: str) -> str:
     import tomllib
 
-    return str(tomllib.loads((REPO / "tasks" / name / "task.toml").read_text()).get("kind", ""))
+    return str(tomllib.loads((TASKS / name / "task.toml").read_text()).get("kind", ""))
 
 
 def main() -> int:
+    global TASKS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="local/qwen2.5-coder-1.5b-instruct")
     ap.add_argument("--tasks", default="tsvc-s000,tsvc-s116,tsvc-s2251",
@@ -159,7 +162,9 @@ def main() -> int:
     ap.add_argument("--budget", type=int, default=6000, help="tokens per task and arm")
     ap.add_argument("--arms", default="single,loop")
     ap.add_argument("--out", type=Path, default=REPO / "bench-runs" / "search")
+    ap.add_argument("--tasks-dir", type=Path, default=REPO / "tasks", help="the folder the task names are in")
     args = ap.parse_args()
+    TASKS = args.tasks_dir.resolve()
     args.out = args.out.resolve()  # the loop's jobs run from the repository root, not from here
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, list[dict[str, Any]]] = {a: [] for a in args.arms.split(",")}
