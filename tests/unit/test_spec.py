@@ -272,6 +272,9 @@ def test_check_expr_rejects_negative() -> None:
 
 # -- bundled tasks ------------------------------------------------------------------------------------------
 BUNDLED = find_tasks(TASKS)
+#: The benchmarks' own suites, kept apart from the library: the analyst's development kernels, the suite written
+#: from the README alone.
+BENCH_SUITES = [*find_tasks(REPO / "bench" / "analyst-tasks"), *find_tasks(REPO / "bench" / "user-tasks")]
 
 
 def test_bundled_tasks_found() -> None:
@@ -279,7 +282,11 @@ def test_bundled_tasks_found() -> None:
     assert TASKS / "matmul" in BUNDLED
 
 
-@pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
+def test_the_bench_suites_are_found() -> None:
+    assert len(BENCH_SUITES) >= 20 and REPO / "bench" / "user-tasks" / "nbody-accel" in BENCH_SUITES
+
+
+@pytest.mark.parametrize("folder", BUNDLED + BENCH_SUITES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_bundled_task_loads(folder: Path) -> None:
     task = load_task(folder)
     if folder.is_file():  # a KernelBench-style .py of the gpu-torch target
