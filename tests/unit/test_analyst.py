@@ -580,3 +580,14 @@ def test_a_sum_over_a_loop_that_calls_sqrtf_gets_root_blocks_with_lanes_and_no_p
     plans = Analyst(per_round=20).run([Measured("reference", Profile(loops=[report]), None, source)])
     assert [p.title for p in plans] == ["Compute `sqrtf` 32 at a time so the loop on line 5 vectorises"]
     assert "mf_s_lanes[mf_k] += m[j] * inv * inv * inv * d;" in (plans[0].code or "")
+
+
+def test_a_filter_adding_its_carried_output_early_gets_it_added_last_in_the_whole_code() -> None:
+    source = ("void f(const float *x, float *y, int n, float b0, float a1, float a2)\n{\n"
+              "    float y1 = 0.0f, y2 = 0.0f;\n    for (int i = 0; i < n; i++) {\n"
+              "        float v = b0 * x[i] - a1 * y1 - a2 * y2;\n        y2 = y1;\n        y1 = v;\n        y[i] = v;\n"
+              "    }\n}\n")
+    report = LoopReport(line=4, code="for (int i = 0; i < n; i++) {", missed="not vectorized: unsupported use in stmt")
+    plans = Analyst(per_round=20).run([Measured("reference", Profile(loops=[report]), None, source)])
+    assert [p.title for p in plans] == ["Add `y1` last in the loop on line 4"]
+    assert "float v = ((float)(b0 * x[i]) - (a2 * y2)) + y1 * (-a1);" in (plans[0].code or "")

@@ -30,6 +30,7 @@ from mapforge.agents.mathcalls import BLOCKS, NOT_CALLS, Inlined, define, inline
 from mapforge.agents.parsing import Plan
 from mapforge.agents.partial_sums import LANES, partial_sums
 from mapforge.agents.partial_sums import Rewrite as SumsRewrite
+from mapforge.agents.reassociate import carried_last
 from mapforge.agents.scan import CHAINS, SECOND_CHAINS, scan
 from mapforge.agents.select import masked_loop
 from mapforge.agents.tiling import COLS, ROWS, tile
@@ -278,6 +279,29 @@ def running_chain(m: Measured) -> list[Plan]:
             ("This computes the same up to rounding: but for the chain, every array the loop writes it reads and writes only at the "
              f"loop variable, so the segments may run in any order, and only the chain's {step}s are regrouped "
              "(within the task's tolerance).")))
+    return plans
+
+
+def carried_value(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop whose statement adds the value carried from the iteration before early in a sum
+    (a filter's ``y = b0 * x + ... - a1 * y1 - a2 * y2; ...; y1 = y;``): every operation after it is on the chain
+    from one iteration to the next. Where :mod:`~mapforge.agents.reassociate` understands the loop, the plan gives
+    the whole code with the other terms summed first and the carried value added last: one multiply-add on the
+    chain."""
+    plans = []
+    for lp, found, whole in _left_scalar(m, carried_last):
+        first, last = found.lines
+        plans.append(_rewrite(
+            f"Add `{found.carried}` last in the loop on line {first}",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines {first}-{last} "
+             f"({lp.missed or 'no reason given'}): `{found.carried}` carries the previous iteration's value into "
+             f"`{found.statement}`, which adds it before its other terms, so every operation after it waits for the "
+             "previous iteration"),
+            ("Sum the terms that do not read the carried value first and add it last, so that one multiply-add "
+             "stands between one iteration's value and the next, and the rest overlaps with the previous iteration."),
+            f"lines {first}-{last}", whole,
+            "This computes the same up to rounding: only the statement's sum is regrouped (within the task's "
+            "tolerance)."))
     return plans
 
 
@@ -592,7 +616,7 @@ def separate_passes(m: Measured) -> list[Plan]:
 #: reduction the few cycles of one addition's latency per element.
 RULES: tuple[Callable[[Measured], list[Plan]], ...] = (
     column_walk, split_walk, transposed_walk, separate_passes, mixed_loop, carried_scalar, branching_loop,
-    counted_appends, math_calls, search_loop, kept_extreme, running_chain, in_order_reduction)
+    counted_appends, math_calls, search_loop, kept_extreme, running_chain, carried_value, in_order_reduction)
 
 
 def _without_remainders(m: Measured) -> Measured:
