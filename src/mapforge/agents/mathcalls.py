@@ -991,6 +991,9 @@ def _ranged(loop: str, plain: str, ranged: dict[str, str], inline: set[str], sou
     body = body_of(got[1]) if got else None
     if got is None or was is None or bounds is None or body is None or body[1].strip() or _STRAIGHT.search(body[0]):
         return None
+    if any(re.search(r"\b(?!(?:int|long|unsigned|float|double)\b)[A-Za-z_]\w*\s*\(", e) or _EFFECT.search(e)
+           for e in (bounds.lo, bounds.hi)):
+        return None  # the first pass evaluates the bounds again: no call, no side effect
     statements = body[0].strip()
     written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
     declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
