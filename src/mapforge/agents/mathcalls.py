@@ -80,6 +80,7 @@ from dataclasses import dataclass
 from mapforge.agents.dependence import (
     ACCESS,
     IDENT,
+    Bounds,
     any_loop_at,
     body_of,
     braced_body,
@@ -887,7 +888,8 @@ def _blocks(loop: str, inline: set[str], source: str) -> tuple[str, list[str]] |
     got = split_header(loop)
     bounds = loop_bounds(got[0]) if got else None
     body = body_of(got[1]) if got else None
-    if got is None or bounds is None or body is None or body[1].strip() or bounds.kind != "int" or bounds.step != 1:
+    if (got is None or bounds is None or body is None or body[1].strip() or bounds.kind != "int" or bounds.step != 1
+            or not _plain(bounds)):
         return None
     statements, var = body[0].strip(), bounds.var
     functions = [f for f in BLOCKS if _call(f).search(statements)]
@@ -978,6 +980,13 @@ def _lane_sums(statements: str, temporaries: set[str], source: str, taken: set[s
     return found
 
 
+def _plain(bounds: Bounds) -> bool:
+    """Whether a loop's bounds call nothing and change nothing, so that a rewrite may evaluate them more or fewer
+    times (parentheses and casts allowed)."""
+    return not any(re.search(r"\b(?!(?:int|long|unsigned|float|double)\b)[A-Za-z_]\w*\s*\(", e) or _EFFECT.search(e)
+                   for e in (bounds.lo, bounds.hi))
+
+
 def _ranged(loop: str, plain: str, ranged: dict[str, str], inline: set[str], source: str) -> str | None:
     """A first pass that tests whether every argument of the calls of :data:`RANGED` in ``loop`` (renamed to the
     inline names ``ranged`` maps to their functions) is inside the inline version's range, then ``loop`` if all
@@ -991,9 +1000,8 @@ def _ranged(loop: str, plain: str, ranged: dict[str, str], inline: set[str], sou
     body = body_of(got[1]) if got else None
     if got is None or was is None or bounds is None or body is None or body[1].strip() or _STRAIGHT.search(body[0]):
         return None
-    if any(re.search(r"\b(?!(?:int|long|unsigned|float|double)\b)[A-Za-z_]\w*\s*\(", e) or _EFFECT.search(e)
-           for e in (bounds.lo, bounds.hi)):
-        return None  # the first pass evaluates the bounds again: no call, no side effect
+    if not _plain(bounds):
+        return None  # the first pass evaluates the bounds again
     statements = body[0].strip()
     written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
     declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
