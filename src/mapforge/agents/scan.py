@@ -126,24 +126,38 @@ def _scalar_chain(stmts: list[Statement], texts: list[str], before: str, written
     return _Chain(name, *got, kind, name, run)
 
 
-def _recurrence(st: Statement, text: str, var: str, lo: str, before: str) -> _Chain | None:
-    """The chain of ``x[v] = x[v - 1] op T``, or None."""
+def _element(st: Statement, text: str, before: str) -> tuple[re.Match[str], str, int, str | None] | None:
+    """(the assignment, the array, its subscript's offset from the loop variable, its type) of a statement that
+    writes one array, or None."""
     m = ASSIGN.match(text)
     if m is None or len(st.writes) != 1:
         return None
     (name, offset), = st.writes.items()
-    kind = declared_type(before, name)
-    prev = re.compile(rf"\b{re.escape(name)}\s*\[\s*{re.escape(var)}\s*-\s*1\s*\]")
+    return m, name, offset, declared_type(before, name)
+
+
+def _back(name: str, var: str, steps: int) -> re.Pattern[str]:
+    """A read of ``name[var - steps]``."""
+    return re.compile(rf"\b{re.escape(name)}\s*\[\s*{re.escape(var)}\s*-\s*{steps}\s*\]")
+
+
+def _recurrence(st: Statement, text: str, var: str, lo: str, before: str) -> _Chain | None:
+    """The chain of ``x[v] = x[v - 1] op T``, or None."""
+    got = _element(st, text, before)
+    if got is None:
+        return None
+    m, name, offset, kind = got
+    prev = _back(name, var, 1)
     rhs = prev.sub(_PREV, m.group(4))
     if offset != 0 or kind is None or _PREV not in rhs:
         return None  # not written at v, not a float, or x[v - 1] not read
     if any(o not in (-1, 0) for a, o in st.reads if a == name):
         return None  # T reads the recurrence elsewhere than at v
-    got = _moves(m.group(3), f"{name}[{var}]", rhs, _PREV, kind)
-    if got is None:
+    moves = _moves(m.group(3), f"{name}[{var}]", rhs, _PREV, kind)
+    if moves is None:
         return None
     run = [prev.sub("scan_run[scan_k]", text) + ";", f"scan_run[scan_k] = {name}[{var}];"]
-    return _Chain(f"{name}[{var} - 1]", *got, kind, f"{name}[({lo}) - 1]", run)
+    return _Chain(f"{name}[{var} - 1]", *moves, kind, f"{name}[({lo}) - 1]", run)
 
 
 @dataclass(frozen=True)
@@ -162,13 +176,11 @@ class _Second:
 def _second_order(st: Statement, text: str, var: str, before: str) -> _Second | None:
     """The recurrence of ``x[v] = E`` (or ``x[v] op= E``) with ``E`` an affine function of ``x[v - 1]`` and
     ``x[v - 2]`` together, reading ``x`` nowhere else but at ``v``; or None."""
-    m = ASSIGN.match(text)
-    if m is None or len(st.writes) != 1:
+    got = _element(st, text, before)
+    if got is None:
         return None
-    (name, offset), = st.writes.items()
-    kind = declared_type(before, name)
-    prev = re.compile(rf"\b{re.escape(name)}\s*\[\s*{re.escape(var)}\s*-\s*1\s*\]")
-    prev2 = re.compile(rf"\b{re.escape(name)}\s*\[\s*{re.escape(var)}\s*-\s*2\s*\]")
+    m, name, offset, kind = got
+    prev, prev2 = _back(name, var, 1), _back(name, var, 2)
     rhs = prev2.sub(_PREV2, prev.sub(_PREV, m.group(4)))
     op = m.group(3)
     if offset != 0 or kind is None or _PREV2 not in rhs or op not in ("=", "+=", "-=", "*=", "/="):
