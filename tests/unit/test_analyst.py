@@ -591,3 +591,42 @@ def test_a_filter_adding_its_carried_output_early_gets_it_added_last_in_the_whol
     plans = Analyst(per_round=20).run([Measured("reference", Profile(loops=[report]), None, source)])
     assert [p.title for p in plans] == ["Add `y1` last in the loop on line 4"]
     assert "float v = ((float)(b0 * x[i]) - (a2 * y2)) + y1 * (-a1);" in (plans[0].code or "")
+
+
+BORDERED = """#include <math.h>
+void f(const float *img, float *mag, int h, int w)
+{
+    for (int i = 0; i < h; i++) {
+        for (int j = 0; j < w; j++) {
+            long k = (long)i * w + j;
+            if (i == 0 || j == 0 || i == h - 1 || j == w - 1) {
+                mag[k] = 0.0f;
+                continue;
+            }
+            const float *p = img + k;
+            float gx = p[1] - p[-1];
+            float gy = p[w] - p[-w];
+            mag[k] = sqrtf(gx * gx + gy * gy);
+        }
+    }
+}
+"""
+
+
+def test_a_loop_testing_for_its_edges_runs_them_apart_and_the_loop_between_then_gets_its_roots_in_blocks() -> None:
+    """The border test keeps the loop scalar; the code with the edges apart is measured again, and its loop between
+    (a ``long`` and a pointer temporary, written out in the block's arguments) gets the square roots in blocks."""
+    report = LoopReport(line=5, code="for (int j = 0; j < w; j++) {", missed="not vectorized: control flow in loop.")
+    plans = Analyst(per_round=20).run([Measured("reference", Profile(loops=[report]), None, BORDERED)])
+    assert [p.title for p in plans] == ["Run the edge iterations of the loop on line 5 apart from the rest"]
+    assert "branches on `j == 0` or `j == w - 1`" in plans[0].bottleneck
+    peeled = plans[0].code or ""
+    assert "        if (!(i == 0) && !(i == h - 1) && (w - 1) - 0 >= 1) {\n" in peeled
+    between = peeled.splitlines().index("            for (int j = 0 + 1; j < w - 1; j++) {") + 1
+    missed = LoopReport(line=between, code="for (int j = 0 + 1; j < w - 1; j++) {", missed="control flow in loop")
+    fallback = next(n for n, t in enumerate(peeled.splitlines(), 1) if t.strip() == "for (int j = 0; j < w; j++) {"
+                    and peeled.splitlines()[n - 2].strip() == "} else")
+    again = LoopReport(line=fallback, code="for (int j = 0; j < w; j++) {", missed="control flow in loop")
+    plans = Analyst(per_round=20).run([Measured("c0001", Profile(loops=[missed, again]), None, peeled)])
+    assert [p.title for p in plans] == [f"Compute `sqrtf` 32 at a time so the loop on line {between} vectorises"]
+    assert "mf_v[0][mf_k] = ((img + ((long)i * w + j))[1] - (img + ((long)i * w + j))[-1]) * (" in (plans[0].code or "")

@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 from mapforge.agents.compaction import compact
 from mapforge.agents.dependence import Split, distribute, last_line, loop_at, remainder_loops
 from mapforge.agents.early_exit import BLOCK, blocked_search
+from mapforge.agents.edges import peel_edges
 from mapforge.agents.extremum import extremum
 from mapforge.agents.fission import fission
 from mapforge.agents.fusion import fuse, loop_lines
@@ -238,6 +239,32 @@ def carried_scalar(m: Measured) -> list[Plan]:
             f"lines {first}-{last}", whole,
             (f"This computes the same: the expression reads nothing the loop writes, so at the previous index it "
              f"is the value `{found.scalar}` held, and the assignment stays, so `{found.scalar}` ends as before.")))
+    return plans
+
+
+def edge_iterations(m: Measured) -> list[Plan]:
+    """gcc left scalar a loop whose body tests for its first or last iteration (a border: ``if (j == 0 || j == w -
+    1)``): the branch keeps it scalar ("control flow in loop") though the test holds in at most two iterations.
+    Where :mod:`~mapforge.agents.edges` understands the loop, the plan gives the whole code with those iterations
+    run apart, as written, and the loop between them without the branch (what the body does when the test is
+    false), checked before it runs; whatever the code's bandwidth (a scalar loop is far from it). The loop between
+    may still call what the compiler keeps scalar: the analyst reads that code's profile next round."""
+    plans = []
+    for lp, found, whole in _left_scalar(m, peel_edges):
+        first, last = found.lines
+        edges = " or ".join(f"`{e}`" for e in found.edges)
+        plans.append(_rewrite(
+            f"Run the edge iterations of the loop on line {first} apart from the rest",
+            (f"`{lp.code}`: the compiler's report (measured) says it did not vectorise the loop on lines "
+             f"{first}-{last} ({lp.missed or 'no reason given'}): its body branches on {edges}, which hold in its "
+             "first or last iteration at most, so every other iteration pays for a branch it never takes"),
+            ("Index-set splitting: run the first and the last iteration on their own, as written, and the "
+             "iterations between in a loop whose body is what the original runs when the test is false. A check "
+             "before it (the test's other terms false, each edge outside the iterations between, two iterations "
+             "or more) chooses it; otherwise the loop runs as written."),
+            f"lines {first}-{last}", whole,
+            ("This computes the same: between the first and last iteration the test is false, which the check "
+             "makes sure of before the loops run, and the edge iterations run the body unchanged.")))
     return plans
 
 
@@ -615,7 +642,8 @@ def separate_passes(m: Measured) -> list[Plan]:
 #: branches, a library call, an exit or a kept extreme) gives up the vector width, a running sum or an in-order
 #: reduction the few cycles of one addition's latency per element.
 RULES: tuple[Callable[[Measured], list[Plan]], ...] = (
-    column_walk, split_walk, transposed_walk, separate_passes, mixed_loop, carried_scalar, branching_loop,
+    column_walk, split_walk, transposed_walk, separate_passes, mixed_loop, carried_scalar, edge_iterations,
+    branching_loop,
     counted_appends, math_calls, search_loop, kept_extreme, running_chain, carried_value, in_order_reduction)
 
 

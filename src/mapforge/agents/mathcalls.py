@@ -875,6 +875,10 @@ _SINE = """static inline float {name}(float x)
 RANGED = {f: Inline(_SINE.replace("@f@", f).replace("@quadrant@", quadrant)) for f, quadrant in (("sinf", "0"),
                                                                                                ("cosf", "1"))}
 _RANGES = {"sinf": "__builtin_fabsf({a}) <= 131072.0f", "cosf": "__builtin_fabsf({a}) <= 131072.0f"}
+#: A temporary declared with its value in a body (``float t = x[i] * 2``, ``long k = i * w + j``, ``const float *p =
+#: img + k``): (its name, its value), which a rewrite may write out where it evaluates an argument elsewhere.
+_TEMPORARY = re.compile(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int|long|unsigned|size_t)\b\s*(?:\*\s*)?"
+                        r"(?:const\s+|restrict\s+)*([A-Za-z_]\w*)\s*=([^;]*);")
 _STRAIGHT = re.compile(r"\b(if|else|for|while|do|switch|goto|return|break|continue)\b|[?{}]")
 
 
@@ -897,8 +901,7 @@ def _blocks(loop: str, inline: set[str], source: str) -> tuple[str, list[str]] |
     if len(kinds) != 1 or _STRAIGHT.search(statements):
         return None
     written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
-    declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
-                               statements))
+    declared = dict(_TEMPORARY.findall(statements))
     if any(re.search(r",\s*[A-Za-z_]\w*\s*=", value) for value in declared.values()):
         return None  # several declared at once
     assigned = set(re.findall(r"(?<![\w\].])([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
@@ -1004,8 +1007,7 @@ def _ranged(loop: str, plain: str, ranged: dict[str, str], inline: set[str], sou
         return None  # the first pass evaluates the bounds again
     statements = body[0].strip()
     written = set(re.findall(r"([A-Za-z_]\w*)\s*\[[^\[\]]*\]\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
-    declared = dict(re.findall(r"(?:^|(?<=;))\s*(?:const\s+)?(?:float|double|int)\s+([A-Za-z_]\w*)\s*=([^;]*);",
-                               statements))
+    declared = dict(_TEMPORARY.findall(statements))
     assigned = set(re.findall(r"(?<![\w\].])([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements))
     if any(len(re.findall(rf"(?<![\w.]){re.escape(t)}\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)", statements)) != 1
            for t in declared) or any(re.search(r",\s*[A-Za-z_]\w*\s*=", v) for v in declared.values()):
