@@ -5,10 +5,12 @@ these are development numbers, not held out): the reference is profiled as the l
 vectorisation report, in a sandbox), the analyst reads the profile (``agents/analyst.py``, no model), and each
 plan that carries code is judged by ``mapforge eval`` (the harness: correctness on every shape, then the
 candidate timed against the reference in interleaved pairs). Prints a row per plan (the rule's title, the
-verdict, the speedup with its 95% interval), then a one-line summary: tasks with a plan, tasks significantly
-faster, and the geometric mean over the tasks (a task with no win counts 1.0).
+verdict, the speedup with its 95% interval; a plan whose code was judged faster is profiled and read again, as the
+loop reads its best code the next round, for ``--rounds`` rounds: those rows say "then:", and each speedup is over
+the reference), then a one-line summary: tasks with a plan, tasks significantly faster, and the geometric mean over
+the tasks of the best (a task with no win counts 1.0).
 
-    python bench/analyst.py [--tasks DIR,DIR] [--sandbox auto|local|docker]
+    python bench/analyst.py [--tasks DIR,DIR] [--rounds 2] [--sandbox auto|local|docker]
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ from mapforge.tasks.spec import OptimizeSpec  # noqa: E402
 TASKS = REPO / "bench" / "analyst-tasks"
 
 
-def plans(folder: Path, backend: str) -> list[tuple[str, str]]:
-    """(title, code) of each plan the analyst writes code for, from the reference's profile."""
-    task = load_task(folder)
-    spec, source = task.spec, task.reference_source or ""
+def plans(folder: Path, source: str, backend: str, analyst: Analyst, ident: str = "reference") -> list[tuple[str, str]]:
+    """(title, code) of each plan ``analyst`` writes code for, from the profile of ``source`` (the reference's, or a
+    plan's code that was judged faster, as the loop reads it the next round)."""
+    spec = load_task(folder).spec
     if not isinstance(spec, OptimizeSpec):
         raise SystemExit(f"{folder}: not an optimize task")
     for _ in range(2):  # a build that failed (a loaded machine's timeout) is tried once more
@@ -48,8 +50,8 @@ def plans(folder: Path, backend: str) -> list[tuple[str, str]]:
         if profile.loops or not failed:
             break
     if failed and not profile.loops:
-        raise RuntimeError(f"the reference's profile failed: {failed[0]}")
-    found = Analyst(per_round=20).run([Measured("reference", profile, None, source)])
+        raise RuntimeError(f"the {ident}'s profile failed: {failed[0]}")
+    found = analyst.run([Measured(ident, profile, None, source)])
     return [(p.title, p.code) for p in found if p.code]
 
 
@@ -70,6 +72,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tasks", help="task folders, comma-separated (default: every one in bench/analyst-tasks)")
     ap.add_argument("--sandbox", default="auto", choices=("auto", "local", "docker"))
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="rounds of plans: a plan's code judged faster is profiled and read again (default 2)")
     args = ap.parse_args()
     backend, said = select_backend(args.sandbox)
     folders = [Path(t) for t in args.tasks.split(",")] if args.tasks else sorted(
@@ -80,24 +84,30 @@ def main() -> int:
     planned = 0
     with tempfile.TemporaryDirectory(prefix="mf-analyst-") as tmp:
         for folder in folders:
-            try:
-                found = plans(folder, backend)
-            except RuntimeError as e:
-                print(f"| {folder.name} | ({e}) | - | - |", flush=True)
-                best[folder.name] = 1.0
-                continue
-            planned += bool(found)
             best[folder.name] = 1.0
-            if not found:
-                print(f"| {folder.name} | (no plan with code) | - | - |", flush=True)
-            for title, code in found:
-                v = judge(folder, code, backend, Path(tmp))
-                ci = v.get("speedup_ci") or [None, None]
-                shown = (f"{v['speedup']:.2f}x [{ci[0]:.2f}, {ci[1]:.2f}]" if isinstance(v.get("speedup"), float)
-                         and None not in ci else "-")
-                print(f"| {folder.name} | {title} | {v.get('status')} | {shown} |", flush=True)
-                if v.get("improved") and isinstance(v.get("speedup"), float):
-                    best[folder.name] = max(best[folder.name], float(v["speedup"]))
+            analyst = Analyst(per_round=20)  # one per task, as per job: a plan is offered once
+            todo = [(load_task(folder).reference_source or "", 1, "", "reference")]
+            while todo:
+                source, depth, then, ident = todo.pop(0)
+                try:
+                    found = plans(folder, source, backend, analyst, ident)
+                except RuntimeError as e:
+                    print(f"| {folder.name} | {then}({e}) | - | - |", flush=True)
+                    continue
+                planned += bool(found) and depth == 1
+                if not found and depth == 1:
+                    print(f"| {folder.name} | (no plan with code) | - | - |", flush=True)
+                for title, code in found:
+                    v = judge(folder, code, backend, Path(tmp))
+                    ci = v.get("speedup_ci") or [None, None]
+                    shown = (f"{v['speedup']:.2f}x [{ci[0]:.2f}, {ci[1]:.2f}]" if isinstance(v.get("speedup"), float)
+                             and None not in ci else "-")
+                    verdict = str(v.get("status")) if v.get("correct") else f"{v.get('status')}: {v.get('reason')}"
+                    print(f"| {folder.name} | {then}{title} | {verdict} | {shown} |", flush=True)
+                    if v.get("improved") and isinstance(v.get("speedup"), float):
+                        best[folder.name] = max(best[folder.name], float(v["speedup"]))
+                        if depth < args.rounds:
+                            todo.append((code, depth + 1, f"{then}then: ", f"code of '{title}'"))
     wins = sum(s > 1.0 for s in best.values())
     geomean = math.exp(sum(math.log(s) for s in best.values()) / max(len(best), 1))
     print(f"summary: {len(best)} tasks, {planned} with a plan, {wins} significantly faster; geomean {geomean:.2f}x "

@@ -630,3 +630,34 @@ def test_a_loop_testing_for_its_edges_runs_them_apart_and_the_loop_between_then_
     plans = Analyst(per_round=20).run([Measured("c0001", Profile(loops=[missed, again]), None, peeled)])
     assert [p.title for p in plans] == [f"Compute `sqrtf` 32 at a time so the loop on line {between} vectorises"]
     assert "mf_v[0][mf_k] = ((img + ((long)i * w + j))[1] - (img + ((long)i * w + j))[-1]) * (" in (plans[0].code or "")
+
+
+def test_a_loop_a_rewrite_keeps_as_written_for_the_cases_its_check_refuses_gets_no_plan_of_its_own() -> None:
+    """The sine's first pass falls back to the loop as written (``else``): read again, that loop is left alone, not
+    inlined a second time."""
+    source = ("#include <math.h>\nvoid f(const float *x, float *y, int n, float w)\n{\n"
+              "    for (int j = 0; j < n; j++) {\n        y[j] = x[j] * sinf(w * (float)j);\n    }\n}\n")
+    report = LoopReport(line=4, code="for (int j = 0; j < n; j++) {", missed="statement clobbers memory")
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), None, source)])
+    assert [p.title for p in plans] == ["Compute `sinf` inline so the loop on line 4 vectorises"]
+    code = plans[0].code or ""
+    fallback = next(n for n, t in enumerate(code.splitlines(), 1) if t.strip() == "for (int j = 0; j < n; j++) {"
+                    and code.splitlines()[n - 2].strip() == "else")
+    again = LoopReport(line=fallback, code="for (int j = 0; j < n; j++) {", missed="statement clobbers memory")
+    assert Analyst().run([Measured("c0001", Profile(loops=[again]), None, code)]) == []
+    assert Analyst().run([Measured("c0001", Profile(loops=[again]), None, code.replace("else\n", "\n"))]) != []
+
+
+def test_a_short_loop_counted_by_constants_gets_no_partial_sums_the_sums_own_combining_loop_read_again() -> None:
+    report = LoopReport(line=4, code="for (int i = 0; i < n; i++)", width=256, in_order=True)
+    source = "void f(const float *x, int n, float *out)\n{\n    float s = 0;\n    for (int i = 0; i < n; i++)\n" \
+             "        s += x[i];\n    out[0] = s;\n}\n"
+    plans = Analyst().run([Measured("reference", Profile(loops=[report]), 0.1, source)])
+    assert [p.title for p in plans] == ["Independent partial sums for the reduction on line 4"]
+    code = plans[0].code or ""
+    lines = code.splitlines()
+    combining = next(n for n, t in enumerate(lines, 1) if "k < 16" in t and "total +=" in lines[n])
+    again = LoopReport(line=combining, code="for (int k = 0; k < 16; k++)", width=256, in_order=True)
+    assert Analyst().run([Measured("c0001", Profile(loops=[again]), 0.1, code)]) == []
+    longer = "\n".join(t.replace("< 16", "< 65") if n == combining else t for n, t in enumerate(lines, 1))
+    assert longer != code and Analyst().run([Measured("c0001", Profile(loops=[again]), 0.1, longer)]) != []

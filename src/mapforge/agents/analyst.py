@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from mapforge.agents.compaction import compact
-from mapforge.agents.dependence import Split, distribute, last_line, loop_at, remainder_loops
+from mapforge.agents.dependence import (
+    Split,
+    counting_loop,
+    distribute,
+    fallback_loops,
+    last_line,
+    loop_at,
+    remainder_loops,
+)
 from mapforge.agents.early_exit import BLOCK, blocked_search
 from mapforge.agents.edges import peel_edges
 from mapforge.agents.extremum import extremum
@@ -117,7 +125,7 @@ def in_order_reduction(m: Measured) -> list[Plan]:
 
     plans = []
     for lp in m.profile.loops:
-        if not lp.in_order:
+        if not lp.in_order or _short(m.source, lp.line):
             continue
         rewrite = partial_sums(m.source, lp.line) if m.source else None
         whole = _splice(m.source, *rewrite.lines, rewrite.after, rewrite.code) if rewrite else None
@@ -125,6 +133,8 @@ def in_order_reduction(m: Measured) -> list[Plan]:
                                     "reduction: its loads are vectorised but every floating-point addition waits for "
                                     "the previous one, because the compiler may not reorder them"), rewrite, whole))
     for lp, got, whole in _left_scalar(m, partial_sums):  # not vectorised at all: the same chain, scalar
+        if _short(m.source, got.lines[0]):
+            continue
         if set(re.findall(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(", got.code)) - NOT_CALLS:
             continue  # a call keeps the sums' block scalar too, and the call, not the chain, sets the pace
         why = lp.missed or "no reason given"
@@ -133,6 +143,22 @@ def in_order_reduction(m: Measured) -> list[Plan]:
                                          "floating-point sum, so every addition waits for the previous one"),
                           got, whole))
     return plans
+
+
+#: A loop of at most this many iterations, counted by constants, holds no chain worth breaking (the sums' own
+#: combining loop, ``for (int k = 0; k < 16; k++) total += acc[k];``, read again).
+SHORT = 64
+
+
+def _short(source: str, line: int) -> bool:
+    """Whether the ``for`` on ``line`` (or up to four lines above, where gcc names a statement) counts from one
+    integer constant to another, :data:`SHORT` iterations or fewer."""
+    for start in range(line, max(line - 5, 0), -1):
+        loop = counting_loop(source, start)
+        if loop is not None:
+            lo, hi = (re.fullmatch(r"\d+", e.strip()) for e in (loop.bounds.lo, loop.bounds.hi))
+            return bool(lo and hi) and int(loop.bounds.hi) - int(loop.bounds.lo) <= SHORT
+    return False
 
 
 def _loops(split: Split) -> str:
@@ -647,10 +673,11 @@ RULES: tuple[Callable[[Measured], list[Plan]], ...] = (
     counted_appends, math_calls, search_loop, kept_extreme, running_chain, carried_value, in_order_reduction)
 
 
-def _without_remainders(m: Measured) -> Measured:
+def _without_leftovers(m: Measured) -> Measured:
     """``m`` without the report's entries on loops that run a blocked loop's leftover iterations (a rewrite's, or the
-    coder's own unrolling): fewer iterations than a block, not worth a plan of their own."""
-    spans = remainder_loops(m.source) if m.profile and m.source else []
+    coder's own unrolling: fewer iterations than a block, not worth a plan of their own), or that a rewrite keeps
+    as written for the cases its check refuses (:func:`~mapforge.agents.dependence.fallback_loops`)."""
+    spans = remainder_loops(m.source) + fallback_loops(m.source) if m.profile and m.source else []
     if not spans or m.profile is None:
         return m
     loops = [lp for lp in m.profile.loops if not any(first <= lp.line <= last for first, last in spans)]
@@ -665,7 +692,7 @@ class Analyst:
     def run(self, subjects: Iterable[Measured]) -> list[Plan]:
         """Up to ``per_round`` plans not offered before, for the codes in the order given (the best first)."""
         out: list[Plan] = []
-        for m in map(_without_remainders, subjects):
+        for m in map(_without_leftovers, subjects):
             for rule in RULES:
                 for plan in rule(m):
                     if (m.id, plan.title) in self._offered or len(out) >= self.per_round:

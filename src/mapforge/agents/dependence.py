@@ -395,3 +395,19 @@ def remainder_loops(source: str) -> list[tuple[int, int]]:
                       start.group(1) if start else var.group(1) if var else None))
     return [(first, last) for first, last, _, begins in loops
             if begins and any(b == begins and end < first for _, end, b, _ in loops)]
+
+
+def fallback_loops(source: str) -> list[tuple[int, int]]:
+    """The first and last lines (1-based) of each loop in ``source`` that is the ``else`` of an ``if`` (``} else`` on
+    the line before its ``for``): the loop as written, which a rewrite keeps for the cases its check refuses (an
+    argument outside an inline function's range, a border row). It runs rarely, and a rule rewriting it would
+    rewrite its own fallback again."""
+    lines = source.splitlines()
+    spans = []
+    for number, text in enumerate(lines, 1):
+        if not re.match(r"\s*for\s*\(", text) or number < 2 or not re.search(r"\belse\s*$", lines[number - 2]):
+            continue
+        found = any_loop_at(source, number)
+        if found is not None:
+            spans.append((number, last_line(source, number, found[2])))
+    return spans

@@ -180,8 +180,6 @@ def peel_edges(source: str, line: int) -> Peeled | None:
                                      else "\n" * m.group(0).count("\n"), source), line)
     if loop is None or not loop.rest.startswith("{") or loop.bounds.step != 1:
         return None
-    if line > 1 and re.search(r"\belse\s*$", loop.lines[line - 2]):
-        return None  # the loop as written, where a rewrite's check failed: this module's own or one like it
     got = braced_body(loop.rest)
     if got is None:
         return None
