@@ -272,9 +272,10 @@ def test_check_expr_rejects_negative() -> None:
 
 # -- bundled tasks ------------------------------------------------------------------------------------------
 BUNDLED = find_tasks(TASKS)
-#: The benchmarks' own suites, kept apart from the library: the analyst's development kernels, the suite written
+#: The benchmarks' own suites, kept apart from the library: the analyst's development kernels, the suites written
 #: from the README alone.
-BENCH_SUITES = [*find_tasks(REPO / "bench" / "analyst-tasks"), *find_tasks(REPO / "bench" / "user-tasks")]
+BENCH_SUITES = [*find_tasks(REPO / "bench" / "analyst-tasks"), *find_tasks(REPO / "bench" / "user-tasks"),
+                *find_tasks(REPO / "bench" / "user-tasks-2")]
 
 
 def test_bundled_tasks_found() -> None:
@@ -283,7 +284,8 @@ def test_bundled_tasks_found() -> None:
 
 
 def test_the_bench_suites_are_found() -> None:
-    assert len(BENCH_SUITES) >= 20 and REPO / "bench" / "user-tasks" / "nbody-accel" in BENCH_SUITES
+    assert len(BENCH_SUITES) >= 30 and REPO / "bench" / "user-tasks" / "nbody-accel" in BENCH_SUITES
+    assert REPO / "bench" / "user-tasks-2" / "gaussian-blur-5x5" in BENCH_SUITES
 
 
 @pytest.mark.parametrize("folder", BUNDLED + BENCH_SUITES, ids=lambda p: f"{p.parent.name}/{p.name}")
