@@ -72,7 +72,9 @@ def test_no_rewrite_of_a_loop_that_is_not_a_compaction_it_is_sure_about() -> Non
                  "j++; a[j] = b[i];"):  # no condition: the compiler's own induction variable
         assert compact(_source(body), 4) is None, body
     assert compact(_source("if (b[i] > 0) { j++; a[j] = b[i]; }").replace("int j", "float j"), 4) is None
-    assert compact(_source("if (b[i] > 0) { j++; a[j] = b[i]; }").replace("float *restrict a", "int *a"), 4) is None
+    integers = compact(_source("if (b[i] > 0) { j++; a[j] = b[i]; }").replace("float *restrict a", "int32_t *a"), 4)
+    assert integers is not None and "    int32_t kept[512];\n" in integers.code  # the buffer has the array's type
+    assert compact(_source("if (b[i] > 0) { j++; a[j] = b[i]; }").replace("float *restrict a", "item *a"), 4) is None
 
 
 def _random_body(rng: random.Random) -> tuple[str, int]:

@@ -134,3 +134,11 @@ static int same(fn f, fn g) {
 """
     differ = rewrites_that_differ(tmp_path, "".join(c for _, c in cases), same, [k for k, _ in cases], "orig", "split")
     assert not differ, f"splits that compute something else (case numbers): {differ}"
+
+
+def test_the_scalar_type_a_name_is_declared_with() -> None:
+    from mapforge.agents.dependence import element_type
+    assert element_type("void f(int32_t *out_idx)", "out_idx") == "int32_t"
+    assert element_type("const unsigned char *restrict p", "p") == "unsigned char"
+    assert element_type("float *restrict a", "a") == "float" and element_type("long long *q", "q") == "long long"
+    assert element_type("item *z", "z") is None and element_type("float *az", "a") is None

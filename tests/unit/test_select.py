@@ -153,3 +153,14 @@ static int same(fn f, fn g) {
 """
     differ = rewrites_that_differ(tmp_path, "".join(functions), same, list(range(300)), "orig", "new")
     assert not differ, f"rewrites that compute something else (case numbers): {differ}"
+
+
+def test_short_circuit_operators_between_comparisons_become_bitwise_and_nothing_else_does() -> None:
+    from mapforge.agents.branches import bitwise
+    assert bitwise("a[i] > 0 && b[i] < 1") == "a[i] > 0 & b[i] < 1"
+    assert bitwise("(a[i] >= lo && a[i] < hi) || !c[i]") == "(a[i] >= lo & a[i] < hi) | !c[i]"
+    assert bitwise("(x[i] & 1) == 0 && y[i] > 0") == "(x[i] & 1) == 0 & y[i] > 0"
+    for kept in ("a[i] && b[i] > 0",  # a value, not 0 or 1: 2 & 1 is 0
+                 "x[i] << 2 && y[i] > 0", "(a[i] > 0) * 2 && b[i] > 1", "!(a[i] && b[i]) && c[i] > 0",
+                 "(a[i] && b[i]) == c[i] || d[i] > 0", "a[i] == b[i]"):
+        assert bitwise(kept) == kept, kept

@@ -93,3 +93,55 @@ def plain(expr: str, var: str) -> bool:
     if re.search(r"\b[A-Za-z_]\w*\s*\(", expr):
         return False  # a call (a cast is a parenthesis after an operator, not after a name)
     return all(index.strip() == var for _, index in ACCESS.findall(expr))
+
+
+#: A comparison (not a shift): its value is 0 or 1.
+_COMPARISON = re.compile(r"==|!=|(?<![<>])(?:<=?|>=?)(?![<>=])")
+
+
+def _depth_zero(expr: str) -> str:
+    """``expr`` with what its parentheses and brackets hold blanked out."""
+    out, depth = [], 0
+    for ch in expr:
+        depth -= ch in ")]"
+        out.append(ch if depth == 0 else " ")
+        depth += ch in "(["
+    return "".join(out)
+
+
+def _bits(expr: str) -> str | None:
+    """``expr`` with its ``&&`` and ``||`` as ``&`` and ``|``, when each operand they join is 0 or 1 (a comparison,
+    a negation, or such operands joined so); None when one is not."""
+    e = expr.strip()
+    if e.startswith("(") and (got := parens(e)) is not None and not got[1]:
+        inner = _bits(got[0])
+        return None if inner is None else f"({inner})"
+    flat = _depth_zero(e)
+    cuts = [m for m in re.finditer(r"&&|\|\|", flat)]
+    if cuts:
+        pieces, at = [], 0
+        for m in cuts:
+            pieces += [e[at:m.start()], m.group(0)[0]]
+            at = m.end()
+        pieces.append(e[at:])
+        operands = [_bits(p) for p in pieces[::2]]
+        if any(o is None for o in operands):
+            return None
+        out = str(operands[0])
+        for op, operand in zip(pieces[1::2], operands[1:]):
+            out += f" {op} {operand}"
+        return out
+    if "&&" in e or "||" in e:
+        return None  # nested inside an operand that is not itself 0 or 1
+    if e.startswith("!") and not e.startswith("!="):
+        return e
+    return e if _COMPARISON.search(flat) and not re.search(r"[&|^?,]|(?<![=!<>])=(?!=)", flat) else None
+
+
+def bitwise(cond: str) -> str:
+    """``cond`` with ``&&`` and ``||`` as ``&`` and ``|`` where every operand they join is 0 or 1 (a comparison or a
+    negation: the bitwise operators give the same value, and ``&`` binds tighter than ``|`` as ``&&`` than ``||``),
+    else as it is. A condition :func:`plain` accepts is safe to evaluate whole in every iteration; with short-circuit
+    operators gcc still branches over the later operands, and a compaction of four tests kept that way ran 1.1x,
+    with ``&`` 3.9x."""
+    return _bits(cond) or cond if "&&" in cond or "||" in cond else cond

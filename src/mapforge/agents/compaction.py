@@ -16,7 +16,7 @@ Understood: a loop whose body (braced or one statement) holds statements and ``i
   (or ``++j``, ``j += 1``): the step first (``j++; x[j] = e;``, ``x[++j] = e``) or the store first
   (``x[j] = e; j++;``, ``x[j++] = e``), the same way for every append; at least one append is in a branch;
 - the branches hold appends only; statements outside them are any plain statement;
-- the counter (an integer) and the array (``float`` or ``double``) appear nowhere else in the body, so no
+- the counter (an integer) and the array (of any scalar type: ``float``, ``int32_t``, ...) appear nowhere else in the body, so no
   statement reads an element before the copy puts it there;
 - a condition, or a value appended in a branch, is an expression safe to evaluate in every iteration
   (:func:`~mapforge.agents.branches.plain`: its subscripts are the loop variable itself).
@@ -30,14 +30,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mapforge.agents.branches import Chain, Item, plain, read_body, unread
+from mapforge.agents.branches import Chain, Item, bitwise, plain, read_body, unread
 from mapforge.agents.dependence import (
     ASSIGN,
     COMMENT,
     HEADER,
     IDENT,
     any_loop_at,
-    declared_type,
+    element_type,
     fresh_prefix,
     last_line,
 )
@@ -140,7 +140,7 @@ class _Writer:
                 if not plain(cond, self.var) or self.mentions(cond):
                     return False
                 c = self.fresh("c")
-                self.lines.append(f"int {c} = ({cond}) != 0;")
+                self.lines.append(f"int {c} = ({bitwise(cond)}) != 0;")
                 here = c if rest is None else f"{rest} & {c}"
                 rest = f"({c} ^ 1)" if rest is None else f"{rest} & ({c} ^ 1)"
             else:
@@ -194,7 +194,7 @@ def compact(source: str, line: int) -> Compacted | None:
     w = _Writer(m.group(1), counter, store.group(1), buffer=prefix, slot=f"{prefix}_n")
     if not w.run(parsed, None) or not w.conditional or len(w.forms) != 1:
         return None
-    kind = declared_type(source, w.array)
+    kind = element_type(source, w.array)
     if kind is None:
         return None
     size = BLOCK * w.appends

@@ -335,6 +335,19 @@ def declared_type(source: str, name: str) -> str | None:
     return m.group(1) if m else None
 
 
+#: A scalar type a declaration may name: the floating types and the integer ones (``int32_t``, ``unsigned char``).
+_SCALAR_TYPE = (r"(?:unsigned\s+|signed\s+)?(?:float|double|long\s+long|long|int|short|char)\b|"
+                r"u?int(?:8|16|32|64)_t\b|size_t\b|ptrdiff_t\b")
+
+
+def element_type(source: str, name: str) -> str | None:
+    """The scalar type ``source`` declares ``name`` (a scalar or a pointer) with, floating or integer (``float``,
+    ``int32_t``, ``unsigned char``), else None."""
+    m = re.search(rf"(?<![\w])({_SCALAR_TYPE})(?:\s+(?:int\b))?[\s*]*(?:(?:const|restrict|__restrict__)\s*\**\s*)*"
+                  rf"{re.escape(name)}\b", source)
+    return " ".join(m.group(1).split()) if m else None  # ``long int`` is ``long``
+
+
 def body_of(rest: str) -> tuple[str, str] | None:
     """(the loop's body, what follows it) of the text after a ``for`` header: what its braces hold, or its one
     statement, up to and with the semicolon."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mapforge.agents.branches import Chain, Item, plain, read_body, unread
+from mapforge.agents.branches import Chain, Item, bitwise, plain, read_body, unread
 from mapforge.agents.dependence import (
     ACCESS,
     ASSIGN,
@@ -132,7 +132,7 @@ class _Writer:
                 if not plain(cond, self.var) or not self.readable(cond, names):
                     return False
                 c = self.fresh("c")
-                self.lines.append(f"{bits} {c} = -({bits})(({_rename(cond, names)}) != 0);")
+                self.lines.append(f"{bits} {c} = -({bits})(({bitwise(_rename(cond, names))}) != 0);")
                 here = c if rest is None else f"{rest} & {c}"
                 rest = f"~{c}" if rest is None else f"{rest} & ~{c}"
             else:
