@@ -37,12 +37,9 @@ from mapforge.tasks.spec import OptimizeSpec  # noqa: E402
 TASKS = REPO / "bench" / "analyst-tasks"
 
 
-def plans(folder: Path, source: str, backend: str, analyst: Analyst, ident: str = "reference") -> list[tuple[str, str]]:
+def plans(spec: OptimizeSpec, source: str, backend: str, analyst: Analyst, ident: str = "reference") -> list[tuple[str, str]]:
     """(title, code) of each plan ``analyst`` writes code for, from the profile of ``source`` (the reference's, or a
     plan's code that was judged faster, as the loop reads it the next round)."""
-    spec = load_task(folder).spec
-    if not isinstance(spec, OptimizeSpec):
-        raise SystemExit(f"{folder}: not an optimize task")
     for _ in range(2):  # a build that failed (a loaded machine's timeout) is tried once more
         with open_sandbox(backend) as sb:
             profile = profile_candidate(sb, spec, source)
@@ -55,10 +52,9 @@ def plans(folder: Path, source: str, backend: str, analyst: Analyst, ident: str 
     return [(p.title, p.code) for p in found if p.code]
 
 
-def judge(folder: Path, code: str, backend: str, tmp: Path) -> dict[str, Any]:
+def judge(folder: Path, spec: OptimizeSpec, code: str, backend: str, tmp: Path) -> dict[str, Any]:
     """``mapforge eval``'s verdict on ``code`` as the task's candidate."""
-    task = load_task(folder)
-    candidate = tmp / f"{folder.name}{task.spec.source_suffix}"
+    candidate = tmp / f"{folder.name}{spec.source_suffix}"
     candidate.write_text(code)
     run = subprocess.run([sys.executable, "-m", "mapforge", "eval", str(folder), str(candidate), "--json",
                           "--sandbox", backend], capture_output=True, text=True, cwd=REPO)
@@ -86,11 +82,14 @@ def main() -> int:
         for folder in folders:
             best[folder.name] = 1.0
             analyst = Analyst(per_round=20)  # one per task, as per job: a plan is offered once
-            todo = [(load_task(folder).reference_source or "", 1, "", "reference")]
+            task = load_task(folder)
+            if not isinstance(task.spec, OptimizeSpec):
+                raise SystemExit(f"{folder}: not an optimize task")
+            todo = [(task.reference_source or "", 1, "", "reference")]
             while todo:
                 source, depth, then, ident = todo.pop(0)
                 try:
-                    found = plans(folder, source, backend, analyst, ident)
+                    found = plans(task.spec, source, backend, analyst, ident)
                 except RuntimeError as e:
                     print(f"| {folder.name} | {then}({e}) | - | - |", flush=True)
                     continue
@@ -98,7 +97,7 @@ def main() -> int:
                 if not found and depth == 1:
                     print(f"| {folder.name} | (no plan with code) | - | - |", flush=True)
                 for title, code in found:
-                    v = judge(folder, code, backend, Path(tmp))
+                    v = judge(folder, task.spec, code, backend, Path(tmp))
                     ci = v.get("speedup_ci") or [None, None]
                     shown = (f"{v['speedup']:.2f}x [{ci[0]:.2f}, {ci[1]:.2f}]" if isinstance(v.get("speedup"), float)
                              and None not in ci else "-")

@@ -329,10 +329,6 @@ def split_header(text: str) -> tuple[str, str] | None:
     return None
 
 
-def declared_type(source: str, name: str) -> str | None:
-    """``float`` or ``double`` where ``source`` declares ``name`` (a scalar or a pointer) so, else None."""
-    m = re.search(rf"\b(float|double)\b[\s*]*(?:(?:const|restrict|__restrict__)\s*\**\s*)*{re.escape(name)}\b", source)
-    return m.group(1) if m else None
 
 
 #: A scalar type a declaration may name: the floating types and the integer ones (``int32_t``, ``unsigned char``).
@@ -346,6 +342,12 @@ def element_type(source: str, name: str) -> str | None:
     m = re.search(rf"(?<![\w])({_SCALAR_TYPE})(?:\s+(?:int\b))?[\s*]*(?:(?:const|restrict|__restrict__)\s*\**\s*)*"
                   rf"{re.escape(name)}\b", source)
     return " ".join(m.group(1).split()) if m else None  # ``long int`` is ``long``
+
+
+def declared_type(source: str, name: str) -> str | None:
+    """``float`` or ``double`` where ``source`` declares ``name`` (a scalar or a pointer) so, else None."""
+    kind = element_type(source, name)
+    return kind if kind in ("float", "double") else None
 
 
 def body_of(rest: str) -> tuple[str, str] | None:

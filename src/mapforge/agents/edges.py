@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from mapforge.agents.dependence import (
     COMMENT,
+    SIDE_EFFECT,
     assigned_next,
     braced_body,
     counting_loop,
@@ -160,7 +161,7 @@ def _unchanged(expr: str, var: str, assigned: set[str]) -> bool:
     """Whether ``expr`` is names and numbers alone, reads neither ``var`` nor an assigned name: the same value before
     the loop and in every iteration."""
     plain = _PLAIN.fullmatch(expr) is not None and "&&" not in expr and "||" not in expr
-    no_effect = not re.search(r"\+\+|--|(?<![=!<>])=(?!=)|\b[A-Za-z_]\w*\s*\(", expr)
+    no_effect = not SIDE_EFFECT.search(expr) and not re.search(r"\b[A-Za-z_]\w*\s*\(", expr)
     return plain and no_effect and not (_names(expr) & (assigned | {var}))
 
 
